@@ -1,0 +1,181 @@
+// The error a ZooKeeper result code becomes: one class per code, so `instanceof NoNodeError`
+// works, all under ZooKeeperError, which carries the numeric code, its Java name and the path.
+
+import { ErrorCode, errorCodeName } from '../protocol/error-codes.js';
+
+export {
+  InboundFrameTooLargeError,
+  OutboundFrameTooLargeError,
+  ProtocolError,
+  UnsafeRequestError,
+} from '../protocol/protocol-error.js';
+
+/** A ZooKeeper result code as an error. Unknown codes stay this base class, never a crash. */
+export class ZooKeeperError extends Error {
+  /** The code this class stands for; the base class has none and takes it per instance. */
+  static readonly code: number | undefined = undefined;
+  override readonly name: string;
+  /** The numeric code from the wire (-101 for NONODE). */
+  readonly code: number;
+  /** The Java name of the code (`NONODE`), or `UNKNOWN(<code>)`. */
+  readonly codeName: string;
+  /** The path the failed request named, where there was one (client path, chroot removed). */
+  readonly path: string | undefined;
+
+  constructor(code?: number, path?: string, message?: string) {
+    const actual = code ?? (new.target as typeof ZooKeeperError).code ?? ErrorCode.SYSTEMERROR;
+    const codeName = errorCodeName(actual);
+    super(message ?? `${codeName} (${actual})${path === undefined ? '' : `: ${path}`}`);
+    this.name = new.target.name;
+    this.code = actual;
+    this.codeName = codeName;
+    this.path = path;
+  }
+}
+
+// One subclass per code. Each takes its code from the static, so `new NoNodeError(undefined, p)`
+// and `errorFromCode(-101, p)` build the same thing.
+export class SystemError extends ZooKeeperError {
+  static override readonly code = ErrorCode.SYSTEMERROR;
+}
+export class RuntimeInconsistencyError extends ZooKeeperError {
+  static override readonly code = ErrorCode.RUNTIMEINCONSISTENCY;
+}
+export class DataInconsistencyError extends ZooKeeperError {
+  static override readonly code = ErrorCode.DATAINCONSISTENCY;
+}
+/** The connection broke before the reply came: the request may or may not have been applied. */
+export class ConnectionLossError extends ZooKeeperError {
+  static override readonly code = ErrorCode.CONNECTIONLOSS;
+}
+export class MarshallingError extends ZooKeeperError {
+  static override readonly code = ErrorCode.MARSHALLINGERROR;
+}
+/** The server does not know the op: older server, or a feature switched off (createTTL). */
+export class UnimplementedError extends ZooKeeperError {
+  static override readonly code = ErrorCode.UNIMPLEMENTED;
+}
+export class OperationTimeoutError extends ZooKeeperError {
+  static override readonly code = ErrorCode.OPERATIONTIMEOUT;
+}
+export class BadArgumentsError extends ZooKeeperError {
+  static override readonly code = ErrorCode.BADARGUMENTS;
+}
+export class UnknownSessionError extends ZooKeeperError {
+  static override readonly code = ErrorCode.UNKNOWNSESSION;
+}
+export class NewConfigNoQuorumError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NEWCONFIGNOQUORUM;
+}
+export class ReconfigInProgressError extends ZooKeeperError {
+  static override readonly code = ErrorCode.RECONFIGINPROGRESS;
+}
+export class ApiError extends ZooKeeperError {
+  static override readonly code = ErrorCode.APIERROR;
+}
+export class NoNodeError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NONODE;
+}
+export class NoAuthError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NOAUTH;
+}
+export class BadVersionError extends ZooKeeperError {
+  static override readonly code = ErrorCode.BADVERSION;
+}
+export class NoChildrenForEphemeralsError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NOCHILDRENFOREPHEMERALS;
+}
+export class NodeExistsError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NODEEXISTS;
+}
+export class NotEmptyError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NOTEMPTY;
+}
+export class SessionExpiredError extends ZooKeeperError {
+  static override readonly code = ErrorCode.SESSIONEXPIRED;
+}
+export class InvalidCallbackError extends ZooKeeperError {
+  static override readonly code = ErrorCode.INVALIDCALLBACK;
+}
+export class InvalidACLError extends ZooKeeperError {
+  static override readonly code = ErrorCode.INVALIDACL;
+}
+export class AuthFailedError extends ZooKeeperError {
+  static override readonly code = ErrorCode.AUTHFAILED;
+}
+export class SessionMovedError extends ZooKeeperError {
+  static override readonly code = ErrorCode.SESSIONMOVED;
+}
+/** A write reached a server in read-only mode (partitioned from its quorum). */
+export class NotReadOnlyError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NOTREADONLY;
+}
+export class EphemeralOnLocalSessionError extends ZooKeeperError {
+  static override readonly code = ErrorCode.EPHEMERALONLOCALSESSION;
+}
+export class NoWatcherError extends ZooKeeperError {
+  static override readonly code = ErrorCode.NOWATCHER;
+}
+export class RequestTimeoutError extends ZooKeeperError {
+  static override readonly code = ErrorCode.REQUESTTIMEOUT;
+}
+export class ReconfigDisabledError extends ZooKeeperError {
+  static override readonly code = ErrorCode.RECONFIGDISABLED;
+}
+export class SessionClosedRequireSaslAuthError extends ZooKeeperError {
+  static override readonly code = ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH;
+}
+export class QuotaExceededError extends ZooKeeperError {
+  static override readonly code = ErrorCode.QUOTAEXCEEDED;
+}
+/** The server shed the request under load; retry with backoff. */
+export class ThrottledOpError extends ZooKeeperError {
+  static override readonly code = ErrorCode.THROTTLEDOP;
+}
+
+const errorClasses: ReadonlyArray<typeof ZooKeeperError> = [
+  SystemError,
+  RuntimeInconsistencyError,
+  DataInconsistencyError,
+  ConnectionLossError,
+  MarshallingError,
+  UnimplementedError,
+  OperationTimeoutError,
+  BadArgumentsError,
+  UnknownSessionError,
+  NewConfigNoQuorumError,
+  ReconfigInProgressError,
+  ApiError,
+  NoNodeError,
+  NoAuthError,
+  BadVersionError,
+  NoChildrenForEphemeralsError,
+  NodeExistsError,
+  NotEmptyError,
+  SessionExpiredError,
+  InvalidCallbackError,
+  InvalidACLError,
+  AuthFailedError,
+  SessionMovedError,
+  NotReadOnlyError,
+  EphemeralOnLocalSessionError,
+  NoWatcherError,
+  RequestTimeoutError,
+  ReconfigDisabledError,
+  SessionClosedRequireSaslAuthError,
+  QuotaExceededError,
+  ThrottledOpError,
+];
+
+const classByCode = new Map<number, typeof ZooKeeperError>(errorClasses.map((c) => [c.code!, c]));
+
+/** The class for a code, or ZooKeeperError itself for a code no class stands for. */
+export function errorClassFor(code: number): typeof ZooKeeperError {
+  return classByCode.get(code) ?? ZooKeeperError;
+}
+
+/** Builds the typed error for a non-zero result code; unknown codes give a plain ZooKeeperError. */
+export function errorFromCode(code: number, path?: string): ZooKeeperError {
+  const ErrorClass = errorClassFor(code);
+  return new ErrorClass(code, path);
+}

@@ -1,0 +1,190 @@
+import { ProtocolError } from './protocol-error.js';
+
+/**
+ * Reads jute's binary encoding (big-endian, length-prefixed, no tags) from one frame. Every read
+ * is bounds-checked against the end of the frame and fails with ProtocolError, never RangeError,
+ * so a malformed frame cannot escape as an unexpected exception.
+ */
+export class JuteReader {
+  private pos: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    offset = 0,
+    private readonly end: number = buf.length,
+  ) {
+    this.pos = offset;
+  }
+
+  /** Bytes left before the end of the frame. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** The read position within the underlying buffer, in bytes. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  int(): number {
+    this.need(4, 'int');
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  long(): bigint {
+    this.need(8, 'long');
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bool(): boolean {
+    this.need(1, 'boolean');
+    return this.buf[this.pos++] !== 0;
+  }
+
+  /** A length-prefixed byte string; -1 is null. The bytes are copied out of the frame. */
+  buffer(): Buffer | null {
+    const len = this.length('buffer');
+    if (len < 0) return null;
+    const out = Buffer.allocUnsafe(len);
+    this.buf.copy(out, 0, this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+
+  /** A length-prefixed UTF-8 string; -1 is null. */
+  ustring(): string | null {
+    const len = this.length('ustring');
+    if (len < 0) return null;
+    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    this.pos += len;
+    return s;
+  }
+
+  /**
+   * The element count of a vector; -1 (null) reads as 0. The count is checked against the bytes
+   * left (every element takes at least one byte), so a forged count cannot make us allocate or
+   * loop billions of times.
+   */
+  vectorLength(): number {
+    const n = this.int();
+    if (n === -1) return 0;
+    if (n < -1 || n > this.remaining) {
+      throw new ProtocolError(`vector count ${n} does not fit the ${this.remaining} bytes left`);
+    }
+    return n;
+  }
+
+  /** Reads and checks a length prefix: -1 or a length that fits what is left. */
+  private length(what: string): number {
+    const len = this.int();
+    if (len === -1) return -1;
+    if (len < -1 || len > this.remaining) {
+      throw new ProtocolError(`${what} length ${len} does not fit the ${this.remaining} bytes left`);
+    }
+    return len;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.end - this.pos < n) {
+      throw new ProtocolError(`frame ends inside a ${what} (${this.remaining} of ${n} bytes left)`);
+    }
+  }
+}
+
+const INITIAL_CAPACITY = 256;
+
+/**
+ * Writes jute's binary encoding into a growing buffer. `frame()` writes the 4-byte length prefix
+ * that `reserveFramePrefix()` left room for, so a whole request is encoded in one pass with one
+ * allocation in the common case.
+ */
+export class JuteWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  int(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  long(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  bool(v: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  buffer(v: Uint8Array | null): void {
+    if (v === null) {
+      this.int(-1);
+      return;
+    }
+    this.int(v.length);
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  ustring(v: string | null): void {
+    if (v === null) {
+      this.int(-1);
+      return;
+    }
+    // Most strings are ASCII paths: reserve the worst case and write once instead of measuring.
+    this.ensure(4 + v.length * 3);
+    const n = this.buf.write(v, this.pos + 4, 'utf8');
+    this.buf.writeInt32BE(n, this.pos);
+    this.pos += 4 + n;
+  }
+
+  /** Raw bytes with no length prefix (the four-letter words, pre-encoded records). */
+  raw(v: Uint8Array): void {
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  /** Leaves room for the 4-byte frame length; call first, then `frame()` when done. */
+  reserveFramePrefix(): void {
+    this.ensure(4);
+    this.pos += 4;
+  }
+
+  /** Fills in the frame length (everything after the prefix) and returns the finished frame. */
+  frame(): Buffer {
+    this.buf.writeInt32BE(this.pos - 4, 0);
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** The bytes written, without a frame prefix. */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}

@@ -1,0 +1,29 @@
+// zookit/testing: real ZooKeeper servers and ensembles for tests, like kazoo.testing and
+// Curator's TestingServer/TestingCluster, plus the fault tools (kill, pause, server-side expiry).
+export type { BackendKind } from './backend.js';
+export { resolveBackend } from './backend.js';
+export { expireSession, type SessionCredentials } from './expire-session.js';
+export { freePort, freePorts } from './ports.js';
+export { stopAllServers } from './process-registry.js';
+export { parseConnectString, type RawReply, RawSession, type RawSessionOptions } from './raw-session.js';
+export {
+  DEFAULT_JVM_FLAGS,
+  digestId,
+  type ServerLogLevel,
+  type ServerOptions,
+  SUPER_DIGEST,
+  SUPER_PASSWORD,
+} from './server-config.js';
+export {
+  HarnessOperationUnsupportedError,
+  type RestartOptions,
+  type ServerHandle,
+  type ServerMode,
+} from './server-handle.js';
+export {
+  type ClusterWaitOptions,
+  startTestingCluster,
+  TestingCluster,
+  type TestingClusterOptions,
+} from './testing-cluster.js';
+export { startTestingServer, TestingServer } from './testing-server.js';

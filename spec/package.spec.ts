@@ -1,0 +1,63 @@
+// The published shape: one source built twice (ESM and CommonJS), each entry with its types, and
+// eventemitter3 as the only runtime dependency.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const entries = ['zookit', 'zookit/protocol', 'zookit/testing'];
+
+function run(args: string[]): string {
+  return execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+beforeAll(() => {
+  run(['scripts/build.mjs']);
+}, 180_000);
+
+describe('package', () => {
+  it('depends on eventemitter3 alone at run time', () => {
+    expect(Object.keys(pkg.dependencies)).toEqual(['eventemitter3']);
+    expect(pkg.peerDependenciesMeta.testcontainers.optional).toBe(true);
+  });
+
+  it('lists types first in every export condition', () => {
+    for (const [name, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue;
+      for (const format of ['import', 'require']) {
+        const conditions = (target as Record<string, Record<string, string>>)[format]!;
+        expect([name, Object.keys(conditions)[0]]).toEqual([name, 'types']);
+        expect(existsSync(conditions.types!)).toBe(true);
+        expect(existsSync(conditions.default!)).toBe(true);
+      }
+    }
+  });
+
+  it.each(entries)('loads %s with require() and with import, the same names from both', (entry) => {
+    const viaRequire = run([
+      '-e',
+      `console.log(Object.keys(require(${JSON.stringify(entry)})).sort().join(','))`,
+    ]);
+    const viaImport = run([
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(entry)}); console.log(Object.keys(m).sort().join(','))`,
+    ]);
+    expect(viaRequire.trim().length).toBeGreaterThan(0);
+    expect(viaImport.trim()).toBe(viaRequire.trim());
+  });
+
+  it('gives ESM importers ES modules and require() callers CommonJS', () => {
+    const esm = run([
+      '--input-type=module',
+      '-e',
+      `import { OpCode, NoNodeError } from 'zookit'; console.log(OpCode.getData, new NoNodeError().code, import.meta.resolve('zookit'))`,
+    ]);
+    expect(esm).toMatch(/^4 -101 .*dist\/esm\/lib\/index\.js/);
+    const cjs = run([
+      '-e',
+      `const z = require('zookit'); console.log(z.OpCode.multi, require.resolve('zookit'))`,
+    ]);
+    expect(cjs).toMatch(/^14 .*dist\/cjs\/lib\/index\.js/);
+  });
+});
