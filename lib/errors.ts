@@ -179,3 +179,81 @@ export function errorFromCode(code: number, path?: string): ZooKeeperError {
   const ErrorClass = errorClassFor(code);
   return new ErrorClass(code, path);
 }
+
+// --- errors raised by the client itself -----------------------------------------------------------
+
+/**
+ * Bad input caught before anything is sent: an invalid path, ACL, TTL, version or an oversized
+ * value. The session is untouched. `argument` names the parameter; secrets never appear in the text.
+ */
+export class InvalidArgumentError extends TypeError {
+  override readonly name: string = 'InvalidArgumentError';
+  constructor(
+    /** The parameter that was refused (`path`, `acl`, `ttl`, `value`, `version`, ...). */
+    readonly argument: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A path ZooKeeper would refuse (PathUtils rules): relative, trailing '/', empty, '.', '..', bad characters. */
+export class InvalidPathError extends InvalidArgumentError {
+  override readonly name = 'InvalidPathError';
+  constructor(
+    /** The refused path. */
+    readonly path: string,
+    reason: string,
+  ) {
+    super('path', `invalid path ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** An ACL list the server would refuse (empty, bad permission bits, empty scheme). */
+export class InvalidAclError extends InvalidArgumentError {
+  override readonly name = 'InvalidAclError';
+  constructor(reason: string) {
+    super('acl', `invalid ACL: ${reason}`);
+  }
+}
+
+/** A request whose encoded size exceeds maxBufferBytes; the server would drop the connection. */
+export class ValueTooLargeError extends InvalidArgumentError {
+  override readonly name = 'ValueTooLargeError';
+  constructor(
+    /** Bytes the request would take. */
+    readonly size: number,
+    /** The configured maxBufferBytes. */
+    readonly limit: number,
+  ) {
+    super('value', `request of ${size} bytes exceeds maxBufferBytes (${limit} bytes)`);
+  }
+}
+
+/** The client was stopped or closed: requests fail with this, and retries never retry it. */
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+}
+
+/** A retry policy gave up: too many attempts, or the deadline would be passed. `cause` is the last error. */
+export class RetryFailedError extends Error {
+  override readonly name = 'RetryFailedError';
+  constructor(
+    message: string,
+    /** How many times the operation ran. */
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown by a recipe step to make the retry policy start it again (kazoo's ForceRetryError). */
+export class ForceRetryError extends Error {
+  override readonly name = 'ForceRetryError';
+}
+
+/** A transaction op that was not applied because another op of the same transaction failed. */
+export class RolledBackError extends Error {
+  override readonly name = 'RolledBackError';
+}

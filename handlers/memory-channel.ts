@@ -1,0 +1,61 @@
+import type { ChannelEnd } from './handler.js';
+
+/**
+ * One direction of an in-process channel: messages are queued and delivered in order on a
+ * microtask, all that queued up in one tick together, so neither side ever runs inside the other's
+ * call stack (no re-entrancy) and a burst costs one hop, not one per message.
+ */
+class Pipe<T> {
+  private queue: T[] = [];
+  private scheduled = false;
+  private closed = false;
+  receive: ((message: T) => void) | undefined;
+
+  push(message: T): void {
+    if (this.closed) return;
+    this.queue.push(message);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    for (const message of batch) {
+      if (this.closed) return;
+      this.receive?.(message);
+    }
+  }
+}
+
+/** A connected pair of channel ends in one thread (the sequential and virtual-clock handlers). */
+export function createMemoryChannelPair<A, B>(): [ChannelEnd<B, A>, ChannelEnd<A, B>] {
+  const toSecond = new Pipe<A>();
+  const toFirst = new Pipe<B>();
+  const close = (): void => {
+    toSecond.close();
+    toFirst.close();
+  };
+  const first: ChannelEnd<B, A> = {
+    post: (message) => toSecond.push(message),
+    onMessage: (receive) => {
+      toFirst.receive = receive;
+    },
+    close,
+  };
+  const second: ChannelEnd<A, B> = {
+    post: (message) => toFirst.push(message),
+    onMessage: (receive) => {
+      toSecond.receive = receive;
+    },
+    close,
+  };
+  return [first, second];
+}

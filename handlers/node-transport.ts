@@ -1,0 +1,104 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ConnectOptions, Transport } from './handler.js';
+
+/** A Transport over a Node TCP or TLS socket. */
+class SocketTransport implements Transport {
+  private receiver: ((chunk: Buffer) => void) | undefined;
+  private closedCallback: ((error?: Error) => void) | undefined;
+  private closeError: Error | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    readonly remoteAddress: string,
+  ) {
+    socket.on('error', (err) => {
+      this.closeError ??= err;
+    });
+    socket.on('data', (chunk: Buffer) => this.receiver?.(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      this.closedCallback?.(this.closeError);
+    });
+  }
+
+  write(chunks: readonly Uint8Array[]): void {
+    if (chunks.length === 1) {
+      this.socket.write(chunks[0]!);
+      return;
+    }
+    // One syscall for a batch of frames.
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
+  }
+
+  onData(receive: (chunk: Buffer) => void): void {
+    this.receiver = receive;
+  }
+
+  onClose(closed: (error?: Error) => void): void {
+    this.closedCallback = closed;
+    if (this.closed) closed(this.closeError);
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * Opens a TCP (or, with `options.tls`, TLS) connection with Nagle off. Rejects with
+ * `TimeoutError` when it is not up within `timeoutMs`, and with the signal's reason on abort.
+ */
+export function connectSocket(
+  options: ConnectOptions,
+  TimeoutError: new (message: string) => Error,
+): Promise<Transport> {
+  return new Promise<Transport>((resolve, reject) => {
+    const address = `${options.host}:${options.port}`;
+    const socket = options.tls
+      ? tls.connect({
+          servername: net.isIP(options.host) ? undefined : options.host,
+          ...options.tls,
+          host: options.host,
+          port: options.port,
+        })
+      : net.connect({ host: options.host, port: options.port });
+    const readyEvent = options.tls ? 'secureConnect' : 'connect';
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new TimeoutError(`connect to ${address} timed out after ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+    const onAbort = (): void => fail(options.signal?.reason ?? new Error('aborted'));
+    const onError = (err: Error): void => fail(err);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onError);
+    socket.once(readyEvent, () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      socket.setNoDelay(true);
+      resolve(new SocketTransport(socket, address));
+    });
+  });
+}

@@ -1,0 +1,116 @@
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { InThreadHandler } from './base-handler.js';
+import type { ConnectOptions, Transport } from './handler.js';
+import { connectSocket } from './node-transport.js';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fire: () => void;
+}
+
+/** Options of a VirtualClockHandler. */
+export interface VirtualClockOptions {
+  /** Opens transports; default real TCP/TLS sockets. Tests pass in-memory servers here. */
+  connect?: (options: ConnectOptions) => Promise<Transport>;
+  /** The clock's reading at creation, ms (default 0). */
+  startTime?: number;
+}
+
+/**
+ * A handler whose clock moves only when the test says so: `sleep` waits for `advance(ms)` or
+ * `runUntilIdle()`. Retry backoff, ping intervals, read timeouts and deadlines can then be tested
+ * exactly and with no real waiting. Everything else behaves as SequentialMicrotaskHandler.
+ */
+export class VirtualClockHandler extends InThreadHandler {
+  readonly name = 'virtual_clock';
+  private time: number;
+  private seq = 0;
+  private timers: Timer[] = [];
+  private readonly connector: (options: ConnectOptions) => Promise<Transport>;
+
+  constructor(options: VirtualClockOptions = {}) {
+    super();
+    this.time = options.startTime ?? 0;
+    this.connector = options.connect ?? ((o) => connectSocket(o, this.TimeoutError));
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  /** Sleeps still waiting, for assertions. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** When the next sleep ends, or undefined when nothing sleeps. */
+  get nextTimerAt(): number | undefined {
+    return this.timers[0]?.at;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer: Timer = {
+        at: this.time + Math.max(0, ms),
+        seq: this.seq++,
+        fire: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.insert(timer);
+    });
+  }
+
+  /**
+   * Moves the clock forward by `ms`, waking sleepers in time order; after each wake-up the woken
+   * code runs (microtasks and pending I/O) before the clock moves on, so timers it sets within the
+   * window fire too.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
+    await this.settle();
+    for (let t = this.timers[0]; t !== undefined && t.at <= target; t = this.timers[0]) {
+      this.timers.shift();
+      this.time = Math.max(this.time, t.at);
+      t.fire();
+      await this.settle();
+    }
+    this.time = Math.max(this.time, target);
+  }
+
+  /**
+   * Fires sleeps in time order until none is left or `limitMs` of virtual time has passed (a
+   * connected client always has a ping timer, so "idle" needs a bound). Returns the time reached.
+   */
+  async runUntilIdle(limitMs = 3_600_000): Promise<number> {
+    const stop = this.time + limitMs;
+    await this.settle();
+    while (this.timers.length > 0 && this.timers[0]!.at <= stop) {
+      await this.advance(this.timers[0]!.at - this.time);
+    }
+    return this.time;
+  }
+
+  createConnection(options: ConnectOptions): Promise<Transport> {
+    return this.connector(options);
+  }
+
+  private insert(timer: Timer): void {
+    let i = this.timers.length;
+    while (i > 0 && this.timers[i - 1]!.at > timer.at) i--;
+    this.timers.splice(i, 0, timer);
+  }
+
+  /** Lets woken code run: microtasks, then one macrotask turn for I/O callbacks. */
+  private async settle(): Promise<void> {
+    await nextMacrotask();
+  }
+}

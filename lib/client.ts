@@ -1,0 +1,757 @@
+// ZooKeeperClient: kazoo's KazooClient in TypeScript. An event emitter with a promise API; the
+// session and its connection loop run on the Handler given (SequentialMicrotaskHandler by default).
+
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import EventEmitter from 'eventemitter3';
+import type { Handler, HandlerEvent } from '../handlers/handler.js';
+import { SequentialMicrotaskHandler } from '../handlers/sequential-microtask.js';
+import {
+  DEFAULT_MAX_BUFFER_BYTES,
+  DEFAULT_MAX_INBOUND_FRAME_BYTES,
+  MAX_TTL_MS,
+  OpCode,
+  REPLY_HEADER_BYTES,
+} from '../protocol/constants.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { MultiReadOp, MultiResult } from '../protocol/multi.js';
+import type { ACL, ClientInfo, Stat } from '../protocol/records.js';
+import { OPEN_ACL_UNSAFE, validateAcl } from './acl.js';
+import {
+  AuthFailedError,
+  ConnectionClosedError,
+  errorFromCode,
+  InvalidArgumentError,
+  NodeExistsError,
+  NoNodeError,
+} from './errors.js';
+import { fourLetterWord } from './four-letter-words.js';
+import type { HostAddress } from './loop-messages.js';
+import { parentOf, parseHosts, prefixChroot, stripChroot, validatePath } from './paths.js';
+import { type RetryOptions, RetryPolicy } from './retry.js';
+import { Session } from './session.js';
+import { ClientState, ConnectionState, clientStateOf } from './states.js';
+import { createFlag, Transaction, type TransactionCreateOptions } from './transaction.js';
+import type { WatchCallback } from './watch-registry.js';
+
+/** Where the client's log lines go. Omitted methods (or no logger) cost nothing. */
+export interface Logger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+  error?(message: string): void;
+}
+
+/** The constructor options (kazoo's, in camelCase). */
+export interface ClientOptions {
+  /** "h1:2181,h2:2181/chroot" or ['h1:2181', 'h2:2181']; default '127.0.0.1:2181'. */
+  hosts?: string | readonly string[];
+  /** Requested session timeout, ms (the server clamps it). Default 10000. */
+  sessionTimeout?: number;
+  /** Resume this session instead of creating one. */
+  clientId?: { sessionId: bigint; password: Uint8Array };
+  /** Default SequentialMicrotaskHandler. */
+  handler?: Handler;
+  /** ACL of nodes created without one. Default OPEN_ACL_UNSAFE. */
+  defaultAcl?: readonly ACL[];
+  /** Credentials sent on every connection before anything else: [scheme, credential]. */
+  authData?: ReadonlyArray<readonly [string, string]>;
+  /** Allow the session on a read-only (partitioned) server; writes then fail with NotReadOnlyError. */
+  readOnly?: boolean;
+  /** Shuffle the host list on each connect cycle. Default true. */
+  randomizeHosts?: boolean;
+  /** Backoff between failed connect cycles. Default: forever, 100 ms doubling to 10 s, jitter 0.4. */
+  connectionRetry?: RetryOptions;
+  /** The policy of `retry()`. Default: 5 attempts, 100 ms doubling to 10 s. */
+  commandRetry?: RetryOptions;
+  /** TLS: Node `tls.connect` options (certificate and host-name checks stay on unless you turn them off). */
+  tls?: TlsConnectionOptions | true;
+  logger?: Logger;
+  /** Largest request frame, bytes (the server's jute.maxbuffer). Default 0xfffff. */
+  maxBufferBytes?: number;
+  /** Fail a request that has no reply after this many ms (default: wait). */
+  requestTimeout?: number;
+}
+
+/** Per-call options every operation accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of `create`. */
+export interface CreateOptions extends TransactionCreateOptions, CallOptions {
+  /** Create missing parents (as persistent nodes with the same ACL). */
+  makepath?: boolean;
+  /** Return [path, stat] (create2) instead of the path. */
+  includeData?: boolean;
+}
+
+/** A state listener (kazoo's add_listener): returning true removes it. */
+export type StateListener = (state: ClientState) => unknown;
+
+/** Events of the client. */
+export interface ClientEvents {
+  /** The application-level state changed (CONNECTED / SUSPENDED / LOST). */
+  state: [state: ClientState];
+  /** The connection-level state changed. */
+  connectionState: [state: ConnectionState, detail: string | undefined];
+  /** A user callback threw, or the loop hit a fault it recovered from. */
+  error: [error: unknown];
+}
+
+/** A value as the client sends it: bytes, or a string sent as UTF-8. */
+export type Value = Uint8Array | string;
+
+/** One read of multiRead. */
+export type MultiReadRequest = { op: 'get'; path: string } | { op: 'getChildren'; path: string };
+
+/** The client. */
+export class ZooKeeperClient extends EventEmitter<ClientEvents> {
+  readonly handler: Handler;
+  /** The chroot every path is relative to ('' for none). */
+  readonly chroot: string;
+  private readonly ownsHandler: boolean;
+  private readonly hosts: HostAddress[];
+  private readonly options: ClientOptions;
+  private readonly defaultAcl: ACL[];
+  private readonly commandRetry: RetryPolicy;
+  private readonly maxBufferBytes: number;
+  private readonly authData: Array<[string, string]>;
+  private session: Session | undefined;
+  private clientState: ClientState = ClientState.LOST;
+  private connectionState: ConnectionState = ConnectionState.CLOSED;
+  private readonly connected: HandlerEvent;
+  private readonly stateListeners = new Set<StateListener>();
+  private stopping: Promise<void> | undefined;
+  private resumeFrom: { sessionId: bigint; passwd: Buffer } | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    super();
+    this.options = options;
+    const parsed = parseHosts(options.hosts ?? '127.0.0.1:2181');
+    this.hosts = parsed.hosts;
+    this.chroot = parsed.chroot;
+    this.ownsHandler = options.handler === undefined;
+    this.handler = options.handler ?? new SequentialMicrotaskHandler();
+    this.handler.onCallbackError((error) => {
+      this.log('error', `a callback threw: ${(error as Error)?.stack ?? String(error)}`);
+      this.emit('error', error);
+    });
+    this.defaultAcl = [...(options.defaultAcl ?? OPEN_ACL_UNSAFE)];
+    validateAcl(this.defaultAcl);
+    this.maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
+    this.authData = (options.authData ?? []).map(([s, c]) => [s, c]);
+    this.commandRetry = new RetryPolicy(options.commandRetry ?? {}, this.handler);
+    this.connected = this.handler.eventObject();
+    if (options.clientId) {
+      this.resumeFrom = {
+        sessionId: options.clientId.sessionId,
+        passwd: Buffer.from(options.clientId.password),
+      };
+    }
+    const timeout = options.sessionTimeout ?? 10_000;
+    if (!Number.isInteger(timeout) || timeout <= 0) {
+      throw new InvalidArgumentError(
+        'sessionTimeout',
+        `sessionTimeout must be a positive integer (ms), got ${timeout}`,
+      );
+    }
+  }
+
+  // --- state ------------------------------------------------------------------------------------
+
+  /** CONNECTED, SUSPENDED or LOST. */
+  get state(): ClientState {
+    return this.clientState;
+  }
+
+  /** The finer connection state (CONNECTING, CONNECTED, CONNECTED_RO, AUTH_FAILED, EXPIRED_SESSION, CLOSED). */
+  get keeperState(): ConnectionState {
+    return this.connectionState;
+  }
+
+  /** Whether requests can be sent now. */
+  get isConnected(): boolean {
+    return this.clientState === ClientState.CONNECTED;
+  }
+
+  /** The session id and password, to resume the session from another client; undefined before one exists. */
+  get clientId(): { sessionId: bigint; password: Buffer } | undefined {
+    const s = this.session;
+    if (s === undefined || s.sessionId === 0n) return undefined;
+    return { sessionId: s.sessionId, password: Buffer.from(s.passwd) };
+  }
+
+  /** The negotiated session timeout, ms (0 before the first connection). */
+  get sessionTimeout(): number {
+    return this.session?.negotiatedTimeout ?? 0;
+  }
+
+  /** `host:port` of the server the client is connected to. */
+  get connectedTo(): string | undefined {
+    return this.session?.connectedTo;
+  }
+
+  /** kazoo's add_listener: `listener(state)` on every CONNECTED/SUSPENDED/LOST change; returning true removes it. */
+  override addListener(listener: StateListener): this;
+  override addListener<E extends keyof ClientEvents>(
+    event: E,
+    fn: (...args: ClientEvents[E]) => void,
+    context?: unknown,
+  ): this;
+  override addListener(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
+    if (typeof eventOrListener === 'function') {
+      this.stateListeners.add(eventOrListener as StateListener);
+      return this;
+    }
+    return super.addListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
+  }
+
+  /** Removes a listener added with addListener(listener). */
+  override removeListener(listener: StateListener): this;
+  override removeListener<E extends keyof ClientEvents>(
+    event: E,
+    fn?: (...args: ClientEvents[E]) => void,
+    context?: unknown,
+  ): this;
+  override removeListener(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
+    if (typeof eventOrListener === 'function') {
+      this.stateListeners.delete(eventOrListener as StateListener);
+      return this;
+    }
+    return super.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
+  }
+
+  // --- lifecycle --------------------------------------------------------------------------------
+
+  /**
+   * Connects and resolves once CONNECTED (credentials replayed and accepted). On timeout (ms,
+   * default 15000) the client is stopped and the handler's TimeoutError thrown; on authentication
+   * failure, AuthFailedError. Safe to call twice.
+   */
+  async start(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+    this.startAsync();
+    const timeout = options.timeout ?? 15_000;
+    const ok = await this.connected.wait(timeout, options.signal).catch(async (err) => {
+      await this.stop();
+      throw err;
+    });
+    if (ok) return;
+    const state = this.connectionState;
+    await this.stop();
+    if (state === ConnectionState.AUTH_FAILED)
+      throw new AuthFailedError(undefined, undefined, 'authentication failed');
+    throw new this.handler.TimeoutError(`could not connect to ${this.describeHosts()} within ${timeout} ms`);
+  }
+
+  /** Starts connecting without waiting; the returned event is set once connected. */
+  startAsync(): HandlerEvent {
+    if (this.session !== undefined && this.stopping === undefined) return this.connected;
+    this.stopping = undefined;
+    if (!this.handler.running) this.handler.start();
+    const session = new Session(
+      this.handler,
+      { chroot: this.chroot, maxBufferBytes: this.maxBufferBytes, authData: this.authData },
+      {
+        onState: (state, detail) => this.onConnectionState(state, detail),
+        onLog: (level, message) => this.log(level, message),
+      },
+    );
+    this.session = session;
+    const resume = this.resumeFrom;
+    const tls = this.options.tls === true ? {} : this.options.tls;
+    this.onConnectionState(ConnectionState.CONNECTING, 'starting');
+    session.start({
+      hosts: this.hosts,
+      randomizeHosts: this.options.randomizeHosts ?? true,
+      sessionTimeout: this.options.sessionTimeout ?? 10_000,
+      sessionId: resume?.sessionId ?? 0n,
+      passwd: resume?.passwd ?? null,
+      readOnly: this.options.readOnly ?? false,
+      tls,
+      maxInboundFrameBytes: Math.max(
+        DEFAULT_MAX_INBOUND_FRAME_BYTES,
+        this.maxBufferBytes + REPLY_HEADER_BYTES,
+      ),
+      connectionRetry: {
+        maxTries: -1,
+        delay: 100,
+        backoff: 2,
+        maxDelay: 10_000,
+        ...stripSignal(this.options.connectionRetry),
+      },
+    });
+    return this.connected;
+  }
+
+  /**
+   * Ends the session gracefully: requests already sent are answered, closeSession is sent and its
+   * reply awaited, then the connection closes. Idempotent; safe from inside any callback.
+   */
+  stop(): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
+    const session = this.session;
+    this.stopping = (async () => {
+      if (session !== undefined) {
+        this.resumeFrom = undefined;
+        await session.close(
+          Math.max(1000, session.negotiatedTimeout || (this.options.sessionTimeout ?? 10_000)),
+        );
+      }
+      this.onConnectionState(ConnectionState.CLOSED, 'stopped');
+      if (this.ownsHandler) await this.handler.stop();
+    })();
+    return this.stopping;
+  }
+
+  /** Stops (if needed) and frees what the client holds; the kazoo `close()` after `stop()`. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.removeAllListeners();
+    this.stateListeners.clear();
+  }
+
+  /** Stops and starts again with a new session. */
+  async restart(options?: { timeout?: number; signal?: AbortSignal }): Promise<void> {
+    await this.stop();
+    this.session = undefined;
+    await this.start(options);
+  }
+
+  // --- operations -------------------------------------------------------------------------------
+
+  /**
+   * Creates a node. Returns its path (with the sequence suffix for sequential nodes), or
+   * [path, stat] with `includeData`. Containers use op 19 and TTL nodes op 21 (`ttl` in ms).
+   */
+  create(path: string, value?: Value, options?: CreateOptions & { includeData?: false }): Promise<string>;
+  create(
+    path: string,
+    value: Value | undefined,
+    options: CreateOptions & { includeData: true },
+  ): Promise<[string, Stat]>;
+  async create(path: string, value?: Value, options: CreateOptions = {}): Promise<string | [string, Stat]> {
+    const sequential = options.sequence === true;
+    this.checkCreateOptions(options);
+    const serverPath = this.serverPath(path, { sequential });
+    const body = {
+      path: serverPath,
+      data: this.encodeValue(value),
+      acl: this.resolveAcl(options.acl),
+      flags: createFlag(options),
+    };
+    const send = (): Promise<string | [string, Stat]> => {
+      const convert = (r: { path: string; stat?: Stat }): string | [string, Stat] =>
+        options.includeData && r.stat ? [this.clientPath(r.path), r.stat] : this.clientPath(r.path);
+      const common = { path, convert, signal: options.signal, timeoutMs: this.options.requestTimeout };
+      const s = this.requireSession();
+      if (options.ttl !== undefined)
+        return s.submit(OpCode.createTTL, { ...body, ttl: BigInt(options.ttl) }, common);
+      if (options.container) return s.submit(OpCode.createContainer, body, common);
+      return s.submit(options.includeData ? OpCode.create2 : OpCode.create, body, common);
+    };
+    try {
+      return await send();
+    } catch (err) {
+      if (!(err instanceof NoNodeError) || !options.makepath) throw err;
+      await this.ensurePath(parentOf(path), options.acl);
+      return send();
+    }
+  }
+
+  /** Creates `path` and any missing parents as persistent nodes; does nothing if it exists. */
+  async ensurePath(path: string, acl?: readonly ACL[]): Promise<void> {
+    this.serverPath(path);
+    if (path === '/' || (await this.exists(path)) !== null) return;
+    await this.ensurePath(parentOf(path), acl);
+    try {
+      await this.create(path, undefined, { acl });
+    } catch (err) {
+      if (!(err instanceof NodeExistsError)) throw err;
+    }
+  }
+
+  /** The node's Stat, or null when it does not exist. A watch is set either way (NodeCreated fires it). */
+  exists(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<Stat | null> {
+    return this.requireSession().submit(
+      OpCode.exists,
+      { path: this.serverPath(path), watch: watch !== undefined },
+      {
+        ...this.call(path, options),
+        convert: (r) => r.stat,
+        accept: (code) => (code === ErrorCode.NONODE ? { value: null } : undefined),
+        watch: watch && { callback: watch, onOk: 'data', onNoNode: 'exist' },
+      },
+    );
+  }
+
+  /** [data, stat]; data is null for a node created with null data. */
+  get(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
+    return this.requireSession().submit(
+      OpCode.getData,
+      { path: this.serverPath(path), watch: watch !== undefined },
+      {
+        ...this.call(path, options),
+        convert: (r) => [r.data, r.stat],
+        watch: watch && { callback: watch, onOk: 'data' },
+      },
+    );
+  }
+
+  /** The children's names (unsorted), or [names, stat] with `includeData`. */
+  getChildren(
+    path: string,
+    watch?: WatchCallback,
+    options?: CallOptions & { includeData?: false },
+  ): Promise<string[]>;
+  getChildren(
+    path: string,
+    watch: WatchCallback | undefined,
+    options: CallOptions & { includeData: true },
+  ): Promise<[string[], Stat]>;
+  getChildren(
+    path: string,
+    watch?: WatchCallback,
+    options: CallOptions & { includeData?: boolean } = {},
+  ): Promise<string[] | [string[], Stat]> {
+    const body = { path: this.serverPath(path), watch: watch !== undefined };
+    const common = {
+      ...this.call(path, options),
+      watch: watch && { callback: watch, onOk: 'child' as const },
+    };
+    if (options.includeData) {
+      return this.requireSession().submit(OpCode.getChildren2, body, {
+        ...common,
+        convert: (r) => [r.children, r.stat],
+      });
+    }
+    return this.requireSession().submit(OpCode.getChildren, body, { ...common, convert: (r) => r.children });
+  }
+
+  /** Sets the data; with `version`, only if the node is at that version (BadVersionError otherwise). */
+  set(path: string, value: Value, options: CallOptions & { version?: number } = {}): Promise<Stat> {
+    const body = {
+      path: this.serverPath(path),
+      data: this.encodeValue(value),
+      version: this.checkVersion(options.version ?? -1),
+    };
+    return this.requireSession().submit(OpCode.setData, body, {
+      ...this.call(path, options),
+      convert: (r) => r.stat,
+    });
+  }
+
+  /** Deletes a node; `recursive` deletes its subtree first (NoNode along the way is fine). */
+  async delete(
+    path: string,
+    options: CallOptions & { version?: number; recursive?: boolean } = {},
+  ): Promise<void> {
+    const serverPath = this.serverPath(path);
+    const version = this.checkVersion(options.version ?? -1);
+    if (options.recursive) {
+      await this.deleteRecursive(path, options);
+      return;
+    }
+    await this.requireSession().submit(
+      OpCode.delete,
+      { path: serverPath, version },
+      { ...this.call(path, options), convert: () => undefined },
+    );
+  }
+
+  /** [acl, stat]. */
+  getAcls(path: string, options: CallOptions = {}): Promise<[ACL[], Stat]> {
+    return this.requireSession().submit(
+      OpCode.getACL,
+      { path: this.serverPath(path) },
+      {
+        ...this.call(path, options),
+        convert: (r) => [r.acl, r.stat],
+      },
+    );
+  }
+
+  /** Replaces the ACL; `version` is the ACL version (aversion). */
+  setAcls(
+    path: string,
+    acl: readonly ACL[],
+    options: CallOptions & { version?: number } = {},
+  ): Promise<Stat> {
+    validateAcl(acl);
+    const body = {
+      path: this.serverPath(path),
+      acl: [...acl],
+      version: this.checkVersion(options.version ?? -1),
+    };
+    return this.requireSession().submit(OpCode.setACL, body, {
+      ...this.call(path, options),
+      convert: (r) => r.stat,
+    });
+  }
+
+  /**
+   * Authenticates the session (e.g. 'digest', 'user:password'). The credential is kept and replayed
+   * on every reconnect. A refused credential ends the session (AUTH_FAILED), as ZooKeeper closes it.
+   */
+  addAuth(scheme: string, credential: string): Promise<void> {
+    if (typeof scheme !== 'string' || scheme === '')
+      throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
+    if (typeof credential !== 'string')
+      throw new InvalidArgumentError('credential', 'credential must be a string');
+    return this.requireSession().addAuth(scheme, credential);
+  }
+
+  /** Waits until the server the client is on has caught up with the leader for `path`. */
+  sync(path: string, options: CallOptions = {}): Promise<string> {
+    return this.requireSession().submit(
+      OpCode.sync,
+      { path: this.serverPath(path) },
+      {
+        ...this.call(path, options),
+        convert: (r) => this.clientPath(r.path),
+      },
+    );
+  }
+
+  /** A transaction: add create/delete/setData/check, then `commit()`. */
+  transaction(): Transaction {
+    return new Transaction({
+      serverPath: (p, o) => this.serverPath(p, o),
+      clientPath: (p) => this.clientPath(p),
+      encodeValue: (v) => this.encodeValue(v),
+      resolveAcl: (a) => this.resolveAcl(a),
+      checkVersion: (v) => this.checkVersion(v),
+      commit: (ops) =>
+        this.requireSession().submit(OpCode.multi, ops, {
+          timeoutMs: this.options.requestTimeout,
+        }) as Promise<MultiResult[]>,
+    });
+  }
+
+  /** Several reads in one round trip (op 22); each result is [data, stat], names, or that read's error. */
+  async multiRead(
+    reads: readonly MultiReadRequest[],
+    options: CallOptions = {},
+  ): Promise<Array<[Buffer | null, Stat] | string[] | Error>> {
+    const ops: MultiReadOp[] = reads.map((r) =>
+      r.op === 'get'
+        ? { type: OpCode.getData, request: { path: this.serverPath(r.path), watch: false } }
+        : { type: OpCode.getChildren, request: { path: this.serverPath(r.path), watch: false } },
+    );
+    const results: MultiResult[] = await this.requireSession().submit(
+      OpCode.multiRead,
+      ops,
+      this.call(undefined, options),
+    );
+    return results.map((r, i) => {
+      if (r.type === OpCode.getData) return [r.data, r.stat] as [Buffer | null, Stat];
+      if (r.type === OpCode.getChildren) return r.children;
+      if (r.type === OpCode.error) return errorFromCode(r.err, reads[i]?.path);
+      return new Error(`unexpected result type ${r.type} in multiRead`);
+    });
+  }
+
+  /** Paths of this session's ephemeral nodes under `prefix` (client paths). */
+  getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
+    return this.requireSession().submit(
+      OpCode.getEphemerals,
+      { prefixPath: this.serverPath(prefix) },
+      {
+        ...this.call(prefix, options),
+        convert: (r) => r.ephemerals.map((p) => this.clientPath(p)),
+      },
+    );
+  }
+
+  /** How many nodes lie below `path`, at any depth. */
+  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
+    return this.requireSession().submit(
+      OpCode.getAllChildrenNumber,
+      { path: this.serverPath(path) },
+      {
+        ...this.call(path, options),
+        convert: (r) => r.totalNumber,
+      },
+    );
+  }
+
+  /** The identities the server has for this session (ip, digest, x509, ...). */
+  whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
+    return this.requireSession().submit(
+      OpCode.whoAmI,
+      {},
+      { ...this.call(undefined, options), convert: (r) => r.clientInfo },
+    );
+  }
+
+  /**
+   * Changes the ensemble's membership (needs reconfigEnabled and an authorised session):
+   * incremental with `joining`/`leaving`, or bulk with `newMembers`. Returns the new [config, stat].
+   */
+  reconfig(
+    change: { joining?: string; leaving?: string; newMembers?: string; fromConfig?: bigint },
+    options: CallOptions = {},
+  ): Promise<[Buffer | null, Stat]> {
+    const body = {
+      joiningServers: change.joining ?? null,
+      leavingServers: change.leaving ?? null,
+      newMembers: change.newMembers ?? null,
+      curConfigId: change.fromConfig ?? -1n,
+    };
+    return this.requireSession().submit(OpCode.reconfig, body, {
+      ...this.call(undefined, options),
+      convert: (r) => [r.data, r.stat],
+    });
+  }
+
+  /** The ensemble configuration node, /zookeeper/config (outside any chroot). */
+  getConfig(watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
+    return this.requireSession().submit(
+      OpCode.getData,
+      { path: '/zookeeper/config', watch: watch !== undefined },
+      {
+        ...this.call('/zookeeper/config', options),
+        convert: (r) => [r.data, r.stat],
+        watch: watch && { callback: watch, onOk: 'data' },
+      },
+    );
+  }
+
+  /** Sends a four-letter word (ruok, srvr, mntr, ...) to the server the client is on (else the first host). */
+  command(word = 'ruok', options: { timeoutMs?: number } = {}): Promise<string> {
+    const target = this.connectedTo ?? `${this.hosts[0]!.host}:${this.hosts[0]!.port}`;
+    const colon = target.lastIndexOf(':');
+    return fourLetterWord(target.slice(0, colon), Number(target.slice(colon + 1)), word, options);
+  }
+
+  /** The server's version as numbers, e.g. [3, 8, 0], read from `srvr`. */
+  async serverVersion(): Promise<number[]> {
+    const text = await this.command('srvr');
+    const match = /Zookeeper version: (\d+)\.(\d+)\.(\d+)/.exec(text);
+    if (match === null) throw new Error(`no version in the server's srvr answer`);
+    return match.slice(1, 4).map(Number);
+  }
+
+  /** Runs `fn` under the command retry policy (ConnectionLoss, OperationTimeout, SessionExpired are retried). */
+  retry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.commandRetry.run(fn, signal);
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  private requireSession(): Session {
+    if (this.session === undefined || this.stopping !== undefined) {
+      throw new ConnectionClosedError('the client is not started');
+    }
+    return this.session;
+  }
+
+  private call(
+    path: string | undefined,
+    options: CallOptions,
+  ): { path?: string; signal?: AbortSignal; timeoutMs?: number } {
+    return { path, signal: options.signal, timeoutMs: this.options.requestTimeout };
+  }
+
+  private serverPath(path: string, options?: { sequential?: boolean }): string {
+    validatePath(path, options);
+    return prefixChroot(this.chroot, path);
+  }
+
+  private clientPath(serverPath: string): string {
+    return stripChroot(this.chroot, serverPath);
+  }
+
+  private encodeValue(value: Value | undefined): Buffer {
+    if (value === undefined) return Buffer.alloc(0);
+    if (typeof value === 'string') return Buffer.from(value, 'utf8');
+    if (value instanceof Uint8Array)
+      return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    throw new InvalidArgumentError('value', `value must be a string or a Uint8Array, got ${typeof value}`);
+  }
+
+  private resolveAcl(acl: readonly ACL[] | undefined): ACL[] {
+    if (acl === undefined) return this.defaultAcl;
+    validateAcl(acl);
+    return [...acl];
+  }
+
+  private checkVersion(version: number): number {
+    if (!Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
+      throw new InvalidArgumentError(
+        'version',
+        `version must be an integer from -1 to 2^31-1, got ${version}`,
+      );
+    }
+    return version;
+  }
+
+  private checkCreateOptions(options: CreateOptions): void {
+    if (options.ttl !== undefined) {
+      if (!Number.isInteger(options.ttl) || options.ttl < 1 || options.ttl > MAX_TTL_MS) {
+        throw new InvalidArgumentError(
+          'ttl',
+          `ttl must be an integer from 1 to 2^40-1 ms, got ${options.ttl}`,
+        );
+      }
+      if (options.ephemeral || options.container) {
+        throw new InvalidArgumentError('ttl', 'a TTL node cannot also be ephemeral or a container');
+      }
+    }
+    if (options.container && (options.ephemeral || options.sequence)) {
+      throw new InvalidArgumentError('container', 'a container cannot be ephemeral or sequential');
+    }
+  }
+
+  private async deleteRecursive(path: string, options: CallOptions): Promise<void> {
+    let children: string[];
+    try {
+      children = await this.getChildren(path, undefined, options);
+    } catch (err) {
+      if (err instanceof NoNodeError) return;
+      throw err;
+    }
+    await Promise.all(
+      children.map((c) => this.deleteRecursive(path === '/' ? `/${c}` : `${path}/${c}`, options)),
+    );
+    if (path === '/') return;
+    try {
+      await this.delete(path, options.signal ? { signal: options.signal } : {});
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
+    }
+  }
+
+  private onConnectionState(state: ConnectionState, detail: string | undefined): void {
+    if (state === this.connectionState) return;
+    this.connectionState = state;
+    this.log('info', `connection state ${state}${detail ? ` (${detail})` : ''}`);
+    if (state === ConnectionState.CONNECTED || state === ConnectionState.CONNECTED_RO) this.connected.set();
+    else this.connected.clear();
+    this.handler.dispatchCallback(() => this.emit('connectionState', state, detail));
+    const next = clientStateOf(state);
+    if (next === this.clientState) return;
+    this.clientState = next;
+    // Listeners run through the handler's dispatch, never on the connection loop, so they may
+    // await client calls.
+    this.handler.dispatchCallback(() => this.emit('state', next));
+    for (const listener of [...this.stateListeners]) {
+      this.handler.dispatchCallback(() => {
+        if (listener(next) === true) this.stateListeners.delete(listener);
+      });
+    }
+  }
+
+  private describeHosts(): string {
+    return this.hosts.map((h) => `${h.host}:${h.port}`).join(',');
+  }
+
+  private log(level: keyof Logger, message: string): void {
+    this.options.logger?.[level]?.(message);
+  }
+}
+
+function stripSignal(options: RetryOptions | undefined): Omit<RetryOptions, 'signal'> {
+  if (options === undefined) return {};
+  const { signal: _ignored, ...rest } = options;
+  return rest;
+}

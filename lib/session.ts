@@ -1,0 +1,538 @@
+// The client's side of the session: the request pipeline (queued → sent → answered), xid
+// matching against a FIFO, priming a new connection (auth replay, SetWatches, queued requests),
+// watch fan-out and the state changes the loop's messages imply. It reaches the connection loop
+// only through the channel.
+
+import type { ChannelEnd, Handler, Spawned } from '../handlers/handler.js';
+import { DEFAULT_MAX_BUFFER_BYTES, EventType, KeeperState, OpCode, Xid } from '../protocol/constants.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  type ClientOp,
+  decodeReply,
+  encodeRequest,
+  type RequestOf,
+  type ResponseOf,
+} from '../protocol/operations.js';
+import { OutboundFrameTooLargeError, ProtocolError } from '../protocol/protocol-error.js';
+import { type ConnectionLoopArg, connectionLoopTask } from './connection-loop.js';
+import {
+  AuthFailedError,
+  ConnectionClosedError,
+  ConnectionLossError,
+  errorFromCode,
+  SessionExpiredError,
+  ValueTooLargeError,
+} from './errors.js';
+import type { ClientToLoop, LoopInit, LoopToClient } from './loop-messages.js';
+import { prefixChroot, stripChroot } from './paths.js';
+import { ConnectionState } from './states.js';
+import { type WatchCallback, type WatchKind, WatchRegistry } from './watch-registry.js';
+
+/** SetWatches batches stay under this many bytes of paths (ZOOKEEPER-706, as the Java client). */
+const SET_WATCHES_BATCH_BYTES = 128 * 1024;
+
+/** A request on its way: encoded once, sent when a connection is ready, settled by its reply. */
+interface Request {
+  op: ClientOp;
+  /** The whole frame; its xid (bytes 4–8) is written when it is sent. */
+  frame: Buffer;
+  /** Client path, for error messages. */
+  path: string | undefined;
+  xid: number;
+  /** Connection epoch it was sent on; -1 while queued. */
+  epoch: number;
+  /** Set when the caller gave up (abort, timeout): the reply, when it comes, is dropped. */
+  abandoned: boolean;
+  /** Turns a successful body into the caller's value. */
+  convert: (body: unknown) => unknown;
+  /** Error codes that are answers, not failures (exists → NONODE is `null`). */
+  accept?: (code: number) => { value: unknown } | undefined;
+  /** A one-shot watch to register when the reply says so. */
+  watch?: { callback: WatchCallback; onOk: WatchKind; onNoNode?: WatchKind };
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  done?: () => void;
+}
+
+/** An auth packet in flight (replies to xid -4 may overtake other replies, so they have their own FIFO). */
+interface AuthWaiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** What the session tells its owner. */
+export interface SessionOwner {
+  onState(state: ConnectionState, detail: string | undefined): void;
+  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+/** How to submit a request. */
+export interface SubmitOptions<O extends ClientOp> {
+  path?: string;
+  convert?: (body: ResponseOf<O>) => unknown;
+  accept?: Request['accept'];
+  watch?: Request['watch'];
+  signal?: AbortSignal;
+  /** Reject after this many ms (on the handler's clock). */
+  timeoutMs?: number;
+}
+
+/** Session settings that do not change. */
+export interface SessionSettings {
+  chroot: string;
+  maxBufferBytes: number;
+  /** Credentials replayed on every connection: [scheme, credential]. */
+  authData: Array<[string, string]>;
+}
+
+/** One client's session state and request pipeline. */
+export class Session {
+  state: ConnectionState = ConnectionState.CONNECTING;
+  /** The current session id and password (0n before the first handshake). */
+  sessionId = 0n;
+  passwd: Buffer = Buffer.alloc(16);
+  /** Negotiated session timeout, ms (0 before the first handshake). */
+  negotiatedTimeout = 0;
+  /** `host:port` of the server the session is on, while connected. */
+  connectedTo: string | undefined;
+  /** Highest zxid seen in a reply. */
+  lastZxid = 0n;
+  readonly watches = new WatchRegistry();
+
+  private channel!: ChannelEnd<LoopToClient, ClientToLoop>;
+  private spawned: Spawned | undefined;
+  private epoch = -1;
+  private connected = false;
+  private nextXid = 1;
+  private queued: Request[] = [];
+  private pending: Request[] = [];
+  private pendingHead = 0;
+  private auths: AuthWaiter[] = [];
+  private outbox: Buffer[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private ended: Promise<string | undefined> | undefined;
+  private resolveEnded: ((reason: string | undefined) => void) | undefined;
+
+  constructor(
+    private readonly handler: Handler,
+    private readonly settings: SessionSettings,
+    private readonly owner: SessionOwner,
+  ) {}
+
+  /** Spawns the connection loop. */
+  start(init: LoopInit): void {
+    const [clientEnd, loopEnd] = this.handler.createSocketPair<ClientToLoop, LoopToClient>();
+    this.channel = clientEnd;
+    this.closed = false;
+    this.ended = new Promise((resolve) => {
+      this.resolveEnded = resolve;
+    });
+    clientEnd.onMessage((m) => this.onLoopMessage(m));
+    const arg: ConnectionLoopArg = { init, channel: loopEnd };
+    this.spawned = this.handler.spawn(connectionLoopTask, arg);
+    this.spawned.done.catch((err: unknown) => {
+      this.owner.onLog('error', `connection loop failed: ${(err as Error).message}`);
+      this.onEnded(`connection loop failed: ${(err as Error).message}`);
+    });
+  }
+
+  /** Encodes and sends (or queues) one request; settles with its converted reply. */
+  submit<O extends ClientOp, T>(op: O, body: RequestOf<O>, options: SubmitOptions<O> = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    let frame: Buffer;
+    try {
+      frame = encodeRequest(0, op, body, { maxBufferBytes: this.settings.maxBufferBytes });
+    } catch (err) {
+      if (err instanceof OutboundFrameTooLargeError) {
+        return Promise.reject(new ValueTooLargeError(err.length, err.limit));
+      }
+      return Promise.reject(err);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const request: Request = {
+        op,
+        frame,
+        path: options.path,
+        xid: 0,
+        epoch: -1,
+        abandoned: false,
+        convert: (options.convert as ((b: unknown) => unknown) | undefined) ?? ((b) => b),
+        accept: options.accept,
+        watch: options.watch,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      this.watchCaller(request, options);
+      if (this.connected) this.send(request);
+      else this.queued.push(request);
+    });
+  }
+
+  /** Sends an auth packet now (when connected) and remembers the credential for reconnects. */
+  addAuth(scheme: string, credential: string): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    this.settings.authData.push([scheme, credential]);
+    if (!this.connected) return Promise.resolve(); // replayed and checked on the next connection
+    return new Promise<void>((resolve, reject) => {
+      this.auths.push({ resolve, reject });
+      this.enqueueFrame(this.authFrame(scheme, credential));
+    });
+  }
+
+  /**
+   * Ends the session: closeSession (waiting at most `timeoutMs` for its reply) when connected,
+   * then stops the loop. Every request still waiting fails with ConnectionClosedError.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.spawned === undefined) {
+      this.closed = true;
+      return;
+    }
+    if (this.connected && !this.closed) {
+      const reply = this.submit(OpCode.closeSession, {}, { timeoutMs });
+      this.channel.post({ t: 'stop', graceful: true });
+      this.closed = true;
+      await reply.catch(() => undefined);
+    }
+    this.closed = true;
+    this.channel.post({ t: 'stop', graceful: false });
+    await this.ended;
+    await this.spawned.done.catch(() => undefined);
+    this.channel.close();
+    this.failAll(new ConnectionClosedError('the client was stopped'));
+    this.loseWatches(KeeperState.Closed);
+    this.setState(ConnectionState.CLOSED, 'stopped');
+  }
+
+  // --- sending --------------------------------------------------------------------------------
+
+  private send(request: Request): void {
+    request.xid = this.nextXid;
+    this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
+    request.epoch = this.epoch;
+    request.frame.writeInt32BE(request.xid, 4);
+    this.pending.push(request);
+    this.enqueueFrame(request.frame);
+  }
+
+  /** Frames written in one tick go to the loop as one message (one socket write). */
+  private enqueueFrame(frame: Buffer): void {
+    this.outbox.push(frame);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const frames = this.outbox;
+    this.outbox = [];
+    if (frames.length > 0 && this.connected) this.channel.post({ t: 'write', epoch: this.epoch, frames });
+  }
+
+  private authFrame(scheme: string, credential: string): Buffer {
+    return encodeRequest(Xid.auth, OpCode.auth, { type: 0, scheme, auth: Buffer.from(credential, 'utf8') });
+  }
+
+  /** Abort signal and timeout of one request. */
+  private watchCaller(request: Request, options: { signal?: AbortSignal; timeoutMs?: number }): void {
+    if (options.signal === undefined && options.timeoutMs === undefined) return;
+    const giveUp = (error: Error): void => {
+      // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
+      request.abandoned = true;
+      const i = this.queued.indexOf(request);
+      if (i >= 0) this.queued.splice(i, 1);
+      request.reject(error);
+    };
+    const cancel = new AbortController();
+    const onAbort = (): void => giveUp(options.signal?.reason as Error);
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs !== undefined) {
+      const ms = options.timeoutMs;
+      this.handler.sleep(ms, cancel.signal).then(
+        () => giveUp(new this.handler.TimeoutError(`request timed out after ${ms} ms`)),
+        () => {},
+      );
+    }
+    request.done = () => {
+      cancel.abort();
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+  }
+
+  // --- messages from the loop -----------------------------------------------------------------
+
+  private onLoopMessage(message: LoopToClient): void {
+    switch (message.t) {
+      case 'handshake':
+        this.onHandshake(message);
+        return;
+      case 'frames':
+        if (message.epoch === this.epoch) this.onFrames(message.frames);
+        return;
+      case 'disconnected':
+        if (message.epoch !== this.epoch) return;
+        this.connected = false;
+        this.connectedTo = undefined;
+        this.failPending(new ConnectionLossError(undefined, undefined, `connection lost: ${message.reason}`));
+        if (
+          !this.closed &&
+          this.state !== ConnectionState.AUTH_FAILED &&
+          this.state !== ConnectionState.EXPIRED_SESSION
+        ) {
+          this.setState(ConnectionState.CONNECTING, message.reason);
+        }
+        return;
+      case 'cycleFailed':
+        this.failQueued(new ConnectionLossError(undefined, undefined, message.reason));
+        return;
+      case 'expired':
+        this.sessionId = 0n;
+        this.failAll(new SessionExpiredError(undefined, undefined, `session expired: ${message.reason}`));
+        this.loseWatches(KeeperState.Expired);
+        // LOST until the loop's next handshake brings a new session (then CONNECTED).
+        this.setState(ConnectionState.EXPIRED_SESSION, message.reason);
+        return;
+      case 'ended':
+        this.onEnded(message.reason);
+        return;
+      case 'log':
+        this.owner.onLog(message.level, message.message);
+        return;
+    }
+  }
+
+  private onHandshake(m: Extract<LoopToClient, { t: 'handshake' }>): void {
+    this.epoch = m.epoch;
+    this.connected = true;
+    this.connectedTo = m.address;
+    this.sessionId = m.sessionId;
+    this.passwd = m.passwd;
+    this.negotiatedTimeout = m.timeout;
+    // Priming order as the Java client: credentials, then watches, then what waited.
+    const frames: Buffer[] = [];
+    const replays = this.settings.authData.map(([scheme, credential]) => {
+      frames.push(this.authFrame(scheme, credential));
+      return new Promise<void>((resolve, reject) => this.auths.push({ resolve, reject }));
+    });
+    for (const body of this.setWatchesBatches()) {
+      const frame = encodeRequest(Xid.setWatches, OpCode.setWatches, body, { maxBufferBytes: 2 ** 30 });
+      this.pending.push(this.internalRequest(OpCode.setWatches, frame, Xid.setWatches));
+      frames.push(frame);
+    }
+    this.outbox.unshift(...frames);
+    for (const request of this.queued.splice(0)) this.send(request);
+    this.flush();
+    const up = m.readOnly ? ConnectionState.CONNECTED_RO : ConnectionState.CONNECTED;
+    if (replays.length === 0) {
+      this.setState(up, m.address);
+      return;
+    }
+    // CONNECTED only once every stored credential is accepted (kazoo #594).
+    const epoch = m.epoch;
+    Promise.all(replays).then(
+      () => {
+        if (this.epoch === epoch && this.connected) this.setState(up, m.address);
+      },
+      () => {},
+    );
+  }
+
+  private onFrames(frames: Buffer[]): void {
+    for (const frame of frames) {
+      let reply: ReturnType<typeof decodeReply>;
+      try {
+        reply = decodeReply(frame, (xid) => this.headFor(xid));
+      } catch (err) {
+        this.dropConnection(err instanceof ProtocolError ? err.message : String(err));
+        return;
+      }
+      const { header } = reply;
+      if (header.zxid > this.lastZxid && header.xid !== Xid.notification) this.lastZxid = header.zxid;
+      if (reply.kind === 'notification') {
+        this.onNotification(reply.event.type as EventType, reply.event.path);
+      } else if (header.xid === Xid.auth) {
+        this.onAuthReply(header.err);
+      } else {
+        const request = this.pending[this.pendingHead]!;
+        this.pending[this.pendingHead++] = undefined as unknown as Request;
+        if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
+          this.pending = this.pending.slice(this.pendingHead);
+          this.pendingHead = 0;
+        }
+        this.settle(request, header.err, reply.body);
+      }
+    }
+  }
+
+  /** The op of the request a reply with this xid must answer: the head of the FIFO, or a fault. */
+  private headFor(xid: number): ClientOp | undefined {
+    const head = this.pending[this.pendingHead];
+    return head !== undefined && head.xid === xid ? head.op : undefined;
+  }
+
+  private settle(request: Request, err: number, body: unknown): void {
+    request.done?.();
+    if (request.abandoned) return;
+    if (err !== 0) {
+      const accepted = request.accept?.(err);
+      if (accepted === undefined) {
+        request.reject(errorFromCode(err, request.path));
+        return;
+      }
+      if (err === ErrorCode.NONODE && request.watch?.onNoNode)
+        this.registerWatch(request, request.watch.onNoNode);
+      request.resolve(accepted.value);
+      return;
+    }
+    if (request.watch) this.registerWatch(request, request.watch.onOk);
+    let value: unknown;
+    try {
+      value = request.convert(body);
+    } catch (error) {
+      request.reject(error as Error);
+      return;
+    }
+    request.resolve(value);
+  }
+
+  private registerWatch(request: Request, kind: WatchKind): void {
+    if (request.path !== undefined && request.watch)
+      this.watches.add(kind, request.path, request.watch.callback);
+  }
+
+  /** Fans a server event out to every local callback, in wire order, through the handler. */
+  private onNotification(type: EventType, serverPath: string): void {
+    const path = stripChroot(this.settings.chroot, serverPath);
+    const event = { type, state: KeeperState.SyncConnected, path };
+    for (const callback of this.watches.take(type, path))
+      this.handler.dispatchCallback(() => callback(event));
+  }
+
+  private onAuthReply(err: number): void {
+    const waiter = this.auths.shift();
+    if (err === 0) {
+      waiter?.resolve();
+      return;
+    }
+    // The server closes the connection after a failed auth; the session cannot go on (Java: AUTH_FAILED).
+    const error = new AuthFailedError(undefined, undefined, 'authentication failed (AUTHFAILED)');
+    waiter?.reject(error);
+    this.setState(ConnectionState.AUTH_FAILED, 'authentication failed');
+    this.closed = true;
+    this.failAll(error);
+    this.loseWatches(KeeperState.AuthFailed);
+    this.channel.post({ t: 'stop', graceful: false });
+  }
+
+  private onEnded(reason: string | undefined): void {
+    this.connected = false;
+    this.closed = true;
+    this.failAll(new ConnectionClosedError(reason ?? 'the client was stopped'));
+    if (reason !== undefined && this.state !== ConnectionState.AUTH_FAILED) {
+      this.loseWatches(KeeperState.Closed);
+      this.setState(ConnectionState.CLOSED, reason);
+    }
+    this.resolveEnded?.(reason);
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  /** SetWatches bodies for the registered watches, each under 128 KB of paths. */
+  private *setWatchesBatches(): Generator<RequestOf<typeof OpCode.setWatches>> {
+    if (this.watches.size === 0) return;
+    const paths = this.watches.paths();
+    let batch = {
+      relativeZxid: this.lastZxid,
+      dataWatches: [] as string[],
+      existWatches: [] as string[],
+      childWatches: [] as string[],
+    };
+    let bytes = 0;
+    const lists: Array<[WatchKind, keyof typeof batch]> = [
+      ['data', 'dataWatches'],
+      ['exist', 'existWatches'],
+      ['child', 'childWatches'],
+    ];
+    for (const [kind, field] of lists) {
+      for (const clientPath of paths[kind]) {
+        const serverPath = prefixChroot(this.settings.chroot, clientPath);
+        const size = Buffer.byteLength(serverPath);
+        if (bytes + size > SET_WATCHES_BATCH_BYTES && bytes > 0) {
+          yield batch;
+          batch = { relativeZxid: this.lastZxid, dataWatches: [], existWatches: [], childWatches: [] };
+          bytes = 0;
+        }
+        (batch[field] as string[]).push(serverPath);
+        bytes += size;
+      }
+    }
+    if (bytes > 0) yield batch;
+  }
+
+  private internalRequest(op: ClientOp, frame: Buffer, xid: number): Request {
+    const noop = (): void => {};
+    return {
+      op,
+      frame,
+      path: undefined,
+      xid,
+      epoch: this.epoch,
+      abandoned: false,
+      convert: (b) => b,
+      resolve: noop,
+      reject: (err) =>
+        this.owner.onLog('warn', `${OpCode.setWatches === op ? 'setWatches' : op} failed: ${err.message}`),
+    };
+  }
+
+  private dropConnection(reason: string): void {
+    this.owner.onLog('warn', `dropping the connection: ${reason}`);
+    this.channel.post({ t: 'drop', epoch: this.epoch, reason });
+  }
+
+  private failPending(error: Error): void {
+    const sent = this.pending.slice(this.pendingHead);
+    this.pending = [];
+    this.pendingHead = 0;
+    for (const r of sent) this.rejectRequest(r, error);
+    for (const a of this.auths.splice(0)) a.reject(error);
+    this.outbox = [];
+  }
+
+  private failQueued(error: Error): void {
+    for (const r of this.queued.splice(0)) this.rejectRequest(r, error);
+  }
+
+  private failAll(error: Error): void {
+    this.failPending(error);
+    this.failQueued(error);
+  }
+
+  private rejectRequest(request: Request, error: Error): void {
+    request.done?.();
+    if (!request.abandoned) request.reject(error);
+  }
+
+  /** One-shot watches end with the session: each callback gets one final event, then is forgotten. */
+  private loseWatches(state: number): void {
+    for (const [path, callback] of this.watches.drain()) {
+      const event = { type: EventType.None, state, path };
+      this.handler.dispatchCallback(() => callback(event));
+    }
+  }
+
+  private setState(state: ConnectionState, detail: string | undefined): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.owner.onState(state, detail);
+  }
+}
+
+/** Default maxBufferBytes, re-exported for the client's options. */
+export { DEFAULT_MAX_BUFFER_BYTES };
