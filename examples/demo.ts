@@ -1,48 +1,52 @@
-// `make demo`: starts a throw-away ZooKeeper on a free loopback port, opens a raw session with
-// zookit's codec, and shows what the server said. It grows with the client.
+// `make demo`: starts a throw-away ZooKeeper on a free loopback port and walks through the client:
+// connect, create, watch, a transaction, then a clean stop.
 
-import { fourLetterWord } from '../lib/four-letter-words.js';
-import { CreateFlag, OpCode, Perm } from '../protocol/constants.js';
-import { RawSession } from '../spec/harness/raw-session.js';
+import { ZooKeeperClient } from '../lib/client.js';
+import { BadVersionError } from '../lib/errors.js';
 import { startTestingServer } from '../spec/harness/testing-server.js';
 
 async function main(): Promise<void> {
   const server = await startTestingServer();
+  const zk = new ZooKeeperClient({ hosts: server.connectString, sessionTimeout: 10_000 });
+  zk.on('state', (state) => console.log(`  state → ${state}`));
   try {
     console.log(`ZooKeeper serving at ${server.connectString} (${server.backend} backend)`);
-    const srvr = await fourLetterWord(server.host, server.port, 'srvr');
-    console.log(`server version: ${/Zookeeper version: ([^,\n]+)/.exec(srvr)?.[1] ?? 'unknown'}`);
-
-    const session = await RawSession.connect({
-      host: server.host,
-      port: server.port,
-      sessionTimeout: 10_000,
-    });
+    await zk.start();
     console.log(
-      `session 0x${session.sessionId.toString(16)}, negotiated timeout ${session.negotiatedTimeout} ms, ` +
-        `readOnly=${session.connectResponse.readOnly}`,
+      `server version ${(await zk.serverVersion()).join('.')}, session 0x${zk.clientId?.sessionId.toString(16)}, timeout ${zk.sessionTimeout} ms`,
     );
 
-    const acl = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }];
-    const created = await session.request(OpCode.create2, {
-      path: '/zookit-demo-',
-      data: Buffer.from('hello from zookit'),
-      acl,
-      flags: CreateFlag.EPHEMERAL_SEQUENTIAL,
-    });
-    const path = created.body!.path;
-    const read = await session.request(OpCode.getData, { path, watch: false });
-    console.log(
-      `created ${path}; it holds "${read.body?.data?.toString()}" (version ${read.body?.stat.version})`,
+    await zk.ensurePath('/demo/config');
+    await zk.get('/demo/config', (event) =>
+      console.log(`  watch fired: type ${event.type} on ${event.path}`),
     );
-    const who = await session.request(OpCode.whoAmI, {});
-    console.log(`whoAmI: ${who.body?.clientInfo.map((c) => `${c.authScheme}:${c.user}`).join(', ')}`);
+    const stat = await zk.set('/demo/config', 'colour=blue');
+    console.log(`set /demo/config → version ${stat.version}`);
 
-    await session.close();
-    console.log('session closed; stopping the server');
+    const me = await zk.create('/demo/worker-', 'hello', { ephemeral: true, sequence: true });
+    console.log(
+      `created ephemeral ${me}; children of /demo: ${(await zk.getChildren('/demo')).sort().join(', ')}`,
+    );
+
+    const results = await zk
+      .transaction()
+      .check('/demo/config', 1)
+      .setData('/demo/config', 'colour=green')
+      .create('/demo/audit', 'changed')
+      .commit();
+    console.log(
+      `transaction: ${results.map((r) => (r instanceof Error ? r.name : typeof r === 'object' ? `stat v${r.version}` : String(r))).join(', ')}`,
+    );
+    const failed = await zk.transaction().check('/demo/config', 99).delete('/demo/audit').commit();
+    console.log(
+      `stale transaction: ${failed.map((r) => (r instanceof Error ? r.name : String(r))).join(', ')} (${failed.some((r) => r instanceof BadVersionError) ? 'nothing applied' : '?'})`,
+    );
+    console.log(`whoAmI: ${(await zk.whoAmI()).map((c) => `${c.authScheme}:${c.user}`).join(', ')}`);
   } finally {
+    await zk.stop();
     await server.close();
   }
+  console.log('stopped');
 }
 
 main().catch((err) => {

@@ -120,6 +120,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   private clientState: ClientState = ClientState.LOST;
   private connectionState: ConnectionState = ConnectionState.CLOSED;
   private readonly connected: HandlerEvent;
+  /** Set once a start attempt has an outcome: connected, or a state it cannot leave (auth failed, closed). */
+  private readonly startSettled: HandlerEvent;
   private readonly stateListeners = new Set<StateListener>();
   private stopping: Promise<void> | undefined;
   private resumeFrom: { sessionId: bigint; passwd: Buffer } | undefined;
@@ -142,6 +144,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.authData = (options.authData ?? []).map(([s, c]) => [s, c]);
     this.commandRetry = new RetryPolicy(options.commandRetry ?? {}, this.handler);
     this.connected = this.handler.eventObject();
+    this.startSettled = this.handler.eventObject();
     if (options.clientId) {
       this.resumeFrom = {
         sessionId: options.clientId.sessionId,
@@ -231,11 +234,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   async start(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
     this.startAsync();
     const timeout = options.timeout ?? 15_000;
-    const ok = await this.connected.wait(timeout, options.signal).catch(async (err) => {
+    const settled = await this.startSettled.wait(timeout, options.signal).catch(async (err) => {
       await this.stop();
       throw err;
     });
-    if (ok) return;
+    if (settled && this.connected.isSet()) return;
     const state = this.connectionState;
     await this.stop();
     if (state === ConnectionState.AUTH_FAILED)
@@ -247,6 +250,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   startAsync(): HandlerEvent {
     if (this.session !== undefined && this.stopping === undefined) return this.connected;
     this.stopping = undefined;
+    this.startSettled.clear();
     if (!this.handler.running) this.handler.start();
     const session = new Session(
       this.handler,
@@ -727,9 +731,16 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.log('info', `connection state ${state}${detail ? ` (${detail})` : ''}`);
     if (state === ConnectionState.CONNECTED || state === ConnectionState.CONNECTED_RO) this.connected.set();
     else this.connected.clear();
+    if (state !== ConnectionState.CONNECTING && state !== ConnectionState.EXPIRED_SESSION)
+      this.startSettled.set();
     this.handler.dispatchCallback(() => this.emit('connectionState', state, detail));
     const next = clientStateOf(state);
-    if (next === this.clientState) return;
+    // SUSPENDED means "was connected, may still have the session": never straight from LOST.
+    if (
+      next === this.clientState ||
+      (next === ClientState.SUSPENDED && this.clientState === ClientState.LOST)
+    )
+      return;
     this.clientState = next;
     // Listeners run through the handler's dispatch, never on the connection loop, so they may
     // await client calls.

@@ -1,5 +1,23 @@
-// The zookit package entry. The client arrives with the core-client issue; today it exposes the
-// wire protocol and the error types the client will raise.
+// The zookit package entry: the client, its handlers, the errors it raises, and the protocol
+// constants and records its results are made of.
+export * from '../handlers/index.js';
 export * from '../protocol/index.js';
+export * from './acl.js';
+export {
+  type CallOptions,
+  type ClientEvents,
+  type ClientOptions,
+  type CreateOptions,
+  type Logger,
+  type MultiReadRequest,
+  type StateListener,
+  type Value,
+  ZooKeeperClient,
+} from './client.js';
 export * from './errors.js';
 export { fourLetterWord } from './four-letter-words.js';
+export { basename, joinPath, parentOf, parseHosts, sequenceOf, validatePath } from './paths.js';
+export { isRetryable, type RetryOptions, RetryPolicy } from './retry.js';
+export { ClientState, ConnectionState } from './states.js';
+export { Transaction, type TransactionCreateOptions, type TransactionResult } from './transaction.js';
+export type { WatchCallback, WatchedEvent } from './watch-registry.js';
