@@ -7,6 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ChannelEnd, Handler, SpawnTask, Transport } from '../handlers/handler.js';
 import { OpCode, REPLY_HEADER_BYTES, SESSION_PASSWORD_BYTES, Xid } from '../protocol/constants.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { FrameAccumulator } from '../protocol/frame-accumulator.js';
 import { decodeConnectResponse, encodeConnectRequest, encodeRequest } from '../protocol/operations.js';
 import { ConnectionLossError } from './errors.js';
@@ -70,6 +71,14 @@ class ConnectionLoop {
   private nextHost = 0;
   /** A read/write server found while connected read-only: the next attempt goes there. */
   private preferred: HostAddress | undefined;
+  /**
+   * Whether a read/write server has accepted this session (the Java client's seenRwServerBefore).
+   * Until then the session id came from a read-only server, which alone knows it, so it is not
+   * resumed: a read/write server would call it expired.
+   */
+  private seenReadWrite: boolean;
+  /** Delay before the next isro probe round, ms; kept across connections so flapping backs off. */
+  private probeDelay = RW_PROBE_FIRST_MS;
   private readonly stopping = new AbortController();
   /** Set by stop: finish the current connection, if any, and never reconnect. */
   private closing = false;
@@ -81,6 +90,7 @@ class ConnectionLoop {
   ) {
     this.sessionId = init.sessionId;
     this.passwd = init.passwd;
+    this.seenReadWrite = init.sessionId !== 0n;
     this.lastHeard = handler.now();
     channel.onMessage((m) => this.onMessage(m));
   }
@@ -142,7 +152,9 @@ class ConnectionLoop {
       } catch (err) {
         if (this.stopping.signal.aborted) return;
         if (err instanceof SessionExpired) return; // a new session is created on the next attempt
-        failures.push(`${address.host}:${address.port}: ${(err as Error).message}`);
+        const failure = `${address.host}:${address.port}: ${(err as Error).message}`;
+        this.log('debug', `connect attempt failed: ${failure}`);
+        failures.push(failure);
       }
     }
     const reason = `no server could be reached (${failures.join('; ')})`;
@@ -208,22 +220,26 @@ class ConnectionLoop {
         protocolVersion: 0,
         lastZxidSeen: this.lastZxid,
         timeOut: this.init.sessionTimeout,
-        sessionId: this.sessionId,
-        passwd: this.passwd ?? Buffer.alloc(SESSION_PASSWORD_BYTES),
+        sessionId: this.seenReadWrite ? this.sessionId : 0n,
+        passwd: (this.seenReadWrite ? this.passwd : null) ?? Buffer.alloc(SESSION_PASSWORD_BYTES),
         readOnly: this.init.readOnly,
       }),
     ]);
     let response: ReturnType<typeof decodeConnectResponse>;
     const timer = new AbortController();
     try {
-      response = decodeConnectResponse(
-        await Promise.race([
-          answered,
-          this.handler.sleep(timeoutMs, timer.signal).then(() => {
-            throw new this.handler.TimeoutError(`no handshake answer within ${timeoutMs} ms`);
-          }),
-        ]),
-      );
+      const frame = await Promise.race([
+        answered,
+        this.handler.sleep(timeoutMs, timer.signal).then(() => {
+          throw new this.handler.TimeoutError(`no handshake answer within ${timeoutMs} ms`);
+        }),
+      ]);
+      // A 3.8 read-only server without local sessions answers a new session with a bare reply
+      // header carrying NOTREADONLY instead of a ConnectResponse.
+      if (frame.length === REPLY_HEADER_BYTES && frame.readInt32BE(12) === ErrorCode.NOTREADONLY) {
+        throw new Error('the server is read-only and refuses new sessions (NOTREADONLY)');
+      }
+      response = decodeConnectResponse(frame);
     } catch (err) {
       transport.destroy();
       throw err;
@@ -238,6 +254,10 @@ class ConnectionLoop {
     this.sessionId = response.sessionId;
     this.passwd = response.passwd;
     this.negotiatedTimeout = response.timeOut;
+    if (response.readOnly !== true) {
+      this.seenReadWrite = true;
+      this.probeDelay = RW_PROBE_FIRST_MS;
+    }
     // The accumulator goes on to serve(): bytes after the ConnectResponse stay in it.
     return { transport, frames, address, timeout: response.timeOut, readOnly: response.readOnly === true };
   }
@@ -344,10 +364,9 @@ class ConnectionLoop {
    * and moves to the first that answers `rw` (kazoo probes only its first host, #653).
    */
   private async probeForReadWrite(live: Live, signal: AbortSignal): Promise<void> {
-    let delay = RW_PROBE_FIRST_MS;
     while (!signal.aborted) {
       try {
-        await this.handler.sleep(delay, signal);
+        await this.handler.sleep(this.probeDelay, signal);
       } catch {
         return;
       }
@@ -356,11 +375,12 @@ class ConnectionLoop {
         if (host.host === live.address.host && host.port === live.address.port) continue;
         if ((await this.isro(host).catch(() => undefined)) === 'rw') {
           this.preferred = host;
+          this.probeDelay = Math.min(this.probeDelay * 2, RW_PROBE_MAX_MS);
           live.close(`read/write server ${host.host}:${host.port} available`);
           return;
         }
       }
-      delay = Math.min(delay * 2, RW_PROBE_MAX_MS);
+      this.probeDelay = Math.min(this.probeDelay * 2, RW_PROBE_MAX_MS);
     }
   }
 
@@ -400,6 +420,7 @@ class ConnectionLoop {
 
   private expire(reason: string): void {
     this.sessionId = 0n;
+    this.seenReadWrite = false;
     this.passwd = null;
     this.negotiatedTimeout = 0;
     this.lastHeard = this.handler.now();
