@@ -8,7 +8,6 @@ import { SequentialMicrotaskHandler } from '../handlers/sequential-microtask.js'
 import {
   DEFAULT_MAX_BUFFER_BYTES,
   DEFAULT_MAX_INBOUND_FRAME_BYTES,
-  MAX_TTL_MS,
   OpCode,
   REPLY_HEADER_BYTES,
 } from '../protocol/constants.js';
@@ -30,7 +29,7 @@ import { parentOf, parseHosts, prefixChroot, stripChroot, validatePath } from '.
 import { type RetryOptions, RetryPolicy } from './retry.js';
 import { Session } from './session.js';
 import { ClientState, ConnectionState, clientStateOf } from './states.js';
-import { createFlag, Transaction, type TransactionCreateOptions } from './transaction.js';
+import { checkCreateOptions, createFlag, Transaction, type TransactionCreateOptions } from './transaction.js';
 import type { WatchCallback } from './watch-registry.js';
 
 /** Where the client's log lines go. Omitted methods (or no logger) cost nothing. */
@@ -333,38 +332,42 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     value: Value | undefined,
     options: CreateOptions & { includeData: true },
   ): Promise<[string, Stat]>;
-  async create(path: string, value?: Value, options: CreateOptions = {}): Promise<string | [string, Stat]> {
-    const sequential = options.sequence === true;
-    this.checkCreateOptions(options);
-    const serverPath = this.serverPath(path, { sequential });
-    const body = {
-      path: serverPath,
-      data: this.encodeValue(value),
-      acl: this.resolveAcl(options.acl),
-      flags: createFlag(options),
-    };
-    const send = (): Promise<string | [string, Stat]> => {
-      const convert = (r: { path: string; stat?: Stat }): string | [string, Stat] =>
-        options.includeData && r.stat ? [this.clientPath(r.path), r.stat] : this.clientPath(r.path);
-      const common = { path, convert, signal: options.signal, timeoutMs: this.options.requestTimeout };
-      const s = this.requireSession();
-      if (options.ttl !== undefined)
-        return s.submit(OpCode.createTTL, { ...body, ttl: BigInt(options.ttl) }, common);
-      if (options.container) return s.submit(OpCode.createContainer, body, common);
-      return s.submit(options.includeData ? OpCode.create2 : OpCode.create, body, common);
-    };
-    try {
-      return await send();
-    } catch (err) {
-      if (!(err instanceof NoNodeError) || !options.makepath) throw err;
-      await this.ensurePath(parentOf(path), options.acl);
-      return send();
-    }
+  create(path: string, value?: Value, options: CreateOptions = {}): Promise<string | [string, Stat]> {
+    return this.request(() => {
+      const sequential = options.sequence === true;
+      checkCreateOptions(options);
+      const serverPath = this.serverPath(path, { sequential });
+      const body = {
+        path: serverPath,
+        data: this.encodeValue(value),
+        acl: this.resolveAcl(options.acl),
+        flags: createFlag(options),
+      };
+      const send = (): Promise<string | [string, Stat]> => {
+        const convert = (r: { path: string; stat?: Stat }): string | [string, Stat] =>
+          options.includeData && r.stat ? [this.clientPath(r.path), r.stat] : this.clientPath(r.path);
+        const common = { path, convert, signal: options.signal, timeoutMs: this.options.requestTimeout };
+        const s = this.requireSession();
+        if (options.ttl !== undefined)
+          return s.submit(OpCode.createTTL, { ...body, ttl: BigInt(options.ttl) }, common);
+        if (options.container) return s.submit(OpCode.createContainer, body, common);
+        return s.submit(options.includeData ? OpCode.create2 : OpCode.create, body, common);
+      };
+      // Without makepath the session's own promise is returned, so it settles in reply order.
+      if (!options.makepath) return send();
+      return send().catch(async (err: unknown) => {
+        if (!(err instanceof NoNodeError)) throw err;
+        await this.ensurePath(parentOf(path), options.acl);
+        return send();
+      });
+    });
   }
 
   /** Creates `path` and any missing parents as persistent nodes; does nothing if it exists. */
   async ensurePath(path: string, acl?: readonly ACL[]): Promise<void> {
     this.serverPath(path);
+    // Checked before the first exists(), so a bad list is refused with nothing sent.
+    if (acl !== undefined) validateAcl(acl);
     if (path === '/' || (await this.exists(path)) !== null) return;
     await this.ensurePath(parentOf(path), acl);
     try {
@@ -376,28 +379,32 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
 
   /** The node's Stat, or null when it does not exist. A watch is set either way (NodeCreated fires it). */
   exists(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<Stat | null> {
-    return this.requireSession().submit(
-      OpCode.exists,
-      { path: this.serverPath(path), watch: watch !== undefined },
-      {
-        ...this.call(path, options),
-        convert: (r) => r.stat,
-        accept: (code) => (code === ErrorCode.NONODE ? { value: null } : undefined),
-        watch: watch && { callback: watch, onOk: 'data', onNoNode: 'exist' },
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.exists,
+        { path: this.serverPath(path), watch: watch !== undefined },
+        {
+          ...this.call(path, options),
+          convert: (r) => r.stat,
+          accept: (code) => (code === ErrorCode.NONODE ? { value: null } : undefined),
+          watch: watch && { callback: watch, onOk: 'data', onNoNode: 'exist' },
+        },
+      ),
     );
   }
 
   /** [data, stat]; data is null for a node created with null data. */
   get(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
-    return this.requireSession().submit(
-      OpCode.getData,
-      { path: this.serverPath(path), watch: watch !== undefined },
-      {
-        ...this.call(path, options),
-        convert: (r) => [r.data, r.stat],
-        watch: watch && { callback: watch, onOk: 'data' },
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.getData,
+        { path: this.serverPath(path), watch: watch !== undefined },
+        {
+          ...this.call(path, options),
+          convert: (r) => [r.data, r.stat],
+          watch: watch && { callback: watch, onOk: 'data' },
+        },
+      ),
     );
   }
 
@@ -417,60 +424,65 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     watch?: WatchCallback,
     options: CallOptions & { includeData?: boolean } = {},
   ): Promise<string[] | [string[], Stat]> {
-    const body = { path: this.serverPath(path), watch: watch !== undefined };
-    const common = {
-      ...this.call(path, options),
-      watch: watch && { callback: watch, onOk: 'child' as const },
-    };
-    if (options.includeData) {
-      return this.requireSession().submit(OpCode.getChildren2, body, {
+    return this.request(() => {
+      const body = { path: this.serverPath(path), watch: watch !== undefined };
+      const common = {
+        ...this.call(path, options),
+        watch: watch && { callback: watch, onOk: 'child' as const },
+      };
+      if (options.includeData) {
+        return this.requireSession().submit(OpCode.getChildren2, body, {
+          ...common,
+          convert: (r) => [r.children, r.stat],
+        });
+      }
+      return this.requireSession().submit(OpCode.getChildren, body, {
         ...common,
-        convert: (r) => [r.children, r.stat],
+        convert: (r) => r.children,
       });
-    }
-    return this.requireSession().submit(OpCode.getChildren, body, { ...common, convert: (r) => r.children });
+    });
   }
 
   /** Sets the data; with `version`, only if the node is at that version (BadVersionError otherwise). */
   set(path: string, value: Value, options: CallOptions & { version?: number } = {}): Promise<Stat> {
-    const body = {
-      path: this.serverPath(path),
-      data: this.encodeValue(value),
-      version: this.checkVersion(options.version ?? -1),
-    };
-    return this.requireSession().submit(OpCode.setData, body, {
-      ...this.call(path, options),
-      convert: (r) => r.stat,
+    return this.request(() => {
+      const body = {
+        path: this.serverPath(path),
+        data: this.encodeValue(value),
+        version: this.checkVersion(options.version ?? -1),
+      };
+      return this.requireSession().submit(OpCode.setData, body, {
+        ...this.call(path, options),
+        convert: (r) => r.stat,
+      });
     });
   }
 
   /** Deletes a node; `recursive` deletes its subtree first (NoNode along the way is fine). */
-  async delete(
-    path: string,
-    options: CallOptions & { version?: number; recursive?: boolean } = {},
-  ): Promise<void> {
-    const serverPath = this.serverPath(path);
-    const version = this.checkVersion(options.version ?? -1);
-    if (options.recursive) {
-      await this.deleteRecursive(path, options);
-      return;
-    }
-    await this.requireSession().submit(
-      OpCode.delete,
-      { path: serverPath, version },
-      { ...this.call(path, options), convert: () => undefined },
-    );
+  delete(path: string, options: CallOptions & { version?: number; recursive?: boolean } = {}): Promise<void> {
+    return this.request(() => {
+      const serverPath = this.serverPath(path);
+      const version = this.checkVersion(options.version ?? -1);
+      if (options.recursive) return this.deleteRecursive(path, options);
+      return this.requireSession().submit(
+        OpCode.delete,
+        { path: serverPath, version },
+        { ...this.call(path, options), convert: () => undefined },
+      );
+    });
   }
 
   /** [acl, stat]. */
   getAcls(path: string, options: CallOptions = {}): Promise<[ACL[], Stat]> {
-    return this.requireSession().submit(
-      OpCode.getACL,
-      { path: this.serverPath(path) },
-      {
-        ...this.call(path, options),
-        convert: (r) => [r.acl, r.stat],
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.getACL,
+        { path: this.serverPath(path) },
+        {
+          ...this.call(path, options),
+          convert: (r) => [r.acl, r.stat],
+        },
+      ),
     );
   }
 
@@ -480,15 +492,17 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     acl: readonly ACL[],
     options: CallOptions & { version?: number } = {},
   ): Promise<Stat> {
-    validateAcl(acl);
-    const body = {
-      path: this.serverPath(path),
-      acl: [...acl],
-      version: this.checkVersion(options.version ?? -1),
-    };
-    return this.requireSession().submit(OpCode.setACL, body, {
-      ...this.call(path, options),
-      convert: (r) => r.stat,
+    return this.request(() => {
+      validateAcl(acl);
+      const body = {
+        path: this.serverPath(path),
+        acl: [...acl],
+        version: this.checkVersion(options.version ?? -1),
+      };
+      return this.requireSession().submit(OpCode.setACL, body, {
+        ...this.call(path, options),
+        convert: (r) => r.stat,
+      });
     });
   }
 
@@ -497,22 +511,26 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
    * on every reconnect. A refused credential ends the session (AUTH_FAILED), as ZooKeeper closes it.
    */
   addAuth(scheme: string, credential: string): Promise<void> {
-    if (typeof scheme !== 'string' || scheme === '')
-      throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
-    if (typeof credential !== 'string')
-      throw new InvalidArgumentError('credential', 'credential must be a string');
-    return this.requireSession().addAuth(scheme, credential);
+    return this.request(() => {
+      if (typeof scheme !== 'string' || scheme === '')
+        throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
+      if (typeof credential !== 'string')
+        throw new InvalidArgumentError('credential', 'credential must be a string');
+      return this.requireSession().addAuth(scheme, credential);
+    });
   }
 
   /** Waits until the server the client is on has caught up with the leader for `path`. */
   sync(path: string, options: CallOptions = {}): Promise<string> {
-    return this.requireSession().submit(
-      OpCode.sync,
-      { path: this.serverPath(path) },
-      {
-        ...this.call(path, options),
-        convert: (r) => this.clientPath(r.path),
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.sync,
+        { path: this.serverPath(path) },
+        {
+          ...this.call(path, options),
+          convert: (r) => this.clientPath(r.path),
+        },
+      ),
     );
   }
 
@@ -524,66 +542,79 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       encodeValue: (v) => this.encodeValue(v),
       resolveAcl: (a) => this.resolveAcl(a),
       checkVersion: (v) => this.checkVersion(v),
-      commit: (ops) =>
-        this.requireSession().submit(OpCode.multi, ops, {
-          timeoutMs: this.options.requestTimeout,
-        }) as Promise<MultiResult[]>,
+      commit: (ops, convert) =>
+        this.request(() =>
+          this.requireSession().submit(OpCode.multi, ops, {
+            timeoutMs: this.options.requestTimeout,
+            convert: (results) => convert(results as MultiResult[]),
+          }),
+        ),
     });
   }
 
   /** Several reads in one round trip (op 22); each result is [data, stat], names, or that read's error. */
-  async multiRead(
+  multiRead(
     reads: readonly MultiReadRequest[],
     options: CallOptions = {},
   ): Promise<Array<[Buffer | null, Stat] | string[] | Error>> {
-    const ops: MultiReadOp[] = reads.map((r) =>
-      r.op === 'get'
-        ? { type: OpCode.getData, request: { path: this.serverPath(r.path), watch: false } }
-        : { type: OpCode.getChildren, request: { path: this.serverPath(r.path), watch: false } },
-    );
-    const results: MultiResult[] = await this.requireSession().submit(
-      OpCode.multiRead,
-      ops,
-      this.call(undefined, options),
-    );
-    return results.map((r, i) => {
-      if (r.type === OpCode.getData) return [r.data, r.stat] as [Buffer | null, Stat];
-      if (r.type === OpCode.getChildren) return r.children;
-      if (r.type === OpCode.error) return errorFromCode(r.err, reads[i]?.path);
-      return new Error(`unexpected result type ${r.type} in multiRead`);
+    return this.request(() => {
+      const ops: MultiReadOp[] = reads.map((r) =>
+        r.op === 'get'
+          ? { type: OpCode.getData, request: { path: this.serverPath(r.path), watch: false } }
+          : { type: OpCode.getChildren, request: { path: this.serverPath(r.path), watch: false } },
+      );
+      // Converted inside the session, so the promise settles in reply order like any other.
+      return this.requireSession().submit(OpCode.multiRead, ops, {
+        ...this.call(undefined, options),
+        convert: (results) =>
+          (results as MultiResult[]).map((r, i) => {
+            if (r.type === OpCode.getData) return [r.data, r.stat] as [Buffer | null, Stat];
+            if (r.type === OpCode.getChildren) return r.children;
+            if (r.type === OpCode.error) return errorFromCode(r.err, reads[i]?.path);
+            return new Error(`unexpected result type ${r.type} in multiRead`);
+          }),
+      });
     });
   }
 
   /** Paths of this session's ephemeral nodes under `prefix` (client paths). */
   getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
-    return this.requireSession().submit(
-      OpCode.getEphemerals,
-      { prefixPath: this.serverPath(prefix) },
-      {
-        ...this.call(prefix, options),
-        convert: (r) => r.ephemerals.map((p) => this.clientPath(p)),
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.getEphemerals,
+        { prefixPath: this.serverPath(prefix) },
+        {
+          ...this.call(prefix, options),
+          // The server matches the prefix as a string: under chroot '/app' it also returns the
+          // session's nodes under '/application', which are outside the client's tree.
+          convert: (r) => r.ephemerals.filter((p) => this.inChroot(p)).map((p) => this.clientPath(p)),
+        },
+      ),
     );
   }
 
   /** How many nodes lie below `path`, at any depth. */
   getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
-    return this.requireSession().submit(
-      OpCode.getAllChildrenNumber,
-      { path: this.serverPath(path) },
-      {
-        ...this.call(path, options),
-        convert: (r) => r.totalNumber,
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.getAllChildrenNumber,
+        { path: this.serverPath(path) },
+        {
+          ...this.call(path, options),
+          convert: (r) => r.totalNumber,
+        },
+      ),
     );
   }
 
   /** The identities the server has for this session (ip, digest, x509, ...). */
   whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
-    return this.requireSession().submit(
-      OpCode.whoAmI,
-      {},
-      { ...this.call(undefined, options), convert: (r) => r.clientInfo },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.whoAmI,
+        {},
+        { ...this.call(undefined, options), convert: (r) => r.clientInfo },
+      ),
     );
   }
 
@@ -601,22 +632,26 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       newMembers: change.newMembers ?? null,
       curConfigId: change.fromConfig ?? -1n,
     };
-    return this.requireSession().submit(OpCode.reconfig, body, {
-      ...this.call(undefined, options),
-      convert: (r) => [r.data, r.stat],
-    });
+    return this.request(() =>
+      this.requireSession().submit(OpCode.reconfig, body, {
+        ...this.call(undefined, options),
+        convert: (r) => [r.data, r.stat],
+      }),
+    );
   }
 
   /** The ensemble configuration node, /zookeeper/config (outside any chroot). */
   getConfig(watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
-    return this.requireSession().submit(
-      OpCode.getData,
-      { path: '/zookeeper/config', watch: watch !== undefined },
-      {
-        ...this.call('/zookeeper/config', options),
-        convert: (r) => [r.data, r.stat],
-        watch: watch && { callback: watch, onOk: 'data' },
-      },
+    return this.request(() =>
+      this.requireSession().submit(
+        OpCode.getData,
+        { path: '/zookeeper/config', watch: watch !== undefined },
+        {
+          ...this.call('/zookeeper/config', options),
+          convert: (r) => [r.data, r.stat],
+          watch: watch && { callback: watch, onOk: 'data' },
+        },
+      ),
     );
   }
 
@@ -641,6 +676,26 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   }
 
   // --- internals --------------------------------------------------------------------------------
+
+  /**
+   * Runs an operation's synchronous part (validation, requireSession) and returns the session's
+   * promise itself. A throw becomes a rejection, so bad input and a stopped client reach the caller
+   * the way a server error does; and since no promise is layered on top, an operation's promise
+   * settles in the same tick as its reply is read, in the order the requests were issued.
+   */
+  private request<T>(build: () => Promise<T>): Promise<T> {
+    try {
+      return build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Whether a server path lies in this client's tree (the chroot node or below it). */
+  private inChroot(serverPath: string): boolean {
+    const root = this.chroot;
+    return root === '' || serverPath === root || serverPath.startsWith(`${root}/`);
+  }
 
   private requireSession(): Session {
     if (this.session === undefined || this.stopping !== undefined) {
@@ -689,23 +744,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     return version;
   }
 
-  private checkCreateOptions(options: CreateOptions): void {
-    if (options.ttl !== undefined) {
-      if (!Number.isInteger(options.ttl) || options.ttl < 1 || options.ttl > MAX_TTL_MS) {
-        throw new InvalidArgumentError(
-          'ttl',
-          `ttl must be an integer from 1 to 2^40-1 ms, got ${options.ttl}`,
-        );
-      }
-      if (options.ephemeral || options.container) {
-        throw new InvalidArgumentError('ttl', 'a TTL node cannot also be ephemeral or a container');
-      }
-    }
-    if (options.container && (options.ephemeral || options.sequence)) {
-      throw new InvalidArgumentError('container', 'a container cannot be ephemeral or sequential');
-    }
-  }
-
   private async deleteRecursive(path: string, options: CallOptions): Promise<void> {
     let children: string[];
     try {
@@ -733,7 +771,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     else this.connected.clear();
     if (state !== ConnectionState.CONNECTING && state !== ConnectionState.EXPIRED_SESSION)
       this.startSettled.set();
-    this.handler.dispatchCallback(() => this.emit('connectionState', state, detail));
+    this.emitEach('connectionState', state, detail);
     const next = clientStateOf(state);
     // SUSPENDED means "was connected, may still have the session": never straight from LOST.
     if (
@@ -744,11 +782,23 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.clientState = next;
     // Listeners run through the handler's dispatch, never on the connection loop, so they may
     // await client calls.
-    this.handler.dispatchCallback(() => this.emit('state', next));
+    this.emitEach('state', next);
     for (const listener of [...this.stateListeners]) {
       this.handler.dispatchCallback(() => {
         if (listener(next) === true) this.stateListeners.delete(listener);
       });
+    }
+  }
+
+  /**
+   * Emits through the handler's dispatch, one callback per listener: eventemitter3's emit() stops
+   * at the first listener that throws, and the dispatcher reports a throw and runs the next one.
+   */
+  private emitEach<E extends 'state' | 'connectionState'>(event: E, ...args: ClientEvents[E]): void {
+    for (const listener of this.listeners(event)) {
+      // once() listeners are removed now, as emit() would before calling them.
+      super.removeListener(event, listener, undefined, true);
+      this.handler.dispatchCallback(() => (listener as (...a: ClientEvents[E]) => void).apply(this, args));
     }
   }
 

@@ -1,10 +1,10 @@
 // kazoo's TransactionRequest: collect create / delete / setData / check, commit them atomically
 // with one multi (op 14), and get one result per op — a value, or the error that op stands for.
 
-import { CreateFlag, OpCode } from '../protocol/constants.js';
+import { CreateFlag, MAX_TTL_MS, OpCode } from '../protocol/constants.js';
 import type { MultiOp, MultiResult } from '../protocol/multi.js';
 import type { ACL, Stat } from '../protocol/records.js';
-import { errorFromCode, RolledBackError } from './errors.js';
+import { errorFromCode, InvalidArgumentError, RolledBackError } from './errors.js';
 
 /** One op's outcome: created path, Stat of a setData, true for delete/check, or the op's error. */
 export type TransactionResult = string | Stat | true | Error;
@@ -21,7 +21,8 @@ export interface TransactionHost {
   resolveAcl(acl: readonly ACL[] | undefined): ACL[];
   /** Checks a version argument (an integer ≥ -1). */
   checkVersion(version: number): number;
-  commit(ops: MultiOp[]): Promise<MultiResult[]>;
+  /** Sends the multi; `convert` turns the results into the caller's value as the reply is read. */
+  commit<T>(ops: MultiOp[], convert: (results: MultiResult[]) => T): Promise<T>;
 }
 
 /** Options of a create inside a transaction. */
@@ -41,6 +42,7 @@ export class Transaction {
   constructor(private readonly host: TransactionHost) {}
 
   create(path: string, value?: Uint8Array | string, options: TransactionCreateOptions = {}): this {
+    checkCreateOptions(options);
     const sequential = options.sequence === true;
     const request = {
       path: this.host.serverPath(path, { sequential }),
@@ -92,11 +94,10 @@ export class Transaction {
    * applied: that op's result is its error, the ops before it RolledBackError, those after it
    * RuntimeInconsistencyError (kazoo's list).
    */
-  async commit(): Promise<TransactionResult[]> {
-    if (this.committed) throw new Error('transaction already committed');
+  commit(): Promise<TransactionResult[]> {
+    if (this.committed) return Promise.reject(new Error('transaction already committed'));
     this.committed = true;
-    const results = await this.host.commit(this.ops);
-    return results.map((r) => this.toResult(r));
+    return this.host.commit(this.ops, (results) => results.map((r) => this.toResult(r)));
   }
 
   private toResult(result: MultiResult): TransactionResult {
@@ -118,6 +119,25 @@ export class Transaction {
       default:
         return new Error(`unexpected result type ${result.type} in a transaction`);
     }
+  }
+}
+
+/**
+ * Throws InvalidArgumentError for create options ZooKeeper would refuse: a TTL outside
+ * 1..2^40-1 ms (the server answers BADARGUMENTS), a TTL on an ephemeral node or a container, a
+ * sequential or ephemeral container.
+ */
+export function checkCreateOptions(options: TransactionCreateOptions): void {
+  if (options.ttl !== undefined) {
+    if (!Number.isInteger(options.ttl) || options.ttl < 1 || options.ttl > MAX_TTL_MS) {
+      throw new InvalidArgumentError('ttl', `ttl must be an integer from 1 to 2^40-1 ms, got ${options.ttl}`);
+    }
+    if (options.ephemeral || options.container) {
+      throw new InvalidArgumentError('ttl', 'a TTL node cannot also be ephemeral or a container');
+    }
+  }
+  if (options.container && (options.ephemeral || options.sequence)) {
+    throw new InvalidArgumentError('container', 'a container cannot be ephemeral or sequential');
   }
 }
 
