@@ -99,7 +99,12 @@ class ConnectionLoop {
     let reason: string | undefined;
     while (!this.stopping.signal.aborted && !this.closing) {
       // A fresh policy run per outage: the backoff resets after every successful handshake.
-      const retry = new RetryPolicy(this.init.connectionRetry, this.handler);
+      const retry = new RetryPolicy(this.init.connectionRetry, {
+        now: () => this.handler.now(),
+        // A backoff sleep (up to maxDelay, 10 s by default) must not hide the client-side expiry
+        // deadline: wake just past it, so the next pass reports the session lost on time.
+        sleep: (ms, signal) => this.handler.sleep(Math.min(ms, this.untilClientSideExpiry()), signal),
+      });
       try {
         await retry.run(() => this.connectCycle(), this.stopping.signal);
       } catch (err) {
@@ -227,6 +232,11 @@ class ConnectionLoop {
     ]);
     let response: ReturnType<typeof decodeConnectResponse>;
     const timer = new AbortController();
+    // A stop must not wait out the handshake (up to the connect timeout), nor leave a late answer
+    // to start a connection that nobody will ever close.
+    const onStop = (): void => timer.abort(this.stopping.signal.reason);
+    this.stopping.signal.addEventListener('abort', onStop, { once: true });
+    if (this.stopping.signal.aborted) onStop();
     try {
       const frame = await Promise.race([
         answered,
@@ -244,7 +254,12 @@ class ConnectionLoop {
       transport.destroy();
       throw err;
     } finally {
+      this.stopping.signal.removeEventListener('abort', onStop);
       timer.abort();
+    }
+    if (this.stopping.signal.aborted) {
+      transport.destroy();
+      throw this.stopping.signal.reason;
     }
     if (response.timeOut <= 0) {
       transport.destroy();
@@ -407,6 +422,12 @@ class ConnectionLoop {
     } finally {
       transport.destroy();
     }
+  }
+
+  /** Ms until checkClientSideExpiry would fire (1 ms past 4/3 of the timeout); Infinity without a session. */
+  private untilClientSideExpiry(): number {
+    if (this.sessionId === 0n || this.negotiatedTimeout === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.lastHeard + (this.negotiatedTimeout * 4) / 3 - this.handler.now()) + 1;
   }
 
   /** ZOOKEEPER-4508: a partitioned client expires its own session after 4/3 of its timeout. */
