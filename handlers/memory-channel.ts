@@ -9,12 +9,22 @@ class Pipe<T> {
   private queue: T[] = [];
   private scheduled = false;
   private closed = false;
-  receive: ((message: T) => void) | undefined;
+  private receive: ((message: T) => void) | undefined;
+
+  /** Sets the receiver; messages that came before it are delivered to it, in order. */
+  setReceiver(receive: (message: T) => void): void {
+    this.receive = receive;
+    this.schedule();
+  }
 
   push(message: T): void {
     if (this.closed) return;
     this.queue.push(message);
-    if (this.scheduled) return;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
     queueMicrotask(() => this.flush());
   }
@@ -26,11 +36,13 @@ class Pipe<T> {
 
   private flush(): void {
     this.scheduled = false;
+    const receive = this.receive;
+    if (receive === undefined) return; // held until a receiver is set
     const batch = this.queue;
     this.queue = [];
     for (const message of batch) {
       if (this.closed) return;
-      this.receive?.(message);
+      receive(message);
     }
   }
 }
@@ -45,16 +57,12 @@ export function createMemoryChannelPair<A, B>(): [ChannelEnd<B, A>, ChannelEnd<A
   };
   const first: ChannelEnd<B, A> = {
     post: (message) => toSecond.push(message),
-    onMessage: (receive) => {
-      toFirst.receive = receive;
-    },
+    onMessage: (receive) => toFirst.setReceiver(receive),
     close,
   };
   const second: ChannelEnd<A, B> = {
     post: (message) => toFirst.push(message),
-    onMessage: (receive) => {
-      toSecond.receive = receive;
-    },
+    onMessage: (receive) => toSecond.setReceiver(receive),
     close,
   };
   return [first, second];

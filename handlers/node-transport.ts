@@ -5,6 +5,8 @@ import type { ConnectOptions, Transport } from './handler.js';
 /** A Transport over a Node TCP or TLS socket. */
 class SocketTransport implements Transport {
   private receiver: ((chunk: Buffer) => void) | undefined;
+  /** Bytes that arrived before a receiver was set (a server may speak first). */
+  private early: Buffer[] = [];
   private closedCallback: ((error?: Error) => void) | undefined;
   private closeError: Error | undefined;
   private closed = false;
@@ -16,7 +18,10 @@ class SocketTransport implements Transport {
     socket.on('error', (err) => {
       this.closeError ??= err;
     });
-    socket.on('data', (chunk: Buffer) => this.receiver?.(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.receiver) this.receiver(chunk);
+      else this.early.push(chunk);
+    });
     socket.on('close', () => {
       this.closed = true;
       this.closedCallback?.(this.closeError);
@@ -36,6 +41,7 @@ class SocketTransport implements Transport {
 
   onData(receive: (chunk: Buffer) => void): void {
     this.receiver = receive;
+    for (const chunk of this.early.splice(0)) receive(chunk);
   }
 
   onClose(closed: (error?: Error) => void): void {

@@ -5,7 +5,6 @@ import { connectSocket } from './node-transport.js';
 
 interface Timer {
   at: number;
-  seq: number;
   fire: () => void;
 }
 
@@ -25,7 +24,6 @@ export interface VirtualClockOptions {
 export class VirtualClockHandler extends InThreadHandler {
   readonly name = 'virtual_clock';
   private time: number;
-  private seq = 0;
   private timers: Timer[] = [];
   private readonly connector: (options: ConnectOptions) => Promise<Transport>;
 
@@ -53,8 +51,8 @@ export class VirtualClockHandler extends InThreadHandler {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const timer: Timer = {
-        at: this.time + Math.max(0, ms),
-        seq: this.seq++,
+        // NaN would poison the ordering of every timer after it: treat it as 0, as setTimeout does.
+        at: this.time + (Number.isNaN(ms) ? 0 : Math.max(0, ms)),
         fire: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
