@@ -242,7 +242,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     await this.stop();
     if (state === ConnectionState.AUTH_FAILED)
       throw new AuthFailedError(undefined, undefined, 'authentication failed');
-    throw new this.handler.TimeoutError(`could not connect to ${this.describeHosts()} within ${timeout} ms`);
+    const why = this.session?.lastFailure;
+    throw new this.handler.TimeoutError(
+      `could not connect to ${this.describeHosts()} within ${timeout} ms${why ? `: ${why}` : ''}`,
+    );
   }
 
   /** Starts connecting without waiting; the returned event is set once connected. */

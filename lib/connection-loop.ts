@@ -185,7 +185,9 @@ class ConnectionLoop {
         continue;
       }
       try {
-        for (const a of await lookup(h.host, { all: true })) resolved.push({ host: a.address, port: h.port });
+        for (const a of await lookup(h.host, { all: true })) {
+          resolved.push({ host: a.address, port: h.port, hostname: h.host });
+        }
       } catch (err) {
         this.log('warn', `cannot resolve ${h.host}: ${(err as Error).message}`);
       }
@@ -203,7 +205,7 @@ class ConnectionLoop {
       host: address.host,
       port: address.port,
       timeoutMs,
-      tls: this.init.tls,
+      tls: tlsFor(this.init.tls, address),
       signal: this.stopping.signal,
     });
     const frames = new FrameAccumulator(this.init.maxInboundFrameBytes);
@@ -387,7 +389,9 @@ class ConnectionLoop {
       }
       for (const host of this.init.hosts) {
         if (signal.aborted) return;
-        if (host.host === live.address.host && host.port === live.address.port) continue;
+        const current = live.address;
+        if (host.port === current.port && (host.host === current.host || host.host === current.hostname))
+          continue;
         if ((await this.isro(host).catch(() => undefined)) === 'rw') {
           this.preferred = host;
           this.probeDelay = Math.min(this.probeDelay * 2, RW_PROBE_MAX_MS);
@@ -458,4 +462,10 @@ function shuffle<T>(list: T[]): void {
     const j = Math.floor(Math.random() * (i + 1));
     [list[i], list[j]] = [list[j]!, list[i]!];
   }
+}
+
+/** The TLS options for one address: SNI and the certificate check use the name it was resolved from. */
+function tlsFor(tls: LoopInit['tls'], address: HostAddress): LoopInit['tls'] {
+  if (tls === undefined || address.hostname === undefined) return tls;
+  return { servername: address.hostname, ...tls };
 }

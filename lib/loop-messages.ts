@@ -8,6 +8,11 @@ import type { RetryOptions } from './retry.js';
 export interface HostAddress {
   host: string;
   port: number;
+  /**
+   * The host name `host` was resolved from, when it was given as a name: TLS sends it as SNI and
+   * checks the server certificate against it, not against the address.
+   */
+  hostname?: string;
 }
 
 /** Everything the loop needs to start; fixed for its lifetime. */

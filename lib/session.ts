@@ -97,6 +97,8 @@ export class Session {
   connectedTo: string | undefined;
   /** Highest zxid seen in a reply. */
   lastZxid = 0n;
+  /** Why the last connect cycle failed, for error messages. */
+  lastFailure: string | undefined;
   readonly watches = new WatchRegistry();
 
   private channel!: ChannelEnd<LoopToClient, ClientToLoop>;
@@ -289,6 +291,7 @@ export class Session {
         }
         return;
       case 'cycleFailed':
+        this.lastFailure = message.reason;
         this.failQueued(new ConnectionLossError(undefined, undefined, message.reason));
         return;
       case 'expired':

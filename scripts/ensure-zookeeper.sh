@@ -39,6 +39,13 @@ install_debian_zookeeper() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper default-jre-headless >/dev/null
 }
 
+# The TLS tests generate their certificates with openssl (keytool comes with the Java runtime).
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "zookeeper: installing openssl for the TLS tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
+
 if have_local_install; then
   have_java || install_debian_zookeeper
   exit 0

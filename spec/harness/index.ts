@@ -27,3 +27,4 @@ export {
   type TestingClusterOptions,
 } from './testing-cluster.js';
 export { startTestingServer, TestingServer } from './testing-server.js';
+export { type ClientAuth, createTlsMaterial, serverSslConfig, type TlsMaterial } from './tls.js';
