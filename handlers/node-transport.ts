@@ -2,6 +2,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { ConnectOptions, Transport } from './handler.js';
 
+/** The longest delay setTimeout honours, ms; it fires after 1 ms for anything longer. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A Transport over a Node TCP or TLS socket. */
 class SocketTransport implements Transport {
   private receiver: ((chunk: Buffer) => void) | undefined;
@@ -85,10 +88,14 @@ export function connectSocket(
       socket.destroy();
       reject(err);
     };
-    const timer = setTimeout(
-      () => fail(new TimeoutError(`connect to ${address} timed out after ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
+    // Past MAX_TIMER_MS (24.8 days, or Infinity) setTimeout would fire at once: no timeout at all.
+    const timer =
+      options.timeoutMs <= MAX_TIMER_MS
+        ? setTimeout(
+            () => fail(new TimeoutError(`connect to ${address} timed out after ${options.timeoutMs} ms`)),
+            options.timeoutMs,
+          )
+        : undefined;
     const onAbort = (): void => fail(options.signal?.reason ?? new Error('aborted'));
     const onError = (err: Error): void => fail(err);
     const cleanup = (): void => {

@@ -129,7 +129,7 @@ describe.each(inThreadHandlers)('createSocketPair on %s', (_name, makeHandler) =
     expect(got).toEqual(['early']);
   });
 
-  // Fails today: see the report (the memory channel drops messages that arrive before a receiver).
+  // A MessagePort keeps them too, and the in-thread and worker channels must behave alike.
   it('keeps messages that arrive before a receiver is set until one is', async () => {
     const [client, loop] = pair();
     const got: string[] = [];
@@ -141,7 +141,7 @@ describe.each(inThreadHandlers)('createSocketPair on %s', (_name, makeHandler) =
     expect(got).toEqual(['early', 'late']);
   });
 
-  // Fails today, same cause: this is the order a client naturally writes its start-up in.
+  // The order a client naturally writes its start-up in: post, then spawn the loop that listens.
   it('delivers a message posted before spawn to the spawned task that sets its receiver', async () => {
     const handler = makeHandler();
     const [client, loop] = handler.createSocketPair<ClientMessage, LoopMessage>();

@@ -165,7 +165,7 @@ describe.each([
     expect((await gathered(chunks, 15)).toString()).toBe('from the server');
   });
 
-  // Fails today: see the report (the socket flows, and drops bytes, before a receiver is set).
+  // A stream must not lose bytes just because nobody was listening yet.
   it('keeps bytes that arrive before the data receiver is set', async () => {
     const server = await serve();
     server.server.on('connection', (peer: net.Socket) => peer.write('greeting'));
@@ -305,6 +305,42 @@ describe.each([
     controller.abort(reason);
     expect(await rejectionOf(connecting)).toBe(reason);
     await peerClosed;
+  });
+
+  // setTimeout fires after 1 ms for any delay past 2^31-1 ms, so Infinity has to mean no timer.
+  it('does not time out at once when timeoutMs is beyond setTimeout’s limit', async () => {
+    const server = await serve();
+    const controller = new AbortController();
+    const connecting = makeHandler().createConnection({
+      host: HOST,
+      port: server.port,
+      timeoutMs: Number.POSITIVE_INFINITY,
+      tls: { rejectUnauthorized: false },
+      signal: controller.signal,
+    });
+    await server.peer();
+    await new Promise((r) => setTimeout(r, 30));
+    const reason = new Error('done waiting');
+    controller.abort(reason);
+    expect(await rejectionOf(connecting)).toBe(reason);
+  });
+
+  it('leaves an established connection alone when the signal aborts afterwards', async () => {
+    const server = await serve();
+    const controller = new AbortController();
+    const transport = await makeHandler().createConnection({
+      host: HOST,
+      port: server.port,
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
+    opened.push(transport);
+    const closed: Array<Error | undefined> = [];
+    transport.onClose((error) => closed.push(error));
+    controller.abort(new Error('too late'));
+    transport.write([Buffer.from('still open')]);
+    expect((await server.receivedBytes(10)).toString()).toBe('still open');
+    expect(closed).toEqual([]);
   });
 
   it('rejects with the TimeoutError when the connection is not up within timeoutMs', async () => {

@@ -59,6 +59,29 @@ describe('SequentialMicrotaskHandler', () => {
     await expect(sleeping).resolves.toBeUndefined();
   });
 
+  // setTimeout fires after 1 ms, with only a warning, for any delay past 2^31-1 ms.
+  it('keeps sleeping when asked for longer than setTimeout can count (2^31 ms, Infinity)', async () => {
+    const handler = new SequentialMicrotaskHandler();
+    const controller = new AbortController();
+    const long = handler.sleep(2 ** 31, controller.signal);
+    const forever = handler.sleep(Number.POSITIVE_INFINITY, controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await settlement(long)).toBe('pending');
+    expect(await settlement(forever)).toBe('pending');
+    controller.abort();
+  });
+
+  // Every timeout built on sleep (event, lock, result) inherits that limit.
+  it('does not end an event wait at once when its timeout is beyond setTimeout’s limit', async () => {
+    const handler = new SequentialMicrotaskHandler();
+    const event = handler.eventObject();
+    const waiting = event.wait(2 ** 32);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await settlement(waiting)).toBe('pending');
+    event.set();
+    await expect(waiting).resolves.toBe(true);
+  });
+
   it('reads a monotonic clock in ms that moves with real time', async () => {
     const handler = new SequentialMicrotaskHandler();
     let previous = handler.now();

@@ -143,7 +143,7 @@ describe('VirtualClockHandler sleep', () => {
     expect(await settlement(sleeping)).toBe('fulfilled');
   });
 
-  // Fails today: see the report (NaN deadline wedges the timer list).
+  // NaN compares false with every deadline, so it would sort nowhere and wedge the timers behind it.
   it('does not let a sleep of NaN ms hold back the timers behind it', async () => {
     const handler = new VirtualClockHandler();
     void handler.sleep(Number.NaN);
