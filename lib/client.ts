@@ -387,9 +387,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.exists,
         { path: this.serverPath(path), watch: watch !== undefined },
         {
-          ...this.call(path, options),
-          convert: (r) => r.stat,
-          accept: (code) => (code === ErrorCode.NONODE ? { value: null } : undefined),
+          path: path,
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
+          convert: statOf,
+          accept: nullOnNoNode,
           watch: watch && { callback: watch, onOk: 'data', onNoNode: 'exist' },
         },
       ),
@@ -403,8 +405,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.getData,
         { path: this.serverPath(path), watch: watch !== undefined },
         {
-          ...this.call(path, options),
-          convert: (r) => [r.data, r.stat],
+          path: path,
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
+          convert: dataAndStat,
           watch: watch && { callback: watch, onOk: 'data' },
         },
       ),
@@ -430,18 +434,20 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     return this.request(() => {
       const body = { path: this.serverPath(path), watch: watch !== undefined };
       const common = {
-        ...this.call(path, options),
+        path: path,
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
         watch: watch && { callback: watch, onOk: 'child' as const },
       };
       if (options.includeData) {
         return this.requireSession().submit(OpCode.getChildren2, body, {
           ...common,
-          convert: (r) => [r.children, r.stat],
+          convert: childrenAndStat,
         });
       }
       return this.requireSession().submit(OpCode.getChildren, body, {
         ...common,
-        convert: (r) => r.children,
+        convert: childrenOf,
       });
     });
   }
@@ -455,8 +461,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         version: this.checkVersion(options.version ?? -1),
       };
       return this.requireSession().submit(OpCode.setData, body, {
-        ...this.call(path, options),
-        convert: (r) => r.stat,
+        path: path,
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
+        convert: statOf,
       });
     });
   }
@@ -470,7 +478,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       return this.requireSession().submit(
         OpCode.delete,
         { path: serverPath, version },
-        { ...this.call(path, options), convert: () => undefined },
+        { path, signal: options.signal, timeoutMs: this.options.requestTimeout, convert: toVoid },
       );
     });
   }
@@ -482,7 +490,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.getACL,
         { path: this.serverPath(path) },
         {
-          ...this.call(path, options),
+          path: path,
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
           convert: (r) => [r.acl, r.stat],
         },
       ),
@@ -503,8 +513,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         version: this.checkVersion(options.version ?? -1),
       };
       return this.requireSession().submit(OpCode.setACL, body, {
-        ...this.call(path, options),
-        convert: (r) => r.stat,
+        path: path,
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
+        convert: statOf,
       });
     });
   }
@@ -530,7 +542,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.sync,
         { path: this.serverPath(path) },
         {
-          ...this.call(path, options),
+          path: path,
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
           convert: (r) => this.clientPath(r.path),
         },
       ),
@@ -568,7 +582,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       );
       // Converted inside the session, so the promise settles in reply order like any other.
       return this.requireSession().submit(OpCode.multiRead, ops, {
-        ...this.call(undefined, options),
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
         convert: (results) =>
           (results as MultiResult[]).map((r, i) => {
             if (r.type === OpCode.getData) return [r.data, r.stat] as [Buffer | null, Stat];
@@ -587,7 +602,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.getEphemerals,
         { prefixPath: this.serverPath(prefix) },
         {
-          ...this.call(prefix, options),
+          path: prefix,
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
           // The server matches the prefix as a string: under chroot '/app' it also returns the
           // session's nodes under '/application', which are outside the client's tree.
           convert: (r) => r.ephemerals.filter((p) => this.inChroot(p)).map((p) => this.clientPath(p)),
@@ -603,7 +620,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.getAllChildrenNumber,
         { path: this.serverPath(path) },
         {
-          ...this.call(path, options),
+          path: path,
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
           convert: (r) => r.totalNumber,
         },
       ),
@@ -616,7 +635,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       this.requireSession().submit(
         OpCode.whoAmI,
         {},
-        { ...this.call(undefined, options), convert: (r) => r.clientInfo },
+        { signal: options.signal, timeoutMs: this.options.requestTimeout, convert: clientInfoOf },
       ),
     );
   }
@@ -637,8 +656,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     };
     return this.request(() =>
       this.requireSession().submit(OpCode.reconfig, body, {
-        ...this.call(undefined, options),
-        convert: (r) => [r.data, r.stat],
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
+        convert: dataAndStat,
       }),
     );
   }
@@ -650,8 +670,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
         OpCode.getData,
         { path: '/zookeeper/config', watch: watch !== undefined },
         {
-          ...this.call('/zookeeper/config', options),
-          convert: (r) => [r.data, r.stat],
+          path: '/zookeeper/config',
+          signal: options.signal,
+          timeoutMs: this.options.requestTimeout,
+          convert: dataAndStat,
           watch: watch && { callback: watch, onOk: 'data' },
         },
       ),
@@ -705,13 +727,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       throw new ConnectionClosedError('the client is not started');
     }
     return this.session;
-  }
-
-  private call(
-    path: string | undefined,
-    options: CallOptions,
-  ): { path?: string; signal?: AbortSignal; timeoutMs?: number } {
-    return { path, signal: options.signal, timeoutMs: this.options.requestTimeout };
   }
 
   private serverPath(path: string, options?: { sequential?: boolean }): string {
@@ -813,6 +828,17 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.options.logger?.[level]?.(message);
   }
 }
+
+// Reply converters shared by every call, so a request allocates no closures for them.
+const statOf = (r: { stat: Stat }): Stat => r.stat;
+const dataAndStat = (r: { data: Buffer | null; stat: Stat }): [Buffer | null, Stat] => [r.data, r.stat];
+const childrenOf = (r: { children: string[] }): string[] => r.children;
+const childrenAndStat = (r: { children: string[]; stat: Stat }): [string[], Stat] => [r.children, r.stat];
+const clientInfoOf = (r: { clientInfo: ClientInfo[] }): ClientInfo[] => r.clientInfo;
+const toVoid = (): undefined => undefined;
+const NULL_VALUE = { value: null };
+const nullOnNoNode = (code: number): { value: null } | undefined =>
+  code === ErrorCode.NONODE ? NULL_VALUE : undefined;
 
 function stripSignal(options: RetryOptions | undefined): Omit<RetryOptions, 'signal'> {
   if (options === undefined) return {};

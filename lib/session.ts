@@ -6,7 +6,9 @@
 import type { ChannelEnd, Handler, Spawned } from '../handlers/handler.js';
 import { DEFAULT_MAX_BUFFER_BYTES, EventType, KeeperState, OpCode, Xid } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { JuteWriter } from '../protocol/jute.js';
 import {
+  appendRequest,
   type ClientOp,
   decodeReply,
   encodeRequest,
@@ -28,14 +30,16 @@ import { prefixChroot, stripChroot } from './paths.js';
 import { ConnectionState } from './states.js';
 import { type WatchCallback, type WatchKind, WatchRegistry } from './watch-registry.js';
 
+const identity = (body: unknown): unknown => body;
+
 /** SetWatches batches stay under this many bytes of paths (ZOOKEEPER-706, as the Java client). */
 const SET_WATCHES_BATCH_BYTES = 128 * 1024;
 
 /** A request on its way: encoded once, sent when a connection is ready, settled by its reply. */
 interface Request {
   op: ClientOp;
-  /** The whole frame; its xid (bytes 4–8) is written when it is sent. */
-  frame: Buffer;
+  /** The frame of a request that waited for a connection (its xid, bytes 4–8, is set when sent); undefined once written. */
+  frame: Buffer | undefined;
   /** Client path, for error messages. */
   path: string | undefined;
   xid: number;
@@ -110,7 +114,10 @@ export class Session {
   private pending: Request[] = [];
   private pendingHead = 0;
   private auths: AuthWaiter[] = [];
+  /** Frames to write, in order; the batch writer's bytes go last. */
   private outbox: Buffer[] = [];
+  /** Requests sent while connected are encoded straight into this, one buffer per tick. */
+  private readonly batch = new JuteWriter(16 * 1024);
   private flushScheduled = false;
   private closed = false;
   private ended: Promise<string | undefined> | undefined;
@@ -142,9 +149,19 @@ export class Session {
   /** Encodes and sends (or queues) one request; settles with its converted reply. */
   submit<O extends ClientOp, T>(op: O, body: RequestOf<O>, options: SubmitOptions<O> = {}): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
-    let frame: Buffer;
+    const limit = { maxBufferBytes: this.settings.maxBufferBytes };
+    let frame: Buffer | undefined;
+    let xid = 0;
     try {
-      frame = encodeRequest(0, op, body, { maxBufferBytes: this.settings.maxBufferBytes });
+      if (this.connected) {
+        // The common case: straight into this tick's batch, with its real xid.
+        xid = this.nextXid;
+        appendRequest(this.batch, xid, op, body, limit);
+        this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
+        this.scheduleFlush();
+      } else {
+        frame = encodeRequest(0, op, body, limit);
+      }
     } catch (err) {
       if (err instanceof OutboundFrameTooLargeError) {
         return Promise.reject(new ValueTooLargeError(err.length, err.limit));
@@ -156,17 +173,17 @@ export class Session {
         op,
         frame,
         path: options.path,
-        xid: 0,
-        epoch: -1,
+        xid,
+        epoch: frame === undefined ? this.epoch : -1,
         abandoned: false,
-        convert: (options.convert as ((b: unknown) => unknown) | undefined) ?? ((b) => b),
+        convert: (options.convert as ((b: unknown) => unknown) | undefined) ?? identity,
         accept: options.accept,
         watch: options.watch,
         resolve: resolve as (value: unknown) => void,
         reject,
       };
-      this.watchCaller(request, options);
-      if (this.connected) this.send(request);
+      if (options.signal !== undefined || options.timeoutMs !== undefined) this.watchCaller(request, options);
+      if (frame === undefined) this.pending.push(request);
       else this.queued.push(request);
     });
   }
@@ -209,18 +226,27 @@ export class Session {
 
   // --- sending --------------------------------------------------------------------------------
 
+  /** Sends a request that waited for a connection. */
   private send(request: Request): void {
+    const frame = request.frame!;
     request.xid = this.nextXid;
     this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
     request.epoch = this.epoch;
-    request.frame.writeInt32BE(request.xid, 4);
+    request.frame = undefined;
+    frame.writeInt32BE(request.xid, 4);
     this.pending.push(request);
-    this.enqueueFrame(request.frame);
+    this.enqueueFrame(frame);
+  }
+
+  /** Queues a separately encoded frame after everything submitted before it. */
+  private enqueueFrame(frame: Buffer): void {
+    if (this.batch.length > 0) this.outbox.push(this.batch.take());
+    this.outbox.push(frame);
+    this.scheduleFlush();
   }
 
   /** Frames written in one tick go to the loop as one message (one socket write). */
-  private enqueueFrame(frame: Buffer): void {
-    this.outbox.push(frame);
+  private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => this.flush());
@@ -228,6 +254,7 @@ export class Session {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.batch.length > 0) this.outbox.push(this.batch.take());
     const frames = this.outbox;
     this.outbox = [];
     if (frames.length > 0 && this.connected) this.channel.post({ t: 'write', epoch: this.epoch, frames });
@@ -325,10 +352,10 @@ export class Session {
     });
     for (const body of this.setWatchesBatches()) {
       const frame = encodeRequest(Xid.setWatches, OpCode.setWatches, body, { maxBufferBytes: 2 ** 30 });
-      this.pending.push(this.internalRequest(OpCode.setWatches, frame, Xid.setWatches));
+      this.pending.push(this.internalRequest(OpCode.setWatches, Xid.setWatches));
       frames.push(frame);
     }
-    this.outbox.unshift(...frames);
+    this.outbox.push(...frames); // the outbox is empty between connections
     for (const request of this.queued.splice(0)) this.send(request);
     this.flush();
     const up = m.readOnly ? ConnectionState.CONNECTED_RO : ConnectionState.CONNECTED;
@@ -478,11 +505,11 @@ export class Session {
     if (bytes > 0) yield batch;
   }
 
-  private internalRequest(op: ClientOp, frame: Buffer, xid: number): Request {
+  private internalRequest(op: ClientOp, xid: number): Request {
     const noop = (): void => {};
     return {
       op,
-      frame,
+      frame: undefined,
       path: undefined,
       xid,
       epoch: this.epoch,
@@ -506,6 +533,7 @@ export class Session {
     for (const r of sent) this.rejectRequest(r, error);
     for (const a of this.auths.splice(0)) a.reject(error);
     this.outbox = [];
+    this.batch.truncate(0);
   }
 
   private failQueued(error: Error): void {

@@ -66,9 +66,20 @@ export const ustring: Codec<string | null> = {
  */
 export const string: Codec<string> = {
   shape: { kind: 'string' },
-  write: (w, v) => w.ustring(v),
-  read: (r) => r.ustring() ?? '',
+  write: (w, v) => w.string(v),
+  read: (r) => r.string(),
 };
+
+/**
+ * Codecs whose read/write is one JuteReader/JuteWriter call, inlined by compileRecord.
+ */
+const PRIMITIVE_METHOD = new Map<Codec<unknown>, string>();
+PRIMITIVE_METHOD.set(int as Codec<unknown>, 'int');
+PRIMITIVE_METHOD.set(long as Codec<unknown>, 'long');
+PRIMITIVE_METHOD.set(bool as Codec<unknown>, 'bool');
+PRIMITIVE_METHOD.set(buffer as Codec<unknown>, 'buffer');
+PRIMITIVE_METHOD.set(ustring as Codec<unknown>, 'ustring');
+PRIMITIVE_METHOD.set(string as Codec<unknown>, 'string');
 
 /** jute `vector<T>`: count then elements; a null vector (-1) reads as []. */
 export function vector<T>(item: Codec<T>): Codec<T[]> {
@@ -127,22 +138,37 @@ type RecordOf<F extends Fields> = Simplify<
  */
 export function record<const F extends Fields>(name: string, fields: F): RecordCodec<RecordOf<F>> {
   const list: Field[] = Object.entries(fields);
-  const names = list.map(([k]) => k);
-  const codecs = list.map(([, c]) => c);
-  const count = list.length;
   return {
     name,
     shape: { kind: 'record', name, fields: list },
-    write(w, v) {
-      const o = v as Record<string, unknown>;
-      for (let i = 0; i < count; i++) codecs[i]!.write(w, o[names[i]!]);
-    },
-    read(r) {
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < count; i++) o[names[i]!] = codecs[i]!.read(r);
-      return o as RecordOf<F>;
-    },
+    ...compileRecord(list),
   };
+}
+
+/**
+ * Turns a field list into straight-line read and write functions: one object literal per read
+ * (a single hidden class, no per-field property additions) and direct reader/writer calls for
+ * primitives. Decoding a Stat this way is several times faster than walking the list. Field
+ * names come from our own declarations, never from input.
+ */
+function compileRecord(list: readonly Field[]): Pick<Codec<never>, 'read' | 'write'> {
+  const args = list.map((_, i) => `c${i}`);
+  const readExpr = list.map(([field, codec], i) => {
+    const method = PRIMITIVE_METHOD.get(codec);
+    const value = method === undefined ? `c${i}.read(r)` : `r.${method}()`;
+    return `${JSON.stringify(field)}: ${value}`;
+  });
+  const writeStmts = list.map(([field, codec], i) => {
+    const method = PRIMITIVE_METHOD.get(codec);
+    const value = `v[${JSON.stringify(field)}]`;
+    return method === undefined ? `c${i}.write(w, ${value});` : `w.${method}(${value});`;
+  });
+  const source = `return {
+    read: function read(r) { return { ${readExpr.join(', ')} }; },
+    write: function write(w, v) { ${writeStmts.join(' ')} },
+  };`;
+  const codecs = list.map(([, codec]) => codec);
+  return new Function(...args, source)(...codecs);
 }
 
 /** A codec for a record with no fields on the wire (ping, closeSession, whoAmI requests). */

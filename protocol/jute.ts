@@ -64,6 +64,11 @@ export class JuteReader {
     return s;
   }
 
+  /** A ustring where ZooKeeper always sends one (paths, names): a null reads as ''. */
+  string(): string {
+    return this.ustring() ?? '';
+  }
+
   /**
    * The element count of a vector; -1 (null) reads as 0. The count is checked against the bytes
    * left (every element takes at least one byte), so a forged count cannot make us allocate or
@@ -155,6 +160,11 @@ export class JuteWriter {
     this.pos += 4 + n;
   }
 
+  /** A ustring that is never null (paths, names). */
+  string(v: string): void {
+    this.ustring(v);
+  }
+
   /** Raw bytes with no length prefix (the four-letter words, pre-encoded records). */
   raw(v: Uint8Array): void {
     this.ensure(v.length);
@@ -177,6 +187,28 @@ export class JuteWriter {
   /** The bytes written, without a frame prefix. */
   bytes(): Buffer {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * Hands over a copy of everything written so far and starts again on the same buffer. The copy
+   * is exact-size (small ones come from Node's buffer pool), so a batch of a few frames costs a
+   * few hundred bytes, not a fresh buffer of the writer's capacity.
+   */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  /** Drops everything written after `offset` (a refused frame). */
+  truncate(offset: number): void {
+    this.pos = Math.min(this.pos, offset);
+  }
+
+  /** Overwrites the int at `offset` (a frame's length prefix, once its size is known). */
+  patchInt(offset: number, v: number): void {
+    this.buf.writeInt32BE(v, offset);
   }
 
   private ensure(n: number): void {

@@ -122,6 +122,22 @@ export function encodeRequest<O extends ClientOp>(
   request: RequestOf<O>,
   options?: EncodeOptions,
 ): Buffer {
+  const w = new JuteWriter();
+  appendRequest(w, xid, op, request, options);
+  return w.bytes();
+}
+
+/**
+ * Appends one request frame to `w`, after whatever it already holds (a batch of frames written
+ * together). On a refusal nothing is left behind in `w`. Returns the frame's length in bytes.
+ */
+export function appendRequest<O extends ClientOp>(
+  w: JuteWriter,
+  xid: number,
+  op: O,
+  request: RequestOf<O>,
+  options?: EncodeOptions,
+): number {
   if (op === OpCode.check) {
     throw new UnsafeRequestError(
       'check (op 13) is only valid inside a transaction: a 3.8.0 server never answers a ' +
@@ -130,12 +146,24 @@ export function encodeRequest<O extends ClientOp>(
   }
   const codec = Operations[op]?.request as Codec<RequestOf<O>> | undefined;
   if (codec === undefined) throw new TypeError(`op ${op} is not a client request`);
-  const w = new JuteWriter();
-  w.reserveFramePrefix();
-  w.int(xid);
-  w.int(op);
-  codec.write(w, request);
-  return finish(w, options);
+  const start = w.length;
+  try {
+    w.int(0); // the length, filled in below
+    w.int(xid);
+    w.int(op);
+    codec.write(w, request);
+  } catch (err) {
+    w.truncate(start);
+    throw err;
+  }
+  const payload = w.length - start - 4;
+  const limit = options?.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
+  if (payload > limit) {
+    w.truncate(start);
+    throw new OutboundFrameTooLargeError(payload, limit);
+  }
+  w.patchInt(start, payload);
+  return payload + 4;
 }
 
 /** Encodes the ConnectRequest frame (no header). `readOnly` is always sent; see ConnectRequest. */
