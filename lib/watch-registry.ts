@@ -18,9 +18,15 @@ export type WatchCallback = (event: WatchedEvent) => unknown;
 /** Which table a registration goes into. */
 export type WatchKind = 'data' | 'exist' | 'child';
 
+/**
+ * The callbacks of one path: nearly always one, stored bare; a Set only from the second on (a
+ * Set per path would double the memory of 100,000 watches).
+ */
+type Entry = WatchCallback | Set<WatchCallback>;
+
 /** The three watch tables of one session. */
 export class WatchRegistry {
-  private readonly tables: Record<WatchKind, Map<string, Set<WatchCallback>>> = {
+  private readonly tables: Record<WatchKind, Map<string, Entry>> = {
     data: new Map(),
     exist: new Map(),
     child: new Map(),
@@ -29,12 +35,11 @@ export class WatchRegistry {
   /** Adds a callback; the same callback twice on one path and kind is one registration. */
   add(kind: WatchKind, path: string, callback: WatchCallback): void {
     const table = this.tables[kind];
-    let set = table.get(path);
-    if (set === undefined) {
-      set = new Set();
-      table.set(path, set);
-    }
-    set.add(callback);
+    const entry = table.get(path);
+    if (entry === undefined) table.set(path, callback);
+    else if (typeof entry === 'function') {
+      if (entry !== callback) table.set(path, new Set([entry, callback]));
+    } else entry.add(callback);
   }
 
   /**
@@ -51,10 +56,11 @@ export class WatchRegistry {
           : ['data', 'exist'];
     const out = new Set<WatchCallback>();
     for (const kind of kinds) {
-      const set = this.tables[kind].get(path);
-      if (set === undefined) continue;
+      const entry = this.tables[kind].get(path);
+      if (entry === undefined) continue;
       this.tables[kind].delete(path);
-      for (const cb of set) out.add(cb);
+      if (typeof entry === 'function') out.add(entry);
+      else for (const cb of entry) out.add(cb);
     }
     return [...out];
   }
@@ -78,8 +84,8 @@ export class WatchRegistry {
     const out: Array<[string, WatchCallback]> = [];
     const seen = new Set<WatchCallback>();
     for (const table of Object.values(this.tables)) {
-      for (const [path, set] of table) {
-        for (const cb of set) {
+      for (const [path, entry] of table) {
+        for (const cb of typeof entry === 'function' ? [entry] : entry) {
           if (seen.has(cb)) continue;
           seen.add(cb);
           out.push([path, cb]);
