@@ -51,6 +51,8 @@ export class ClockEvent implements HandlerEvent {
   }
 
   wait(timeoutMs?: number, signal?: AbortSignal): Promise<boolean> {
+    // An aborted signal wins, as it does for sleep(), even when the event is already set.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.flag) return Promise.resolve(true);
     return settleOnce<boolean>(this.clock, timeoutMs, signal, (finish, resolve) => {
       const wake = (): void => finish(() => resolve(true));
@@ -125,6 +127,7 @@ export class ClockLock implements HandlerLock {
   }
 
   acquire(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<() => void> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     const release = this.tryAcquire();
     if (release) return Promise.resolve(release);
     return settleOnce<() => void>(

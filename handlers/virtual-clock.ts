@@ -73,6 +73,9 @@ export class VirtualClockHandler extends InThreadHandler {
    * window fire too.
    */
   async advance(ms: number): Promise<void> {
+    // A NaN or negative step would leave the clock unusable (NaN) or running backwards.
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`advance() takes a finite number of ms >= 0, got ${ms}`);
     const target = this.time + ms;
     await this.settle();
     for (let t = this.timers[0]; t !== undefined && t.at <= target; t = this.timers[0]) {
@@ -89,6 +92,8 @@ export class VirtualClockHandler extends InThreadHandler {
    * connected client always has a ping timer, so "idle" needs a bound). Returns the time reached.
    */
   async runUntilIdle(limitMs = 3_600_000): Promise<number> {
+    if (Number.isNaN(limitMs) || limitMs < 0)
+      throw new RangeError(`runUntilIdle() takes ms >= 0, got ${limitMs}`);
     const stop = this.time + limitMs;
     await this.settle();
     while (this.timers.length > 0 && this.timers[0]!.at <= stop) {
