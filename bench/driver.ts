@@ -1,0 +1,260 @@
+// The closed loop that drives a client adapter: `window` requests outstanding, each reply issuing
+// the next request, latency per request from a monotonic clock. Also the two extra figures that
+// need a live client: time to connect, and 100,000 watches (register, memory, re-register).
+
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fourLetterWord } from '../lib/four-letter-words.js';
+import { RawSession } from '../spec/harness/raw-session.js';
+import type { BenchClient, Done, WatchingClient } from './clients/client.js';
+import { LatencyHistogram } from './histogram.js';
+import { MB, type Measurement, summarize, type Timing } from './measurement.js';
+import { PAIR_SLOTS, PATHS, pairPaths, VALUE_100, type WorkloadName, watchPath } from './workloads.js';
+
+/** Issues request i of a workload and calls `done` with its outcome. */
+export type Issue = (i: number, done: Done) => void;
+
+/** Request i of `workload` as a call on `client`; `tag` keeps this process's create+delete names apart. */
+export function issuerFor(client: BenchClient, workload: WorkloadName, tag: string): Issue {
+  switch (workload) {
+    case 'get100':
+      return (_i, done) => client.get(PATHS.value100, done);
+    case 'set100':
+      return (_i, done) => client.set(PATHS.set100, VALUE_100, done);
+    case 'createDelete': {
+      const paths = pairPaths(tag);
+      return (i, done) => {
+        const path = paths[(i >> 1) % PAIR_SLOTS]!;
+        if ((i & 1) === 0) client.create(path, VALUE_100, done);
+        else client.delete(path, done);
+      };
+    }
+    case 'children1000':
+      return (_i, done) => client.getChildren(PATHS.children, done);
+    case 'get1m':
+      return (_i, done) => client.get(PATHS.value1m, done);
+  }
+}
+
+const WARMUP = 0;
+const MEASURE = 1;
+const DRAIN = 2;
+
+/**
+ * Runs `issue` with `window` requests outstanding: a warm-up, then the measured interval (replies
+ * that arrive inside it count, up to the first one at or past its end), then a drain of what is still in flight. Rejects on the first
+ * failed request.
+ */
+export function drive(issue: Issue, window: number, timing: Timing): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const histogram = new LatencyHistogram();
+    const warmupEnd = performance.now() + timing.warmupMs;
+    let phase = WARMUP;
+    let seq = 0;
+    let inflight = 0;
+    let counted = 0;
+    let start = 0;
+    let end = 0;
+    let cpuAtStart = process.cpuUsage();
+    let result: Measurement | undefined;
+    let failed = false;
+
+    const next = (): void => {
+      const i = seq++;
+      inflight++;
+      const sentAt = performance.now();
+      issue(i, (error) => {
+        inflight--;
+        if (failed) return;
+        if (error !== null) {
+          failed = true;
+          reject(error);
+          return;
+        }
+        const now = performance.now();
+        if (phase === MEASURE) {
+          histogram.record((now - sentAt) * 1000);
+          counted++;
+          if (now >= end) {
+            result = summarize(histogram, counted, now - start, process.cpuUsage(cpuAtStart));
+            phase = DRAIN;
+          }
+        } else if (phase === WARMUP && now >= warmupEnd) {
+          phase = MEASURE;
+          start = now;
+          end = now + timing.measureMs;
+          cpuAtStart = process.cpuUsage();
+        }
+        if (phase !== DRAIN) next();
+        else if (inflight === 0) resolve(result!);
+      });
+    };
+    for (let k = 0; k < window; k++) next();
+  });
+}
+
+/** Issues `count` requests with `window` outstanding; resolves when the last reply is in. */
+export function runCount(issue: Issue, count: number, window: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seq = 0;
+    let completed = 0;
+    let failed = false;
+    const next = (): void => {
+      issue(seq++, (error) => {
+        if (failed) return;
+        if (error !== null) {
+          failed = true;
+          reject(error);
+          return;
+        }
+        completed++;
+        if (seq < count) next();
+        else if (completed === count) resolve();
+      });
+    };
+    for (let k = 0; k < Math.min(window, count); k++) next();
+    if (count === 0) resolve();
+  });
+}
+
+/** Times `count` fresh connects (object creation to "connected"), ms; each is closed before the next. */
+export async function connectTimes(
+  create: () => Promise<Pick<BenchClient, 'connect' | 'close'>>,
+  connectString: string,
+  count: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const t0 = performance.now();
+    const client = await create();
+    await client.connect(connectString);
+    times.push(performance.now() - t0);
+    await client.close();
+  }
+  return times;
+}
+
+/** The watch figure of one client. */
+export interface WatchFigure {
+  watches: number;
+  /** Time to set every watch (exists with a watch on a missing node, 1,000 outstanding), ms. */
+  registerMs: number;
+  /** Resident memory added by holding the watches (after a full GC), MB. */
+  addedRssMb: number;
+  /** JS heap added by holding the watches (after a full GC), MB. */
+  addedHeapMb: number;
+  /** Watches the server held for the session after registering (wchs delta). */
+  serverWatchesAfterRegister: number;
+  /**
+   * Time from cutting the connection to the reply of the first request sent after the client
+   * reconnected (which the server answers after the re-registration frames), ms; null if the
+   * watches were not all back before the deadline.
+   */
+  reregisterMs: number | null;
+  /** Watches the server held for the session at the end (wchs delta). */
+  serverWatchesAfterReconnect: number;
+  /** Longest the client's event loop was blocked between the cut and the end, ms. */
+  longestStallMs: number;
+  /** Why re-registration did not complete, when it did not. */
+  reregisterFailure?: string;
+}
+
+/**
+ * Sets `count` exists-watches on missing nodes (cheaper to set up than data watches on existing
+ * nodes: nothing to create first, and the server keeps both in its data-watch table), measures the
+ * memory they hold, then cuts the connection from the server side and times re-registration.
+ */
+export async function watchFigure(
+  client: WatchingClient,
+  connectString: string,
+  count: number,
+  deadlineMs: number,
+): Promise<WatchFigure> {
+  const [host, portText] = connectString.split(':') as [string, string];
+  const port = Number(portText);
+  const serverWatches = async (): Promise<number> => {
+    const text = await fourLetterWord(host, port, 'wchs');
+    return Number(/Total watches:\s*(\d+)/.exec(text)?.[1] ?? Number.NaN);
+  };
+
+  await client.connect(connectString);
+  const baseline = await serverWatches();
+  const gc = globalThis.gc ?? ((): void => {});
+  gc();
+  const before = process.memoryUsage();
+  const t0 = performance.now();
+  await runCount((i, done) => client.existsWatch(watchPath(i), done), count, 1000);
+  const registerMs = performance.now() - t0;
+  gc();
+  const after = process.memoryUsage();
+  const serverWatchesAfterRegister = (await serverWatches()) - baseline;
+
+  // Any ConnectRequest naming a session makes the server close that session's connections before
+  // it checks the password (a zero one here, so it is refused and the session stays the client's).
+  // Deadlines are checked against the clock, not only by timers: a client may block the event loop
+  // while it reconnects, and a timer then fires before the I/O that had already arrived.
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
+  let reconnected = false;
+  void client.nextReconnect().then(() => {
+    reconnected = true;
+  });
+  const cutAt = performance.now();
+  const deadline = cutAt + deadlineMs;
+  const cutter = await RawSession.connect({
+    host,
+    port,
+    sessionId: client.sessionId(),
+    connectTimeout: 60_000,
+  });
+  if (!cutter.expired) {
+    await cutter.close();
+    throw new Error('the server accepted a zero password: the connection was not cut');
+  }
+  await cutter.closed;
+
+  let reregisterMs: number | null = null;
+  let watchesNow = 0;
+  let reregisterFailure: string | undefined;
+  while (!reconnected && performance.now() < deadline) await sleep(5);
+  if (!reconnected) {
+    reregisterFailure = `no reconnect within ${num(deadlineMs)} ms`;
+  } else {
+    for (;;) {
+      const replied = await new Promise<boolean>((resolve) =>
+        client.probe((error) => resolve(error === null)),
+      );
+      const at = performance.now();
+      watchesNow = (await serverWatches()) - baseline;
+      if (replied && watchesNow >= count) {
+        reregisterMs = at - cutAt;
+        break;
+      }
+      if (performance.now() > deadline) {
+        reregisterFailure = `${num(watchesNow)} of ${num(count)} watches back after ${num(deadlineMs)} ms`;
+        break;
+      }
+      await sleep(20);
+    }
+  }
+  stalls.disable();
+  const longestStallMs = stalls.max / 1e6;
+  return {
+    watches: count,
+    registerMs,
+    addedRssMb: (after.rss - before.rss) / MB,
+    addedHeapMb: (after.heapUsed - before.heapUsed) / MB,
+    serverWatchesAfterRegister,
+    reregisterMs,
+    serverWatchesAfterReconnect: watchesNow,
+    longestStallMs,
+    ...(reregisterFailure === undefined ? {} : { reregisterFailure }),
+  };
+}
+
+function num(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

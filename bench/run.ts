@@ -1,0 +1,500 @@
+// `npm run bench`: starts one fresh standalone server through the harness, measures every client
+// on every workload and window — clients interleaved round by round, each measurement in a fresh
+// child process — then the extra figures (time to connect, 100,000 watches), and writes the
+// report (bench/RESULTS.md). Environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_QUICK=1; for partial
+// runs BENCH_CLIENTS, BENCH_WORKLOADS, BENCH_WATCHES, BENCH_OUT; BENCH_PROFILE=1 for zookit's
+// CPU profiles.
+
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, relative } from 'node:path';
+import { ZooKeeperClient } from '../lib/client.js';
+import { resolveBackend } from '../spec/harness/backend.js';
+import { startTestingServer, type TestingServer } from '../spec/harness/index.js';
+import { HARNESS_RUN_DIR_ENV } from '../spec/harness/process-registry.js';
+import { type ChildSpec, ERROR_PREFIX, RESULT_PREFIX } from './child-spec.js';
+import { CLIENT_NAMES, type ClientName, loadPeer } from './clients/client.js';
+import type { WatchFigure } from './driver.js';
+import { type Measurement, median } from './measurement.js';
+import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
+import { CHILD_COUNT, PATHS, VALUE_1M_BYTES, VALUE_100, WORKLOADS, type Workload } from './workloads.js';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+const CHILD_SCRIPT = join(__dirname, 'child.js');
+
+/** The server's JVM: a fixed production-like heap and G1, with the full JIT (no TieredStopAtLevel). */
+const SERVER_JVM_FLAGS = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC'];
+
+/** The run's settings, from the environment. */
+interface Config {
+  quick: boolean;
+  /** Whether only part of the suite runs (BENCH_CLIENTS / BENCH_WORKLOADS). */
+  partial: boolean;
+  rounds: number;
+  measureMs: number;
+  warmupMs: number;
+  /** Per workload, before anything is measured: the server's JIT warms up on the raw client. */
+  serverWarmupMs: number;
+  clients: ClientName[];
+  workloads: Workload[];
+  /** Connects timed per client per round. */
+  connectsPerRound: number;
+  watches: number;
+  /** Rounds of the watch figure for zookit; the peers get one (they are there for comparison). */
+  watchRounds: number;
+  watchDeadlineMs: number;
+  out: string;
+  /** BENCH_PROFILE=1: zookit's measurement processes write V8 CPU profiles here. */
+  profileDir: string | undefined;
+}
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const quick = env['BENCH_QUICK'] === '1';
+  const number = (name: string, fallback: number, min: number): number => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < min)
+      throw new Error(`${name} must be a number ≥ ${min}, got ${text}`);
+    return value;
+  };
+  const list = <T extends string>(name: string, known: readonly T[]): T[] | undefined => {
+    const text = env[name];
+    if (text === undefined || text === '') return undefined;
+    const items = text.split(',').map((s) => s.trim());
+    for (const item of items)
+      if (!known.includes(item as T)) throw new Error(`${name}: unknown ${item}; known: ${known.join(', ')}`);
+    return items as T[];
+  };
+  const clients = list('BENCH_CLIENTS', CLIENT_NAMES);
+  const workloadNames = list(
+    'BENCH_WORKLOADS',
+    WORKLOADS.map((w) => w.name),
+  );
+  const profile = env['BENCH_PROFILE'] === '1';
+  const partial = clients !== undefined || workloadNames !== undefined;
+  const kind = quick ? 'quick' : partial ? 'partial' : profile ? 'profiled' : undefined;
+  return {
+    quick,
+    partial,
+    rounds: Math.round(number('BENCH_ROUNDS', quick ? 1 : 5, 1)),
+    measureMs: number('BENCH_SECONDS', quick ? 0.25 : 1, 0.05) * 1000,
+    warmupMs: quick ? 100 : 200,
+    serverWarmupMs: quick ? 300 : 1000,
+    // The ceiling is always measured: every ratio is taken against it.
+    clients:
+      clients === undefined
+        ? [...CLIENT_NAMES]
+        : CLIENT_NAMES.filter((c) => c === 'raw' || clients.includes(c)),
+    workloads:
+      workloadNames === undefined ? [...WORKLOADS] : WORKLOADS.filter((w) => workloadNames.includes(w.name)),
+    connectsPerRound: quick ? 3 : 5,
+    watches: Math.round(number('BENCH_WATCHES', quick ? 20_000 : 100_000, 0)),
+    watchRounds: quick ? 1 : 3,
+    watchDeadlineMs: 5000,
+    profileDir: profile ? join(__dirname, 'profiles') : undefined,
+    // A smoke, partial or profiled run must not overwrite the committed report.
+    out:
+      env['BENCH_OUT'] ??
+      (kind === undefined ? join(REPO_ROOT, 'bench', 'RESULTS.md') : join(__dirname, `RESULTS-${kind}.md`)),
+  };
+}
+
+/** What a child answered. */
+type ChildOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+let currentChild: ChildProcess | undefined;
+/** Set on SIGINT/SIGTERM: no further child is started. */
+let stopping = false;
+
+/** Forks one measurement child and waits for its answer; kills it after `timeoutMs`. */
+function runChild<T>(spec: ChildSpec, timeoutMs: number, execArgv: string[] = []): Promise<ChildOutcome<T>> {
+  return new Promise((resolve) => {
+    if (stopping) {
+      resolve({ ok: false, error: 'the run was stopped' });
+      return;
+    }
+    const child = fork(CHILD_SCRIPT, [JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv,
+    });
+    currentChild = child;
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      currentChild = undefined;
+      const lines = stdout.split('\n');
+      const result = lines.find((l) => l.startsWith(RESULT_PREFIX));
+      const error = lines.find((l) => l.startsWith(ERROR_PREFIX));
+      // A result printed before a crash on close (the native binding can) still counts.
+      if (result !== undefined) {
+        resolve({ ok: true, value: JSON.parse(result.slice(RESULT_PREFIX.length)) as T });
+        return;
+      }
+      const why =
+        error?.slice(ERROR_PREFIX.length) ??
+        (timedOut
+          ? `no answer within ${timeoutMs} ms (killed)`
+          : `exited (${signal ?? `code ${code}`}) without a result${stderr ? `: ${lastLine(stderr)}` : ''}`);
+      resolve({ ok: false, error: why });
+    });
+  });
+}
+
+/** The value under `key`, made and stored first if missing. */
+function entry<K extends string, V>(record: Partial<Record<K, V>>, key: K, make: () => V): V {
+  const found = record[key];
+  if (found !== undefined) return found;
+  const made = make();
+  record[key] = made;
+  return made;
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1]!.slice(0, 300);
+}
+
+/** Which peers load; a missing or unbuildable one is reported, never fatal. */
+function peerAvailability(clients: readonly ClientName[]): Partial<Record<ClientName, string>> {
+  const unavailable: Partial<Record<ClientName, string>> = {};
+  for (const name of clients) {
+    if (name !== 'node-zookeeper-client' && name !== 'zookeeper') continue;
+    try {
+      loadPeer(name);
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0];
+      unavailable[name] =
+        `could not be loaded from bench/node_modules (${message}); ` +
+        (name === 'zookeeper'
+          ? 'its native build (node-gyp, bundled C client) may have failed during `npm --prefix bench install`'
+          : 'run `npm --prefix bench install`');
+    }
+  }
+  return unavailable;
+}
+
+/** The znodes every workload reads or writes, created once through zookit. */
+async function setUp(connectString: string): Promise<void> {
+  const zk = new ZooKeeperClient({ hosts: connectString, sessionTimeout: 30_000 });
+  await zk.start();
+  try {
+    await zk.create(PATHS.root);
+    await zk.create(PATHS.value100, VALUE_100);
+    await zk.create(PATHS.set100, VALUE_100);
+    await zk.create(PATHS.value1m, Buffer.alloc(VALUE_1M_BYTES, 'zookit-bench/'));
+    await zk.create(PATHS.pairs);
+    await zk.create(PATHS.children);
+    await Promise.all(
+      Array.from({ length: CHILD_COUNT }, (_, i) =>
+        zk.create(`${PATHS.children}/child-${String(i).padStart(4, '0')}`),
+      ),
+    );
+  } finally {
+    await zk.stop();
+  }
+}
+
+function machine(serverVersion: string, java: string, busyBefore: number): RunReport['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGb: os.totalmem() / 1e9,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    server: serverVersion,
+    java,
+    jvmFlags: SERVER_JVM_FLAGS.join(' '),
+    busyBefore,
+  };
+}
+
+async function javaVersion(): Promise<string> {
+  try {
+    const backend = await resolveBackend();
+    if (backend.kind !== 'local') return `(${backend.kind} backend)`;
+    const out = spawnSync(backend.java, ['-version'], { encoding: 'utf8' });
+    return (out.stderr || out.stdout).split('\n')[0]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A directory of this run for the server's data (the harness puts data directories there when
+ * ZOOKIT_HARNESS_RUN_DIR names one). A run killed by SIGKILL cannot delete its server's data; the
+ * next run deletes what such runs left, recognised by a process id that is no longer alive.
+ */
+function serverRunDir(): string {
+  const base = join(__dirname, 'servers');
+  mkdirSync(base, { recursive: true });
+  for (const name of readdirSync(base)) {
+    const pid = Number(/^run-(\d+)$/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && !isAlive(pid)) rmSync(join(base, name), { recursive: true, force: true });
+  }
+  const dir = join(base, `run-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Share of all CPUs (0–1) busy over the next `ms` (Linux /proc/stat; NaN elsewhere). */
+async function machineBusy(ms: number): Promise<number> {
+  const sample = (): { busy: number; total: number } | undefined => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8')
+        .split('\n')[0]!
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      const total = fields.reduce((a, b) => a + b, 0);
+      // idle and iowait are the 4th and 5th fields.
+      return { busy: total - fields[3]! - fields[4]!, total };
+    } catch {
+      return undefined;
+    }
+  };
+  const a = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = sample();
+  if (a === undefined || b === undefined || b.total === a.total) return Number.NaN;
+  return (b.busy - a.busy) / (b.total - a.total);
+}
+
+function countLines(file: string | undefined, needle: string): number {
+  if (file === undefined) return 0;
+  try {
+    return readFileSync(file, 'utf8').split(needle).length - 1;
+  } catch {
+    return 0;
+  }
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  const startedAt = new Date();
+  const busyBefore = await machineBusy(1000);
+  const t0 = Date.now();
+  const unavailable = peerAvailability(config.clients);
+  const clients = config.clients.filter((c) => unavailable[c] === undefined);
+  for (const [name, why] of Object.entries(unavailable)) console.log(`bench: ${name} is unavailable: ${why}`);
+  if (busyBefore > 0.1) {
+    console.log(
+      `bench: warning: ${fmt(busyBefore * 100)}% of the CPUs were busy before the run; ` +
+        'the client and the server share them, so other work skews every figure',
+    );
+  }
+
+  const runDir = serverRunDir();
+  process.env[HARNESS_RUN_DIR_ENV] = runDir;
+  console.log('bench: starting a standalone ZooKeeper server');
+  const server: TestingServer = await startTestingServer({ jvmFlags: SERVER_JVM_FLAGS, logLevel: 'warn' });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`bench: ${signal}: stopping`);
+    currentChild?.kill('SIGKILL');
+    void server.close().finally(() => {
+      rmSync(runDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const cs = server.connectString;
+    await setUp(cs);
+    const srvr = await server.fourLetterWord('srvr');
+    // Debian's build reports "3.8.0-${mvngit.commit.id}": an unexpanded Maven placeholder.
+    const serverVersion = (/Zookeeper version: ([^,\n]+)/.exec(srvr)?.[1] ?? 'unknown')
+      .replace(/-\$\{[^}]*\}/, '')
+      .trim();
+    console.log(`bench: server ${serverVersion} on ${cs}; ${clients.join(', ')}`);
+
+    const measureTimeout = config.warmupMs + config.measureMs + 60_000;
+    for (const w of config.workloads) {
+      const warm = await runChild<Measurement>(
+        {
+          mode: 'measure',
+          client: 'raw',
+          connectString: cs,
+          workload: w.name,
+          window: 100,
+          warmupMs: 0,
+          measureMs: config.serverWarmupMs,
+        },
+        measureTimeout + config.serverWarmupMs,
+      );
+      if (!warm.ok) throw new Error(`server warm-up on ${w.name} failed: ${warm.error}`);
+    }
+
+    const cells: Record<CellKey, { runs: Measurement[]; failures: string[] }> = {};
+    const total = config.workloads.reduce((n, w) => n + w.windows.length, 0) * config.rounds * clients.length;
+    let done = 0;
+    for (const w of config.workloads) {
+      for (const window of w.windows) {
+        for (let round = 1; round <= config.rounds; round++) {
+          for (const client of clients) {
+            const outcome = await runChild<Measurement>(
+              {
+                mode: 'measure',
+                client,
+                connectString: cs,
+                workload: w.name,
+                window,
+                warmupMs: config.warmupMs,
+                measureMs: config.measureMs,
+              },
+              measureTimeout,
+              client === 'zookit' && config.profileDir !== undefined
+                ? [
+                    '--cpu-prof',
+                    '--cpu-prof-dir',
+                    config.profileDir,
+                    '--cpu-prof-name',
+                    `${w.name}-w${window}-r${round}.cpuprofile`,
+                  ]
+                : [],
+            );
+            done++;
+            const cell = entry(cells, cellKey(w.name, window, client), () => ({ runs: [], failures: [] }));
+            const tag = `[${String(done).padStart(String(total).length)}/${total}] ${w.name} w=${window} r${round} ${client}`;
+            if (outcome.ok) {
+              const m = outcome.value;
+              cell.runs.push(m);
+              console.log(
+                `${tag}: ${fmt(m.opsPerSec)} ops/s, p50 ${fmt(m.p50Us)} µs, p99 ${fmt(m.p99Us)} µs, ` +
+                  `${fmt(m.cpuUsPerOp, 1)} µs CPU/op, ${fmt(m.rssMb)} MB`,
+              );
+            } else {
+              cell.failures.push(outcome.error);
+              console.log(`${tag}: FAILED: ${outcome.error}`);
+            }
+          }
+        }
+      }
+    }
+
+    if (stopping) return;
+    const connect: RunReport['connect'] = {};
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const client of clients) {
+        const times = entry(connect, client, () => ({ times: [], failures: [] }));
+        const outcome = await runChild<{ connectMs: number[] }>(
+          { mode: 'connect', client, connectString: cs, count: config.connectsPerRound },
+          60_000,
+        );
+        if (outcome.ok) times.times.push(...outcome.value.connectMs);
+        else times.failures.push(outcome.error);
+      }
+    }
+    console.log(
+      `bench: time to connect (median ms): ${Object.entries(connect)
+        .map(([c, e]) => `${c} ${fmt(median(e.times), 2)}`)
+        .join(', ')}`,
+    );
+
+    if (stopping) return;
+    const watches: RunReport['watches'] = {};
+    if (config.watches > 0) {
+      for (let round = 1; round <= config.watchRounds; round++) {
+        for (const client of clients) {
+          if (client === 'raw' || (client !== 'zookit' && round > 1)) continue;
+          const figure = entry(watches, client, () => ({ runs: [], failures: [], serverLenErrors: 0 }));
+          const lenErrorsBefore = countLines(server.logFile, 'Len error');
+          const outcome = await runChild<WatchFigure>(
+            {
+              mode: 'watches',
+              client,
+              connectString: cs,
+              count: config.watches,
+              deadlineMs: config.watchDeadlineMs,
+            },
+            config.watchDeadlineMs + 120_000,
+            ['--expose-gc'],
+          );
+          figure.serverLenErrors += countLines(server.logFile, 'Len error') - lenErrorsBefore;
+          if (outcome.ok) {
+            const f = outcome.value;
+            figure.runs.push(f);
+            console.log(
+              `bench: watches r${round} ${client}: ${fmt(f.watches)} registered in ${fmt(f.registerMs)} ms, ` +
+                `+${fmt(f.addedRssMb, 1)} MB RSS, re-registered ${
+                  f.reregisterMs === null ? `FAILED (${f.reregisterFailure})` : `in ${fmt(f.reregisterMs)} ms`
+                }`,
+            );
+          } else {
+            figure.failures.push(outcome.error);
+            console.log(`bench: watches r${round} ${client}: FAILED: ${outcome.error}`);
+          }
+        }
+      }
+    }
+
+    if (stopping) return;
+    const report: RunReport = {
+      startedAt: startedAt.toISOString(),
+      durationS: (Date.now() - t0) / 1000,
+      quick: config.quick,
+      partial: config.partial,
+      ...(config.profileDir === undefined ? {} : { profileDir: relative(REPO_ROOT, config.profileDir) }),
+      rounds: config.rounds,
+      measureS: config.measureMs / 1000,
+      warmupS: config.warmupMs / 1000,
+      serverWarmupS: config.serverWarmupMs / 1000,
+      connectsPerClient: config.connectsPerRound * config.rounds,
+      watchRounds: config.watchRounds,
+      watchDeadlineS: config.watchDeadlineMs / 1000,
+      machine: machine(serverVersion, await javaVersion(), busyBefore),
+      clients,
+      unavailable,
+      workloads: config.workloads,
+      cells,
+      connect,
+      watches,
+    };
+    mkdirSync(join(config.out, '..'), { recursive: true });
+    writeFileSync(config.out, renderReport(report));
+    writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(
+      `bench: wrote ${relative(process.cwd(), config.out)} (and ${relative(process.cwd(), join(__dirname, 'results.json'))}) ` +
+        `in ${fmt((Date.now() - t0) / 1000)} s`,
+    );
+  } finally {
+    await server.close();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${(error as Error)?.stack ?? String(error)}`);
+  process.exitCode = 1;
+});
