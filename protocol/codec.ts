@@ -83,6 +83,7 @@ PRIMITIVE_METHOD.set(string as Codec<unknown>, 'string');
 
 /** jute `vector<T>`: count then elements; a null vector (-1) reads as []. */
 export function vector<T>(item: Codec<T>): Codec<T[]> {
+  if ((item as Codec<unknown>) === string) return stringVector as unknown as Codec<T[]>;
   return {
     shape: { kind: 'vector', item: item as Codec<unknown> },
     write(w, v) {
@@ -97,6 +98,16 @@ export function vector<T>(item: Codec<T>): Codec<T[]> {
     },
   };
 }
+
+/** `vector<ustring>` of names: the same wire format, read by JuteReader.stringVector's fast path. */
+const stringVector: Codec<string[]> = {
+  shape: { kind: 'vector', item: string as Codec<unknown> },
+  write(w, v) {
+    w.int(v.length);
+    for (const x of v) w.string(x);
+  },
+  read: (r) => r.stringVector(),
+};
 
 /**
  * A trailing field that older peers leave out: written when defined, read when bytes remain.

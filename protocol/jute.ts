@@ -70,6 +70,50 @@ export class JuteReader {
   }
 
   /**
+   * A vector of non-null strings (children, ephemerals): -1 entries read as ''. When the whole
+   * vector is ASCII, as ZooKeeper names nearly always are, it is decoded with one native call and
+   * cut into substrings, which is several times faster than one UTF-8 decode per name.
+   */
+  stringVector(): string[] {
+    const n = this.vectorLength();
+    const buf = this.buf;
+    const start = this.pos;
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      if (this.end - p < 4) throw new ProtocolError(`frame ends inside a string vector (entry ${i} of ${n})`);
+      const len = buf.readInt32BE(p);
+      p += 4;
+      if (len === -1) continue;
+      if (len < -1 || len > this.end - p) {
+        throw new ProtocolError(`ustring length ${len} does not fit the ${this.end - p} bytes left`);
+      }
+      p += len;
+    }
+    let ascii = true;
+    for (let j = start; j < p; j++) {
+      if (buf[j]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    const whole = ascii ? buf.toString('latin1', start, p) : '';
+    const out = new Array<string>(n);
+    let q = start;
+    for (let i = 0; i < n; i++) {
+      const len = buf.readInt32BE(q);
+      q += 4;
+      if (len <= 0) {
+        out[i] = '';
+        continue;
+      }
+      out[i] = ascii ? whole.substring(q - start, q - start + len) : buf.toString('utf8', q, q + len);
+      q += len;
+    }
+    this.pos = p;
+    return out;
+  }
+
+  /**
    * The element count of a vector; -1 (null) reads as 0. The count is checked against the bytes
    * left (every element takes at least one byte), so a forged count cannot make us allocate or
    * loop billions of times.
