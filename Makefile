@@ -23,3 +23,7 @@ zookeeper:
 
 build: deps
 	npm run build
+
+# Benchmarks (not part of CI): installs the bench-only peers on first use, writes bench/RESULTS.md.
+bench: deps zookeeper
+	npm run bench

@@ -14,9 +14,11 @@ export function cellKey(workload: WorkloadName, window: number, client: ClientNa
   return `${workload}|${window}|${client}`;
 }
 
-/** Everything a run measured, as run.ts hands it over (and writes to results.json). */
+/** Everything a run measured, as run.ts hands it over (and writes to `dataFile`). */
 export interface RunReport {
   startedAt: string;
+  /** Where this run's raw numbers (this object, as JSON) were written, relative to the repository. */
+  dataFile: string;
   durationS: number;
   quick: boolean;
   partial: boolean;
@@ -498,7 +500,7 @@ export function renderReport(report: RunReport): string {
     '# Benchmark results',
     '',
     `${banner}${profiled}Written by \`npm run bench\` (bench/run.ts) on ${report.startedAt}; do not edit by hand. ` +
-      'The raw data of the run is in `.build/bench/results.json`.',
+      `The raw data of the run is in \`${report.dataFile}\`.`,
     '',
     '## Machine and run',
     '',
