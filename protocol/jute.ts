@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { ProtocolError } from './protocol-error.js';
 
 /**
@@ -89,13 +90,10 @@ export class JuteReader {
       }
       p += len;
     }
-    let ascii = true;
-    for (let j = start; j < p; j++) {
-      if (buf[j]! > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
+    // One native check over names and length prefixes alike; a prefix byte over 0x7f (a name of
+    // 128+ bytes) only sends the vector down the per-name path. latin1 keeps one char per byte,
+    // so the names' byte offsets are their offsets in `whole`.
+    const ascii = isAscii(buf.subarray(start, p));
     const whole = ascii ? buf.toString('latin1', start, p) : '';
     const out = new Array<string>(n);
     let q = start;
