@@ -4,7 +4,7 @@
 // only through the channel.
 
 import type { ChannelEnd, Handler, Spawned } from '../handlers/handler.js';
-import { DEFAULT_MAX_BUFFER_BYTES, EventType, KeeperState, OpCode, Xid } from '../protocol/constants.js';
+import { EventType, KeeperState, OpCode, Xid } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { JuteWriter } from '../protocol/jute.js';
 import {
@@ -118,6 +118,9 @@ export class Session {
   private outbox: Buffer[] = [];
   /** Requests sent while connected are encoded straight into this, one buffer per tick. */
   private readonly batch = new JuteWriter(16 * 1024);
+  /** Built once: the hot path allocates no options object or closure per request or frame. */
+  private readonly encodeLimit: { maxBufferBytes: number };
+  private readonly opForXid = (xid: number): ClientOp | undefined => this.headFor(xid);
   private flushScheduled = false;
   private closed = false;
   private ended: Promise<string | undefined> | undefined;
@@ -127,7 +130,9 @@ export class Session {
     private readonly handler: Handler,
     private readonly settings: SessionSettings,
     private readonly owner: SessionOwner,
-  ) {}
+  ) {
+    this.encodeLimit = { maxBufferBytes: settings.maxBufferBytes };
+  }
 
   /** Spawns the connection loop. */
   start(init: LoopInit): void {
@@ -149,18 +154,17 @@ export class Session {
   /** Encodes and sends (or queues) one request; settles with its converted reply. */
   submit<O extends ClientOp, T>(op: O, body: RequestOf<O>, options: SubmitOptions<O> = {}): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
-    const limit = { maxBufferBytes: this.settings.maxBufferBytes };
     let frame: Buffer | undefined;
     let xid = 0;
     try {
       if (this.connected) {
         // The common case: straight into this tick's batch, with its real xid.
         xid = this.nextXid;
-        appendRequest(this.batch, xid, op, body, limit);
+        appendRequest(this.batch, xid, op, body, this.encodeLimit);
         this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
         this.scheduleFlush();
       } else {
-        frame = encodeRequest(0, op, body, limit);
+        frame = encodeRequest(0, op, body, this.encodeLimit);
       }
     } catch (err) {
       if (err instanceof OutboundFrameTooLargeError) {
@@ -266,7 +270,6 @@ export class Session {
 
   /** Abort signal and timeout of one request. */
   private watchCaller(request: Request, options: { signal?: AbortSignal; timeoutMs?: number }): void {
-    if (options.signal === undefined && options.timeoutMs === undefined) return;
     const giveUp = (error: Error): void => {
       // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
       request.abandoned = true;
@@ -377,7 +380,7 @@ export class Session {
     for (const frame of frames) {
       let reply: ReturnType<typeof decodeReply>;
       try {
-        reply = decodeReply(frame, (xid) => this.headFor(xid));
+        reply = decodeReply(frame, this.opForXid);
       } catch (err) {
         this.dropConnection(err instanceof ProtocolError ? err.message : String(err));
         return;
@@ -564,6 +567,3 @@ export class Session {
     this.owner.onState(state, detail);
   }
 }
-
-/** Default maxBufferBytes, re-exported for the client's options. */
-export { DEFAULT_MAX_BUFFER_BYTES };
