@@ -32,10 +32,7 @@ export async function waitFor(
   }
 }
 
-/** A short sleep, ms: only for asserting that something does NOT happen during a window. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from '../support.js';
 
 /** A path no other test uses: `/<prefix>-<uuid>`. */
 export function uniquePath(prefix: string): string {
@@ -114,15 +111,7 @@ export class CollectingLogger implements Logger {
   }
 }
 
-/** Settles `promise` and returns what it rejected with (or fails if it resolved). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
-}
+export { rejectionOf } from '../support.js';
 
 /** Stops every client given, ignoring failures, so one broken client cannot keep others running. */
 export async function stopAll(clients: Iterable<ZooKeeperClient | undefined>): Promise<void> {

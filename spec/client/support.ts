@@ -86,10 +86,9 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-/** A real-time sleep, in ms. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+import { sleep } from '../support.js';
+
+export { sleep };
 
 /**
  * The default handler, recording the request frames the client writes to its sockets (pings left

@@ -24,15 +24,7 @@ export async function settlement(promise: Promise<unknown>): Promise<Settlement>
   return state;
 }
 
-/** The rejection reason of `promise` (fails the test if it resolves). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
-}
+export { rejectionOf } from '../support.js';
 
 /** The handlers that run everything in this thread, for behaviour that must hold on both. */
 export const inThreadHandlers: Array<[string, () => Handler]> = [
