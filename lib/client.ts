@@ -48,7 +48,10 @@ export interface ClientOptions {
   sessionTimeout?: number;
   /** Resume this session instead of creating one. */
   clientId?: { sessionId: bigint; password: Uint8Array };
-  /** Default SequentialMicrotaskHandler. */
+  /**
+   * The runtime the client runs on. Default: a new one from `ZooKeeperClient.defaultHandler`
+   * (a SequentialMicrotaskHandler unless changed), owned and stopped by the client.
+   */
   handler?: Handler;
   /** ACL of nodes created without one. Default OPEN_ACL_UNSAFE. */
   defaultAcl?: readonly ACL[];
@@ -105,6 +108,13 @@ export type MultiReadRequest = { op: 'get'; path: string } | { op: 'getChildren'
 
 /** The client. */
 export class ZooKeeperClient extends EventEmitter<ClientEvents> {
+  /**
+   * Makes the handler of a client constructed without one. Replace it to move every such client
+   * to another handler at once, e.g. `ZooKeeperClient.defaultHandler = () => new WorkerThreadsHandler()`
+   * (the test suite runs twice this way).
+   */
+  static defaultHandler: () => Handler = () => new SequentialMicrotaskHandler();
+
   readonly handler: Handler;
   /** The chroot every path is relative to ('' for none). */
   readonly chroot: string;
@@ -132,7 +142,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     this.hosts = parsed.hosts;
     this.chroot = parsed.chroot;
     this.ownsHandler = options.handler === undefined;
-    this.handler = options.handler ?? new SequentialMicrotaskHandler();
+    this.handler = options.handler ?? ZooKeeperClient.defaultHandler();
     this.handler.onCallbackError((error) => {
       this.log('error', `a callback threw: ${(error as Error)?.stack ?? String(error)}`);
       this.emit('error', error);
@@ -260,6 +270,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
       {
         onState: (state, detail) => this.onConnectionState(state, detail),
         onLog: (level, message) => this.log(level, message),
+        onError: (error) => this.emit('error', error),
       },
     );
     this.session = session;

@@ -90,6 +90,7 @@ class ConnectionLoop {
   ) {
     this.sessionId = init.sessionId;
     this.passwd = init.passwd;
+    this.lastZxid = init.lastZxidSeen ?? 0n;
     this.seenReadWrite = init.sessionId !== 0n;
     this.lastHeard = handler.now();
     channel.onMessage((m) => this.onMessage(m));

@@ -25,6 +25,8 @@ export interface LoopInit {
   /** Session to resume (0n for a new one) and its password. */
   sessionId: bigint;
   passwd: Buffer | null;
+  /** The highest zxid the client has seen (a respawned loop resumes with it); default 0. */
+  lastZxidSeen?: bigint;
   /** Ask for a session that may run on a read-only server. */
   readOnly: boolean;
   tls: TlsConnectionOptions | undefined;

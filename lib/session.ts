@@ -35,6 +35,11 @@ const identity = (body: unknown): unknown => body;
 /** SetWatches batches stay under this many bytes of paths (ZOOKEEPER-706, as the Java client). */
 const SET_WATCHES_BATCH_BYTES = 128 * 1024;
 
+/** A loop that failed this many times in a row without a handshake ends the client. */
+const MAX_LOOP_FAILURES = 5;
+/** Pause before a failed loop is started again, times the failures in a row, ms. */
+const LOOP_RESPAWN_DELAY_MS = 100;
+
 /** A request on its way: encoded once, sent when a connection is ready, settled by its reply. */
 interface Request {
   op: ClientOp;
@@ -68,6 +73,8 @@ interface AuthWaiter {
 export interface SessionOwner {
   onState(state: ConnectionState, detail: string | undefined): void;
   onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  /** A failure of the machinery itself (the connection loop threw, its worker died). */
+  onError?(error: Error): void;
 }
 
 /** How to submit a request. */
@@ -123,6 +130,10 @@ export class Session {
   private readonly opForXid = (xid: number): ClientOp | undefined => this.headFor(xid);
   private flushScheduled = false;
   private closed = false;
+  /** What the loop was started with; a respawned loop resumes from it. */
+  private init: LoopInit | undefined;
+  /** Loop failures since the last handshake. */
+  private loopFailures = 0;
   private ended: Promise<string | undefined> | undefined;
   private resolveEnded: ((reason: string | undefined) => void) | undefined;
 
@@ -136,18 +147,69 @@ export class Session {
 
   /** Spawns the connection loop. */
   start(init: LoopInit): void {
-    const [clientEnd, loopEnd] = this.handler.createSocketPair<ClientToLoop, LoopToClient>();
-    this.channel = clientEnd;
+    this.init = init;
     this.closed = false;
     this.ended = new Promise((resolve) => {
       this.resolveEnded = resolve;
     });
+    this.spawnLoop(init);
+  }
+
+  private spawnLoop(init: LoopInit): void {
+    const [clientEnd, loopEnd] = this.handler.createSocketPair<ClientToLoop, LoopToClient>();
+    this.channel = clientEnd;
     clientEnd.onMessage((m) => this.onLoopMessage(m));
     const arg: ConnectionLoopArg = { init, channel: loopEnd };
-    this.spawned = this.handler.spawn(connectionLoopTask, arg);
-    this.spawned.done.catch((err: unknown) => {
-      this.owner.onLog('error', `connection loop failed: ${(err as Error).message}`);
-      this.onEnded(`connection loop failed: ${(err as Error).message}`);
+    let spawned: Spawned;
+    try {
+      spawned = this.handler.spawn(connectionLoopTask, arg);
+    } catch (error) {
+      // The handler cannot run the loop with these settings: nothing to retry.
+      clientEnd.close();
+      this.onEnded(`the connection loop could not start: ${(error as Error).message}`);
+      throw error;
+    }
+    this.spawned = spawned;
+    spawned.done.catch((err: unknown) => {
+      if (this.spawned === spawned) this.onLoopFailed(err);
+    });
+  }
+
+  /**
+   * The loop threw (a bug, or its worker thread died). The session is still on the server, so this
+   * is a disconnect: requests in flight fail with ConnectionLossError, and a new loop resumes the
+   * session after a pause. Five failures in a row without a handshake end the client.
+   */
+  private onLoopFailed(err: unknown): void {
+    const message = `connection loop failed: ${(err as Error)?.message ?? String(err)}`;
+    this.owner.onLog('error', message);
+    this.owner.onError?.(err instanceof Error ? err : new Error(message));
+    this.channel.close();
+    if (this.closed) {
+      this.onEnded(message);
+      return;
+    }
+    this.loopFailures += 1;
+    if (this.loopFailures >= MAX_LOOP_FAILURES) {
+      this.onEnded(message);
+      return;
+    }
+    this.connected = false;
+    this.connectedTo = undefined;
+    this.epoch = -1;
+    this.failPending(new ConnectionLossError(undefined, undefined, message));
+    if (this.state !== ConnectionState.AUTH_FAILED && this.state !== ConnectionState.EXPIRED_SESSION) {
+      this.setState(ConnectionState.CONNECTING, message);
+    }
+    const init: LoopInit = {
+      ...this.init!,
+      sessionId: this.sessionId,
+      passwd: this.sessionId === 0n ? null : this.passwd,
+      lastZxidSeen: this.lastZxid,
+    };
+    this.handler.sleep(LOOP_RESPAWN_DELAY_MS * this.loopFailures).then(() => {
+      if (!this.closed) this.spawnLoop(init);
+      else this.onEnded(message);
     });
   }
 
@@ -341,6 +403,7 @@ export class Session {
   }
 
   private onHandshake(m: Extract<LoopToClient, { t: 'handshake' }>): void {
+    this.loopFailures = 0;
     this.epoch = m.epoch;
     this.connected = true;
     this.connectedTo = m.address;
