@@ -10,7 +10,7 @@ import { connectSocket, MAX_TIMER_MS } from './node-transport.js';
  * avoids that).
  */
 export class SequentialMicrotaskHandler extends InThreadHandler {
-  readonly name = 'sequential_microtask';
+  readonly name: string = 'sequential_microtask';
 
   now(): number {
     return performance.now();

@@ -16,3 +16,17 @@ for (const { dir, type, args } of targets) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/package.json`, `${JSON.stringify({ type }, null, 2)}\n`);
 }
+
+// The one module that differs by format: how the worker thread's entry is found. The source is
+// the CommonJS form (__dirname); an ES module finds its neighbour through import.meta.url.
+writeFileSync(
+  'dist/esm/handlers/worker-entry-path.js',
+  [
+    "import { fileURLToPath } from 'node:url';",
+    '',
+    'export function workerEntryPath() {',
+    "  return fileURLToPath(new URL('./worker-entry.js', import.meta.url));",
+    '}',
+    '',
+  ].join('\n'),
+);

@@ -60,4 +60,28 @@ describe('package', () => {
     ]);
     expect(cjs).toMatch(/^14 .*dist\/cjs\/lib\/index\.js/);
   });
+
+  it('runs the connection loop in a worker thread from both builds (each finds its own worker entry)', () => {
+    // Nothing listens on port 1: the reason start() gives can only come from the loop in the worker.
+    const body = `
+      const zk = new ZooKeeperClient({ hosts: '127.0.0.1:1', handler: new WorkerThreadsHandler() });
+      const errors = [];
+      zk.on('error', (e) => errors.push(e.message));
+      zk.start({ timeout: 5000 }).then(
+        () => console.log('connected?'),
+        (e) => console.log(JSON.stringify({ message: e.message, errors })),
+      );
+    `;
+    const esm = run([
+      '--input-type=module',
+      '-e',
+      `import { ZooKeeperClient, WorkerThreadsHandler } from 'zookit'; ${body}`,
+    ]);
+    const cjs = run(['-e', `const { ZooKeeperClient, WorkerThreadsHandler } = require('zookit'); ${body}`]);
+    for (const out of [esm, cjs]) {
+      const { message, errors } = JSON.parse(out);
+      expect(message).toMatch(/could not connect to 127\.0\.0\.1:1 .*ECONNREFUSED/);
+      expect(errors).toEqual([]);
+    }
+  });
 });

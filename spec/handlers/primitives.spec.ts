@@ -1,7 +1,7 @@
 import type { AsyncResult } from '../../handlers/index.js';
-import { elapse, inThreadHandlers, nextTurn, rejectionOf, settlement } from './support.js';
+import { allHandlers, elapse, nextTurn, rejectionOf, settlement } from './support.js';
 
-describe.each(inThreadHandlers)('HandlerEvent on %s', (_name, makeHandler) => {
+describe.each(allHandlers)('HandlerEvent on %s', (_name, makeHandler) => {
   it('starts unset, and set/clear flip what isSet reports', () => {
     const event = makeHandler().eventObject();
     expect(event.isSet()).toBe(false);
@@ -76,7 +76,7 @@ describe.each(inThreadHandlers)('HandlerEvent on %s', (_name, makeHandler) => {
   });
 });
 
-describe.each(inThreadHandlers)('HandlerLock on %s', (_name, makeHandler) => {
+describe.each(allHandlers)('HandlerLock on %s', (_name, makeHandler) => {
   it('lets tryAcquire take a free lock, refuses it while held, and frees it on release', () => {
     const lock = makeHandler().lockObject();
     expect(lock.locked).toBe(false);
@@ -235,7 +235,7 @@ describe.each(inThreadHandlers)('HandlerLock on %s', (_name, makeHandler) => {
   });
 });
 
-describe.each(inThreadHandlers)('AsyncResult on %s', (_name, makeHandler) => {
+describe.each(allHandlers)('AsyncResult on %s', (_name, makeHandler) => {
   it('is neither ready nor successful before it is set', async () => {
     const result = makeHandler().asyncResult<number>();
     expect(result.ready).toBe(false);

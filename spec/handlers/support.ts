@@ -1,6 +1,11 @@
 // Shared by the handler specs: a way to look at a promise without awaiting it, the handlers that
 // run in this thread, and a way to let time pass on either of them.
-import { type Handler, SequentialMicrotaskHandler, VirtualClockHandler } from '../../handlers/index.js';
+import {
+  type Handler,
+  SequentialMicrotaskHandler,
+  VirtualClockHandler,
+  WorkerThreadsHandler,
+} from '../../handlers/index.js';
 
 export type Settlement = 'pending' | 'fulfilled' | 'rejected';
 
@@ -30,6 +35,15 @@ export { rejectionOf } from '../support.js';
 export const inThreadHandlers: Array<[string, () => Handler]> = [
   ['VirtualClockHandler', () => new VirtualClockHandler()],
   ['SequentialMicrotaskHandler', () => new SequentialMicrotaskHandler()],
+];
+
+/**
+ * Every handler, for the primitives they all offer on the calling thread (events, locks, results,
+ * callback dispatch). WorkerThreadsHandler's events are SharedEvents.
+ */
+export const allHandlers: Array<[string, () => Handler]> = [
+  ...inThreadHandlers,
+  ['WorkerThreadsHandler', () => new WorkerThreadsHandler()],
 ];
 
 /** Lets `ms` pass on the handler's clock: advances a virtual clock, really waits on any other. */

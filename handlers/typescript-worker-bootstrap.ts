@@ -1,0 +1,47 @@
+// How a worker thread runs TypeScript sources, for tests and development (a built package never
+// needs this: its worker entry is JavaScript). The worker is started from this code with
+// `eval: true`; it teaches `require` to load `.ts` files through the `typescript` package (a
+// development dependency), resolves `./x.js` imports to `./x.ts`, and caches each transpiled file
+// on disk by content hash, so a worker that finds everything cached never loads the compiler.
+
+/** The worker's code: requires `workerData.entry` (a `.ts` file) with the hook installed. */
+export const TYPESCRIPT_WORKER_BOOTSTRAP = `
+const fs = require('node:fs');
+const path = require('node:path');
+const os = require('node:os');
+const crypto = require('node:crypto');
+const Module = require('node:module');
+const { workerData } = require('node:worker_threads');
+const cacheDir = path.join(os.tmpdir(), 'zookit-ts-cache-' + (process.getuid ? process.getuid() : 'user'));
+fs.mkdirSync(cacheDir, { recursive: true });
+let ts;
+function transpile(source, filename) {
+  const key = crypto.createHash('sha1').update(filename).update('\\0').update(source).digest('hex');
+  const cached = path.join(cacheDir, key + '.js');
+  try { return fs.readFileSync(cached, 'utf8'); } catch {}
+  ts ??= require(require.resolve('typescript', { paths: [path.dirname(filename), process.cwd()] }));
+  const out = ts.transpileModule(source, {
+    fileName: filename,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, inlineSourceMap: true },
+  }).outputText;
+  const temp = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2);
+  fs.writeFileSync(temp, out);
+  fs.renameSync(temp, cached);
+  return out;
+}
+Module._extensions['.ts'] = (module, filename) => {
+  module._compile(transpile(fs.readFileSync(filename, 'utf8'), filename), filename);
+};
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  try {
+    return resolve.call(this, request, parent, ...rest);
+  } catch (error) {
+    if (request.startsWith('.') && request.endsWith('.js')) {
+      return resolve.call(this, request.slice(0, -3) + '.ts', parent, ...rest);
+    }
+    throw error;
+  }
+};
+require(workerData.entry);
+`;
