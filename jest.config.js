@@ -2,20 +2,46 @@
 // types). Integration tests start real ZooKeeper servers through spec/harness, so they get long
 // timeouts; every server a test file starts is stopped after it (spec/harness/jest-cleanup.ts) and
 // anything a crashed worker left is killed by the global teardown.
-/** @type {import('jest').Config} */
-module.exports = {
+//
+// Two projects: `sequential` runs every test; `worker` runs the client integration suites again
+// with WorkerThreadsHandler as every client's default handler (spec/harness/use-worker-handler.ts).
+
+/** What both projects share. */
+const base = {
   testEnvironment: 'node',
+  rootDir: __dirname,
   roots: ['<rootDir>/spec'],
-  testMatch: ['**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  setupFilesAfterEnv: ['<rootDir>/spec/harness/jest-cleanup.ts'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   globalSetup: '<rootDir>/spec/harness/jest-global-setup.ts',
   globalTeardown: '<rootDir>/spec/harness/jest-global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,
+  projects: [
+    {
+      ...base,
+      displayName: 'sequential',
+      testMatch: ['**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/spec/harness/jest-cleanup.ts'],
+    },
+    {
+      ...base,
+      displayName: 'worker',
+      testMatch: ['<rootDir>/spec/client/**/*.spec.ts', '<rootDir>/spec/recipes/**/*.spec.ts'],
+      // Child processes of the compiled package, not clients of this process: once is enough.
+      testPathIgnorePatterns: ['/node_modules/', '/spec/client/process-exit\\.spec\\.ts$'],
+      setupFilesAfterEnv: [
+        '<rootDir>/spec/harness/jest-cleanup.ts',
+        '<rootDir>/spec/harness/use-worker-handler.ts',
+      ],
+    },
+  ],
 };

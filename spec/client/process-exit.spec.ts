@@ -45,16 +45,19 @@ afterAll(async () => {
 });
 
 /** Runs `body` (an async function's text, with `zk` and `hosts` in scope) and resolves with its exit. */
+let handlerName = 'sequential';
+
 function runChild(body: string): Promise<{ code: number | null; out: string; ms: number }> {
   const script = `
-    const { ZooKeeperClient } = require(${JSON.stringify(join(outDir, 'lib/index.js'))});
+    const { ZooKeeperClient, WorkerThreadsHandler } = require(${JSON.stringify(join(outDir, 'lib/index.js'))});
+    if (process.env.ZK_HANDLER === 'worker') ZooKeeperClient.defaultHandler = () => new WorkerThreadsHandler();
     const hosts = process.env.ZK_HOSTS;
     (async () => { ${body} })().then(() => console.log('done'), (e) => { console.error(e); process.exitCode = 2; });
   `;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script], {
-      env: { ...process.env, ZK_HOSTS: server.connectString },
+      env: { ...process.env, ZK_HOSTS: server.connectString, ZK_HANDLER: handlerName },
     });
     let out = '';
     child.stdout.on('data', (d) => {
@@ -74,39 +77,45 @@ function runChild(body: string): Promise<{ code: number | null; out: string; ms:
   });
 }
 
-it('exits by itself after a client connected, worked and was stopped', async () => {
-  const result = await runChild(`
-    const zk = new ZooKeeperClient({ hosts });
-    await zk.start();
-    await zk.create('/exit-' + process.pid, 'x', { ephemeral: true });
-    await zk.get('/exit-' + process.pid, () => {});
-    await zk.stop();
-  `);
-  expect(result.out).toContain('done');
-  expect(result.code).toBe(0);
-});
+describe.each(['sequential', 'worker'])('with the %s handler', (name) => {
+  beforeEach(() => {
+    handlerName = name;
+  });
 
-it('exits by itself when stop() is called from inside a watch callback', async () => {
-  const result = await runChild(`
-    const zk = new ZooKeeperClient({ hosts });
-    await zk.start();
-    const path = '/exit-watch-' + process.pid;
-    await zk.create(path, 'a');
-    const stopped = new Promise((resolve) => zk.get(path, () => resolve(zk.stop())));
-    await zk.set(path, 'b');
-    await stopped;
-  `);
-  expect(result.out).toContain('done');
-  expect(result.code).toBe(0);
-});
+  it('exits by itself after a client connected, worked and was stopped', async () => {
+    const result = await runChild(`
+      const zk = new ZooKeeperClient({ hosts });
+      await zk.start();
+      await zk.create('/exit-' + process.pid, 'x', { ephemeral: true });
+      await zk.get('/exit-' + process.pid, () => {});
+      await zk.stop();
+    `);
+    expect(result.out).toContain('done');
+    expect(result.code).toBe(0);
+  });
 
-it('exits by itself when a client that never connected is stopped', async () => {
-  const result = await runChild(`
-    const zk = new ZooKeeperClient({ hosts: '127.0.0.1:1' });
-    zk.startAsync();
-    await new Promise((r) => setTimeout(r, 300));
-    await zk.stop();
-  `);
-  expect(result.out).toContain('done');
-  expect(result.code).toBe(0);
+  it('exits by itself when stop() is called from inside a watch callback', async () => {
+    const result = await runChild(`
+      const zk = new ZooKeeperClient({ hosts });
+      await zk.start();
+      const path = '/exit-watch-' + process.pid;
+      await zk.create(path, 'a');
+      const stopped = new Promise((resolve) => zk.get(path, () => resolve(zk.stop())));
+      await zk.set(path, 'b');
+      await stopped;
+    `);
+    expect(result.out).toContain('done');
+    expect(result.code).toBe(0);
+  });
+
+  it('exits by itself when a client that never connected is stopped', async () => {
+    const result = await runChild(`
+      const zk = new ZooKeeperClient({ hosts: '127.0.0.1:1' });
+      zk.startAsync();
+      await new Promise((r) => setTimeout(r, 300));
+      await zk.stop();
+    `);
+    expect(result.out).toContain('done');
+    expect(result.code).toBe(0);
+  });
 });
