@@ -414,6 +414,57 @@ function watchSection(report: RunReport): string {
   ].join('\n');
 }
 
+/** Issue #5: the worker-thread handler against the sequential one, pipelined getData, same run. */
+function handlerSection(report: RunReport): string {
+  if (!report.clients.includes('zookit-worker') || !report.clients.includes('zookit')) return '';
+  const rows: string[][] = [];
+  let atThousand = '';
+  for (const w of report.workloads) {
+    for (const window of w.windows) {
+      const seq = stats(report, w.name, window, 'zookit');
+      const wt = stats(report, w.name, window, 'zookit-worker');
+      if (!has(seq) || !has(wt)) continue;
+      const r = wt.opsPerSec / seq.opsPerSec;
+      if (w.name === 'get100' && window === 1000) {
+        atThousand = `getData at 1,000 outstanding: worker ${num(wt.opsPerSec)} ops/s = ${num(r * 100)}% of sequential ${num(seq.opsPerSec)} ops/s (target ≥ 75%: ${r >= 0.75 ? 'met' : '**NOT met**'})`;
+      }
+      rows.push([
+        w.name,
+        num(window),
+        num(seq.opsPerSec),
+        num(wt.opsPerSec),
+        ratio(wt.opsPerSec, seq.opsPerSec),
+        `${us(seq.p50Us)} / ${us(wt.p50Us)}`,
+        `${us(seq.p99Us)} / ${us(wt.p99Us)}`,
+        `${cpu(seq.cpuUsPerOp)} / ${cpu(wt.cpuUsPerOp)}`,
+      ]);
+    }
+  }
+  return [
+    '## Handlers (issue #5): SequentialMicrotaskHandler vs WorkerThreadsHandler',
+    '',
+    'Same server, same run, interleaved with the other clients. Under WorkerThreadsHandler the socket, framing ' +
+      'and pings run in a worker thread and frames cross to the main thread in batches (one message per flush ' +
+      'and per socket read); CPU counts both threads.',
+    '',
+    ...(atThousand === '' ? [] : [`**${atThousand}**`, '']),
+    table(
+      [
+        'workload',
+        'window',
+        'sequential ops/s',
+        'worker ops/s',
+        'worker × sequential',
+        'p50 µs seq / worker',
+        'p99 µs seq / worker',
+        'CPU µs/op seq / worker',
+      ],
+      rows,
+      'lrrrrrrr',
+    ),
+  ].join('\n');
+}
+
 function methodSection(report: RunReport): string {
   return [
     '## Method',
@@ -437,7 +488,8 @@ function methodSection(report: RunReport): string {
       'the run it writes slices of that buffer (one write per batch of replies) and counts replies by their ' +
       'frame lengths, never decoding them. Its latency is taken per batch: every request of a write shares its ' +
       'send time, every reply of a read its arrival time.',
-    '- zookit runs under `SequentialMicrotaskHandler` through its promise API; node-zookeeper-client and the ' +
+    '- zookit runs under `SequentialMicrotaskHandler` (and, as `zookit (worker threads)`, under ' +
+      '`WorkerThreadsHandler`) through its promise API; node-zookeeper-client and the ' +
       'native `zookeeper` binding through their callback APIs (`getData`/`a_get`, ...), the cheapest each offers. ' +
       'Each adapter turns completion into one callback call; the benchmark’s own per-request cost (a closure, ' +
       'two clock reads, a histogram increment) is the same for every adapter.',
@@ -520,6 +572,7 @@ export function renderReport(report: RunReport): string {
       'lll',
     ),
     '',
+    ...(handlerSection(report) === '' ? [] : [handlerSection(report), '']),
     methodSection(report),
     '',
     ...report.workloads.flatMap((w) => [workloadSection(report, w), '']),

@@ -35,13 +35,14 @@ export interface WatchingClient extends BenchClient {
 }
 
 /** Clients the suite knows, in table order; `raw` is the ceiling and has its own driver. */
-export const CLIENT_NAMES = ['raw', 'zookit', 'node-zookeeper-client', 'zookeeper'] as const;
+export const CLIENT_NAMES = ['raw', 'zookit', 'zookit-worker', 'node-zookeeper-client', 'zookeeper'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 /** The table label of each client. */
 export const CLIENT_LABELS: Record<ClientName, string> = {
   raw: 'raw ceiling',
   zookit: 'zookit (sequential)',
+  'zookit-worker': 'zookit (worker threads)',
   'node-zookeeper-client': 'node-zookeeper-client 1.1.3',
   zookeeper: 'zookeeper 7.3.0 (native)',
 };
@@ -62,7 +63,9 @@ export function loadPeer<T>(name: 'node-zookeeper-client' | 'zookeeper'): T {
 export async function createClient(name: Exclude<ClientName, 'raw'>): Promise<WatchingClient> {
   switch (name) {
     case 'zookit':
-      return new (await import('./zookit.js')).ZookitClient();
+      return new (await import('./zookit.js')).ZookitClient('sequential');
+    case 'zookit-worker':
+      return new (await import('./zookit.js')).ZookitClient('worker');
     case 'node-zookeeper-client':
       return new (await import('./node-zookeeper-client.js')).NodeZookeeperClient();
     case 'zookeeper':

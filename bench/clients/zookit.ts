@@ -1,6 +1,9 @@
-// zookit under SequentialMicrotaskHandler, through its public promise API.
+// zookit through its public promise API, under SequentialMicrotaskHandler (`zookit`) or with its
+// connection loop in a worker thread (`zookit-worker`, WorkerThreadsHandler).
 
+import type { Handler } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
+import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { ZooKeeperClient } from '../../lib/client.js';
 import { ConnectionState } from '../../lib/states.js';
 import type { WatchCallback } from '../../lib/watch-registry.js';
@@ -11,7 +14,9 @@ const ignoreEvent: WatchCallback = () => {};
 
 export class ZookitClient implements WatchingClient {
   private zk: ZooKeeperClient | undefined;
-  private handler: SequentialMicrotaskHandler | undefined;
+  private handler: Handler | undefined;
+
+  constructor(private readonly handlerKind: 'sequential' | 'worker') {}
 
   private get client(): ZooKeeperClient {
     if (this.zk === undefined) throw new Error('zookit: not connected');
@@ -19,7 +24,8 @@ export class ZookitClient implements WatchingClient {
   }
 
   async connect(connectString: string): Promise<void> {
-    this.handler = new SequentialMicrotaskHandler();
+    this.handler =
+      this.handlerKind === 'worker' ? new WorkerThreadsHandler() : new SequentialMicrotaskHandler();
     this.zk = new ZooKeeperClient({
       hosts: connectString,
       handler: this.handler,
