@@ -14,6 +14,13 @@ import {
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { MultiReadOp, MultiResult } from '../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../protocol/records.js';
+import {
+  type DataWatch,
+  type DataWatchBinder,
+  type DataWatchFunction,
+  type DataWatchOptions,
+  dataWatch,
+} from '../recipes/data-watch.js';
 import { OPEN_ACL_UNSAFE, validateAcl } from './acl.js';
 import {
   AuthFailedError,
@@ -826,6 +833,19 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
 
   private log(level: keyof Logger, message: string): void {
     this.options.logger?.[level]?.(message);
+  }
+
+  // --- recipes (recipes/) -----------------------------------------------------------------------
+
+  /** kazoo's DataWatch: `fn(data, stat)` now and on every change; without `fn`, the decorator form `zk.DataWatch(path)(fn)`. */
+  DataWatch(path: string, fn: DataWatchFunction, options?: DataWatchOptions): DataWatch;
+  DataWatch(path: string, options?: DataWatchOptions): DataWatchBinder;
+  DataWatch(
+    path: string,
+    fnOrOptions?: DataWatchFunction | DataWatchOptions,
+    options?: DataWatchOptions,
+  ): DataWatch | DataWatchBinder {
+    return dataWatch(this, path, fnOrOptions, options);
   }
 }
 
