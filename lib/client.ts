@@ -15,6 +15,13 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { MultiReadOp, MultiResult } from '../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../protocol/records.js';
 import {
+  type ChildrenWatch,
+  type ChildrenWatchBinder,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+  childrenWatch,
+} from '../recipes/children-watch.js';
+import {
   type DataWatch,
   type DataWatchBinder,
   type DataWatchFunction,
@@ -846,6 +853,17 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     options?: DataWatchOptions,
   ): DataWatch | DataWatchBinder {
     return dataWatch(this, path, fnOrOptions, options);
+  }
+
+  /** kazoo's ChildrenWatch: `fn(children)` now and on every change; without `fn`, the decorator form. */
+  ChildrenWatch(path: string, fn: ChildrenWatchFunction, options?: ChildrenWatchOptions): ChildrenWatch;
+  ChildrenWatch(path: string, options?: ChildrenWatchOptions): ChildrenWatchBinder;
+  ChildrenWatch(
+    path: string,
+    fnOrOptions?: ChildrenWatchFunction | ChildrenWatchOptions,
+    options?: ChildrenWatchOptions,
+  ): ChildrenWatch | ChildrenWatchBinder {
+    return childrenWatch(this, path, fnOrOptions, options);
   }
 }
 
