@@ -28,6 +28,7 @@ import {
   type DataWatchOptions,
   dataWatch,
 } from '../recipes/data-watch.js';
+import { TreeCache, type TreeCacheOptions } from '../recipes/tree-cache.js';
 import { OPEN_ACL_UNSAFE, validateAcl } from './acl.js';
 import {
   AuthFailedError,
@@ -864,6 +865,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     options?: ChildrenWatchOptions,
   ): ChildrenWatch | ChildrenWatchBinder {
     return childrenWatch(this, path, fnOrOptions, options);
+  }
+
+  /** kazoo's TreeCache of the subtree at `path` (not started: call `start()`). */
+  TreeCache(path: string, options?: TreeCacheOptions): TreeCache {
+    return new TreeCache(this, path, options);
   }
 }
 

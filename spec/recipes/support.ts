@@ -11,11 +11,14 @@ import type { ServerHandle } from '../harness/server-handle.js';
 
 /**
  * A proxy on 127.0.0.1 to one server. `cut()` closes the connections it carries (the client
- * reconnects at once); `block()` also turns away new ones until `unblock()`.
+ * reconnects at once); `block()` also turns away new ones until `unblock()`; `hold()` keeps what
+ * the server sends until `release()` delivers it in one write (so the client reads it at once).
  */
 export class CuttableProxy {
   private readonly sockets = new Set<Socket>();
   private blocked = false;
+  /** Server bytes kept per client connection while held; undefined when not held. */
+  private held: Map<Socket, Buffer[]> | undefined;
   private listener!: Server;
   /** The proxy's port. */
   port = 0;
@@ -58,6 +61,19 @@ export class CuttableProxy {
     this.blocked = false;
   }
 
+  /** Keeps everything servers send to clients from now on. */
+  hold(): void {
+    this.held ??= new Map();
+  }
+
+  /** Delivers what was held, each connection's bytes in one write, and lets bytes through again. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const [downstream, chunks] of held ?? [])
+      if (!downstream.destroyed) downstream.write(Buffer.concat(chunks));
+  }
+
   /** Stops listening and closes everything. */
   async close(): Promise<void> {
     this.block();
@@ -76,7 +92,11 @@ export class CuttableProxy {
       socket.on('error', () => undefined);
     }
     downstream.pipe(upstream);
-    upstream.pipe(downstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const held = this.held;
+      if (held === undefined) downstream.write(chunk);
+      else held.set(downstream, [...(held.get(downstream) ?? []), chunk]);
+    });
     downstream.on('close', () => upstream.destroy());
     upstream.on('close', () => downstream.destroy());
   }
@@ -96,6 +116,21 @@ export async function serverWatches(server: ServerHandle, sessionId: bigint): Pr
     else if (mine && line.startsWith('\t')) paths.push(line.trim());
   }
   return paths.sort();
+}
+
+/**
+ * The opcodes of the requests in what a RecordingHandler saw written, in order. The client writes
+ * several frames in one chunk; the handshake (no xid) and pings, auth and SetWatches (negative
+ * xids) are left out.
+ */
+export function requestOps(chunks: readonly Buffer[]): number[] {
+  const ops: number[] = [];
+  for (const chunk of chunks) {
+    for (let offset = 0; offset + 12 <= chunk.length; offset += 4 + chunk.readInt32BE(offset)) {
+      if (chunk.readInt32BE(offset + 4) > 0) ops.push(chunk.readInt32BE(offset + 8));
+    }
+  }
+  return ops;
 }
 
 /** Every watch the server holds, of every session: data, exist and child (`mntr` zk_watch_count). */
