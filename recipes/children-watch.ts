@@ -9,7 +9,8 @@ import type { WatchType } from './remove-watch.js';
 /**
  * Called with the children's names (in the server's order), and with the server event behind the
  * call when `sendEvent` is set (undefined for the first call and for re-reads after a session
- * loss or an outage). Return `false` to stop.
+ * loss or an outage). Return `false` (or a promise of it) to stop. A throw is reported as the
+ * client's 'error' and the watch goes on.
  */
 export type ChildrenWatchFunction = (children: string[], event?: WatchedEvent) => unknown;
 
@@ -60,11 +61,11 @@ export class ChildrenWatch extends RearmingWatch<ChildrenWatchFunction> {
     else this.end(undefined);
   }
 
-  protected async read(event: WatchedEvent | undefined, signal: AbortSignal): Promise<void> {
+  protected async read(event: WatchedEvent | undefined): Promise<void> {
     const { client, path, onEvent } = this;
     let children: string[];
     try {
-      children = await client.retry(() => client.getChildren(path, onEvent, { signal }), signal);
+      children = await this.attempt(() => client.getChildren(path, onEvent));
     } catch (error) {
       if (!(error instanceof NoNodeError)) throw error;
       this.end(error);

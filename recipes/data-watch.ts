@@ -12,7 +12,8 @@ import type { WatchType } from './remove-watch.js';
 /**
  * Called with the node's data and stat (both null while the node does not exist), and, when it
  * declares a third parameter (or `sendEvent` is set), with the server event behind the call:
- * undefined for the first call and for re-reads after a session loss. Return `false` to stop.
+ * undefined for the first call and for re-reads after a session loss. Return `false` (or a promise
+ * of it) to stop. A throw is reported as the client's 'error' and the watch goes on.
  */
 export type DataWatchFunction = (data: Buffer | null, stat: Stat | null, event?: WatchedEvent) => unknown;
 
@@ -48,19 +49,19 @@ export class DataWatch extends RearmingWatch<DataWatchFunction> {
     this.passEvent = this.sendEvent ?? fn.length >= 3;
   }
 
-  protected async read(event: WatchedEvent | undefined, signal: AbortSignal): Promise<void> {
+  protected async read(event: WatchedEvent | undefined): Promise<void> {
     const { client, path, onEvent } = this;
     let data: Buffer | null = null;
     let stat: Stat | null;
     try {
-      [data, stat] = await client.retry(() => client.get(path, onEvent, { signal }), signal);
+      [data, stat] = await this.attempt(() => client.get(path, onEvent));
     } catch (error) {
       if (!(error instanceof NoNodeError)) throw error;
       // getData sets no watch on a missing node; exists does, and NodeCreated will fire it.
-      stat = await client.retry(() => client.exists(path, onEvent, { signal }), signal);
+      stat = await this.attempt(() => client.exists(path, onEvent));
       if (stat !== null) {
         // Created between the two reads: read its data (exists set a data watch already).
-        return this.read(event, signal);
+        return this.read(event);
       }
     }
     const mzxid = stat === null ? null : stat.mzxid;

@@ -53,7 +53,10 @@ export abstract class RearmingWatch<F extends WatchFunction> {
   private sessionLost = false;
   /** A read that could not run: it runs again, with its event, on the next CONNECTED. */
   private parked: { event: WatchedEvent | undefined } | undefined;
+  /** Aborted by stop(): no new attempt starts, and a retry sleep ends at once. */
   private readonly abort = new AbortController();
+  /** The attempt on the wire, if any: stop() lets it settle (and register its watch) before removing. */
+  private inFlight: Promise<void> | undefined;
   private readonly refresh = new SerialRefresh<WatchedEvent | undefined>(
     (event) => this.refreshOnce(event),
     // A server event wins over a plain re-read: it is what the function is told about.
@@ -107,21 +110,36 @@ export abstract class RearmingWatch<F extends WatchFunction> {
     this.stopped = true;
     this.parked = undefined;
     this.client.off('state', this.onState);
-    // A read in flight is abandoned: its late reply registers no watch, so none outlives the removal below.
     this.abort.abort(new Error('the watch was stopped'));
     this.settleInitialized();
-    this.stopping =
-      this.fn === undefined
-        ? Promise.resolve()
-        : removeWatch(this.client, this.path, this.watchType, this.onEvent);
+    const inFlight = this.inFlight;
+    this.stopping = (async () => {
+      if (this.fn === undefined) return;
+      // A read already sent is not abandoned: the server sets its watch either way, and only a
+      // watch the client also holds can be removed from the server.
+      await inFlight;
+      await removeWatch(this.client, this.path, this.watchType, this.onEvent);
+    })();
     return this.stopping;
   }
 
   /** Called once with the function, before the first read (e.g. to read its arity). */
   protected configure(_fn: F): void {}
 
-  /** Reads the node with `onEvent` as the watch, and calls the function through `call` when it should. */
-  protected abstract read(event: WatchedEvent | undefined, signal: AbortSignal): Promise<void>;
+  /** Reads the node with `onEvent` as the watch (through `attempt`), and calls the function through `call` when it should. */
+  protected abstract read(event: WatchedEvent | undefined): Promise<void>;
+
+  /** Runs one request under the client's retry policy until it succeeds, fails for good, or the watch stops. */
+  protected attempt<T>(request: () => Promise<T>): Promise<T> {
+    return this.client.retry(() => {
+      const sent = request();
+      this.inFlight = sent.then(
+        () => {},
+        () => {},
+      );
+      return sent;
+    }, this.abort.signal);
+  }
 
   /** The session ended (LOST): by default the watch re-arms on the next CONNECTED. */
   protected sessionEnded(): void {
@@ -166,7 +184,7 @@ export abstract class RearmingWatch<F extends WatchFunction> {
   private async refreshOnce(event: WatchedEvent | undefined): Promise<void> {
     if (this.stopped) return;
     try {
-      await this.read(event, this.abort.signal);
+      await this.read(event);
     } catch (error) {
       if (this.stopped) return;
       this.parked = { event: event ?? this.parked?.event };

@@ -16,7 +16,6 @@
 // - A read that fails on a connection problem waits for the next CONNECTED; nothing retries on a
 //   timer per node during an outage.
 
-import { setMaxListeners } from 'node:events';
 import type { ZooKeeperClient } from '../lib/client.js';
 import { InvalidArgumentError, NoNodeError } from '../lib/errors.js';
 import { basename, joinPath, validatePath } from '../lib/paths.js';
@@ -52,15 +51,16 @@ export class TreeCache extends CacheEventEmitter {
   /** Every attached node by path, the root always among them. */
   private readonly nodes = new Map<string, TreeNode>();
   private state: 'latent' | 'started' | 'closed' = 'latent';
-  /** Nodes with a round of reads in flight. */
-  private busyNodes = 0;
+  /** Nodes with a round of reads in flight (detached ones too, until their round settles). */
+  private readonly busy = new Set<TreeNode>();
+  /** Set by close(): called once the last round in flight has settled. */
+  private whenIdle: (() => void) | undefined;
   /** Nodes whose reads failed on a connection problem: they read again on the next CONNECTED. */
   private readonly parked = new Set<TreeNode>();
   private isInitialized = false;
   /** The session ended: every watch is gone, so the next CONNECTED re-reads every node. */
   private sessionLost = false;
   private seenConnected = false;
-  private readonly abort = new AbortController();
   private readonly initialized: Promise<void>;
   private resolveInitialized!: () => void;
   private closing: Promise<void> | undefined;
@@ -82,9 +82,6 @@ export class TreeCache extends CacheEventEmitter {
     this.initialized = new Promise<void>((resolve) => {
       this.resolveInitialized = resolve;
     });
-    // Every read in flight listens to this one signal (and stops when it settles): thousands at
-    // once while a large tree is built, which is no leak.
-    setMaxListeners(0, this.abort.signal);
   }
 
   /**
@@ -110,9 +107,7 @@ export class TreeCache extends CacheEventEmitter {
     const wasStarted = this.state === 'started';
     this.state = 'closed';
     this.client.off('state', this.onState);
-    // Reads in flight are abandoned: their late replies register no watch behind the removal below.
-    this.abort.abort(new Error(`the cache of ${this.path} was closed`));
-    const paths = [...this.nodes.keys()];
+    const paths = new Set([...this.nodes.keys(), ...[...this.busy].map((node) => node.path)]);
     for (const node of this.nodes.values()) {
       node.attached = false;
       node.cached = undefined;
@@ -121,9 +116,17 @@ export class TreeCache extends CacheEventEmitter {
     this.nodes.clear();
     this.parked.clear();
     this.resolveInitialized();
-    this.closing = wasStarted
-      ? Promise.all(paths.map((p) => removeWatch(this.client, p, 'any', this.onWatch))).then(() => undefined)
-      : Promise.resolve();
+    const idle = new Promise<void>((resolve) => {
+      this.whenIdle = resolve;
+    });
+    if (this.busy.size === 0) this.whenIdle?.();
+    this.closing = (async () => {
+      if (!wasStarted) return;
+      // Reads already sent are not abandoned: the server sets their watches either way, and only a
+      // watch the client also holds can be removed from the server. No new round starts now.
+      await idle;
+      await Promise.all([...paths].map((path) => removeWatch(this.client, path, 'any', this.onWatch)));
+    })();
     return this.closing;
   }
 
@@ -154,7 +157,7 @@ export class TreeCache extends CacheEventEmitter {
 
   private async drain(node: TreeNode): Promise<void> {
     node.busy = true;
-    this.busyNodes++;
+    this.busy.add(node);
     try {
       while (node.attached && this.state === 'started' && (node.wantData || node.wantChildren)) {
         const data = node.wantData;
@@ -167,7 +170,8 @@ export class TreeCache extends CacheEventEmitter {
       this.publish({ type: 'error', error });
     } finally {
       node.busy = false;
-      this.busyNodes--;
+      this.busy.delete(node);
+      if (this.busy.size === 0) this.whenIdle?.();
       this.checkInitialized();
     }
   }
@@ -175,13 +179,10 @@ export class TreeCache extends CacheEventEmitter {
   /** One round: the data and/or the children, with watches. Returns false when the node was parked. */
   private async readRound(node: TreeNode, data: boolean, children: boolean): Promise<boolean> {
     const { client, onWatch } = this;
-    const signal = this.abort.signal;
     // Sent together and answered in this order by the one server the session is on, so the
     // children result is never older than the data result.
-    const dataRead = data ? client.get(node.path, onWatch, { signal }) : undefined;
-    const childrenRead = children
-      ? client.getChildren(node.path, onWatch, { signal, includeData: true })
-      : undefined;
+    const dataRead = data ? client.get(node.path, onWatch) : undefined;
+    const childrenRead = children ? client.getChildren(node.path, onWatch, { includeData: true }) : undefined;
     const [dataResult, childrenResult] = await Promise.allSettled([dataRead, childrenRead]);
     if (!node.attached || this.state !== 'started') return true;
     let problem: unknown;
@@ -256,7 +257,7 @@ export class TreeCache extends CacheEventEmitter {
     let stat: Stat | null;
     try {
       // Unlike getData, exists sets a watch on a missing node: NodeCreated brings the root back.
-      stat = await this.client.exists(node.path, this.onWatch, { signal: this.abort.signal });
+      stat = await this.client.exists(node.path, this.onWatch);
     } catch (error) {
       if (!node.attached || this.state !== 'started') return true;
       node.wantData = true;
@@ -373,7 +374,7 @@ export class TreeCache extends CacheEventEmitter {
   /** 'initialized' once no read is in flight or waiting, the first time and after each session-loss rebuild. */
   private checkInitialized(): void {
     if (this.state !== 'started' || this.isInitialized || this.sessionLost) return;
-    if (this.busyNodes > 0 || this.parked.size > 0) return;
+    if (this.busy.size > 0 || this.parked.size > 0) return;
     this.isInitialized = true;
     this.publish({ type: 'initialized' });
     this.resolveInitialized();

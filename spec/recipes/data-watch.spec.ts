@@ -170,6 +170,11 @@ describe('DataWatch', () => {
     expect(await serverWatches(server, sessionId)).toEqual([missing]);
     await outside.stop();
     expect(await serverWatches(server, sessionId)).toEqual([]);
+
+    // Stopped while its first read is on the wire: the watch that read sets is removed too.
+    const early = zk.DataWatch(path, () => {});
+    await early.stop();
+    expect(await serverWatches(server, sessionId)).toEqual([]);
   });
 
   it('passes the event only to a function that declares a third parameter, or with sendEvent', async () => {

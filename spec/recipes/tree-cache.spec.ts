@@ -401,6 +401,12 @@ describe('TreeCache on one server', () => {
     expect(await serverWatchCount(server)).toBe(6); // a data and a child watch per node
     await cache.close();
     expect(await serverWatchCount(server)).toBe(0);
+
+    // Closed while its first reads are on the wire: the watches they set are removed too.
+    const early = zk.TreeCache(root);
+    void early.start();
+    await early.close();
+    expect(await serverWatchCount(server)).toBe(0);
   });
 
   it('ends equal to the server, node by node, after building a 10,000-node subtree under 2,000 concurrent writes, with every node’s events in zxid order', async () => {
