@@ -14,6 +14,21 @@ import {
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { MultiReadOp, MultiResult } from '../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../protocol/records.js';
+import {
+  type ChildrenWatch,
+  type ChildrenWatchBinder,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+  childrenWatch,
+} from '../recipes/children-watch.js';
+import {
+  type DataWatch,
+  type DataWatchBinder,
+  type DataWatchFunction,
+  type DataWatchOptions,
+  dataWatch,
+} from '../recipes/data-watch.js';
+import { TreeCache, type TreeCacheOptions } from '../recipes/tree-cache.js';
 import { OPEN_ACL_UNSAFE, validateAcl } from './acl.js';
 import {
   AuthFailedError,
@@ -837,6 +852,35 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
 
   private log(level: keyof Logger, message: string): void {
     this.options.logger?.[level]?.(message);
+  }
+
+  // --- recipes (recipes/) -----------------------------------------------------------------------
+
+  /** kazoo's DataWatch: `fn(data, stat)` now and on every change; without `fn`, the decorator form `zk.DataWatch(path)(fn)`. */
+  DataWatch(path: string, fn: DataWatchFunction, options?: DataWatchOptions): DataWatch;
+  DataWatch(path: string, options?: DataWatchOptions): DataWatchBinder;
+  DataWatch(
+    path: string,
+    fnOrOptions?: DataWatchFunction | DataWatchOptions,
+    options?: DataWatchOptions,
+  ): DataWatch | DataWatchBinder {
+    return dataWatch(this, path, fnOrOptions, options);
+  }
+
+  /** kazoo's ChildrenWatch: `fn(children)` now and on every change; without `fn`, the decorator form. */
+  ChildrenWatch(path: string, fn: ChildrenWatchFunction, options?: ChildrenWatchOptions): ChildrenWatch;
+  ChildrenWatch(path: string, options?: ChildrenWatchOptions): ChildrenWatchBinder;
+  ChildrenWatch(
+    path: string,
+    fnOrOptions?: ChildrenWatchFunction | ChildrenWatchOptions,
+    options?: ChildrenWatchOptions,
+  ): ChildrenWatch | ChildrenWatchBinder {
+    return childrenWatch(this, path, fnOrOptions, options);
+  }
+
+  /** kazoo's TreeCache of the subtree at `path` (not started: call `start()`). */
+  TreeCache(path: string, options?: TreeCacheOptions): TreeCache {
+    return new TreeCache(this, path, options);
   }
 }
 

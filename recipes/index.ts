@@ -1,0 +1,24 @@
+// The recipes built on the client's public API: kazoo's DataWatch, ChildrenWatch and TreeCache,
+// and the cache event types other caches share.
+export {
+  type CachedNode,
+  type CacheEvent,
+  CacheEventEmitter,
+  type CacheEventName,
+  type CacheEvents,
+  type CacheListener,
+} from './cache-events.js';
+export {
+  ChildrenWatch,
+  type ChildrenWatchBinder,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+} from './children-watch.js';
+export {
+  DataWatch,
+  type DataWatchBinder,
+  type DataWatchFunction,
+  type DataWatchOptions,
+} from './data-watch.js';
+export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
+export { TreeCache, type TreeCacheOptions } from './tree-cache.js';

@@ -1,0 +1,163 @@
+// Helpers of the recipe specs: a TCP proxy whose connections can be cut and held off (so a client
+// can be disconnected, or kept away long enough to lose its session, while other clients go on),
+// and the server's own list of a session's watches (`wchc`).
+
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { ZooKeeperClient } from '../../lib/client.js';
+import type { StateRecorder } from '../client/fault-support.js';
+import { expireSession } from '../harness/expire-session.js';
+import type { ServerHandle } from '../harness/server-handle.js';
+
+/**
+ * A proxy on 127.0.0.1 to one server. `cut()` closes the connections it carries (the client
+ * reconnects at once); `block()` also turns away new ones until `unblock()`; `hold()` keeps what
+ * the server sends until `release()` delivers it in one write (so the client reads it at once).
+ */
+export class CuttableProxy {
+  private readonly sockets = new Set<Socket>();
+  private blocked = false;
+  /** Server bytes kept per client connection while held; undefined when not held. */
+  private held: Map<Socket, Buffer[]> | undefined;
+  private listener!: Server;
+  /** The proxy's port. */
+  port = 0;
+
+  private constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  static async start(targetHost: string, targetPort: number): Promise<CuttableProxy> {
+    const proxy = new CuttableProxy(targetHost, targetPort);
+    proxy.listener = createServer((downstream) => proxy.accept(downstream));
+    await new Promise<void>((resolve, reject) => {
+      proxy.listener.once('error', reject);
+      proxy.listener.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = proxy.listener.address();
+    if (address === null || typeof address === 'string') throw new Error('the proxy has no TCP address');
+    proxy.port = address.port;
+    return proxy;
+  }
+
+  /** `127.0.0.1:<port>` of the proxy. */
+  get connectString(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Closes every connection it carries; new ones are let through. */
+  cut(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** Closes every connection and turns new ones away until `unblock()`. */
+  block(): void {
+    this.blocked = true;
+    this.cut();
+  }
+
+  unblock(): void {
+    this.blocked = false;
+  }
+
+  /** Keeps everything servers send to clients from now on. */
+  hold(): void {
+    this.held ??= new Map();
+  }
+
+  /** Delivers what was held, each connection's bytes in one write, and lets bytes through again. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const [downstream, chunks] of held ?? [])
+      if (!downstream.destroyed) downstream.write(Buffer.concat(chunks));
+  }
+
+  /** Stops listening and closes everything. */
+  async close(): Promise<void> {
+    this.block();
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+  }
+
+  private accept(downstream: Socket): void {
+    if (this.blocked) {
+      downstream.destroy();
+      return;
+    }
+    const upstream = tcpConnect({ host: this.targetHost, port: this.targetPort });
+    for (const socket of [downstream, upstream]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    downstream.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const held = this.held;
+      if (held === undefined) downstream.write(chunk);
+      else held.set(downstream, [...(held.get(downstream) ?? []), chunk]);
+    });
+    downstream.on('close', () => upstream.destroy());
+    upstream.on('close', () => downstream.destroy());
+  }
+}
+
+/**
+ * The paths the server holds a data or exist watch on for one session, from `wchc`, sorted. A 3.8
+ * server builds `wchc` from its data watches only: child watches are not listed (see
+ * `serverWatchCount`).
+ */
+export async function serverWatches(server: ServerHandle, sessionId: bigint): Promise<string[]> {
+  const text = await server.fourLetterWord('wchc');
+  const paths: string[] = [];
+  let mine = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('0x')) mine = BigInt(line.trim()) === sessionId;
+    else if (mine && line.startsWith('\t')) paths.push(line.trim());
+  }
+  return paths.sort();
+}
+
+/**
+ * The opcodes of the requests in what a RecordingHandler saw written, in order. The client writes
+ * several frames in one chunk; the handshake (no xid) and pings, auth and SetWatches (negative
+ * xids) are left out.
+ */
+export function requestOps(chunks: readonly Buffer[]): number[] {
+  const ops: number[] = [];
+  for (const chunk of chunks) {
+    for (let offset = 0; offset + 12 <= chunk.length; offset += 4 + chunk.readInt32BE(offset)) {
+      if (chunk.readInt32BE(offset + 4) > 0) ops.push(chunk.readInt32BE(offset + 8));
+    }
+  }
+  return ops;
+}
+
+/** Every watch the server holds, of every session: data, exist and child (`mntr` zk_watch_count). */
+export async function serverWatchCount(server: ServerHandle): Promise<number> {
+  const text = await server.fourLetterWord('mntr');
+  const match = /^zk_watch_count\t(\d+)$/m.exec(text);
+  if (match === null) throw new Error("no zk_watch_count in the server's mntr answer");
+  return Number(match[1]);
+}
+
+/**
+ * Expires `zk`'s session on `server` while `proxy` keeps the client away, runs `meanwhile`, then
+ * lets it back and waits until it is CONNECTED with a new session. `recorder` records `zk`'s states.
+ */
+export async function expireWhileAway(
+  server: ServerHandle,
+  zk: ZooKeeperClient,
+  proxy: CuttableProxy,
+  recorder: StateRecorder,
+  meanwhile: () => Promise<unknown> = async () => {},
+): Promise<void> {
+  const { sessionId, password } = zk.clientId!;
+  const since = performance.now();
+  proxy.block();
+  await expireSession(server.connectString, { sessionId, passwd: password });
+  await meanwhile();
+  proxy.unblock();
+  const lost = await recorder.waitForState('LOST', 15_000, since);
+  await recorder.waitForState('CONNECTED', 15_000, lost.at);
+}
