@@ -248,6 +248,20 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     return super.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
   }
 
+  /**
+   * The same as removeListener. eventemitter3 binds `off` to its own removeListener when it
+   * loads, so without this `off(listener)` would skip the kazoo-style form above.
+   */
+  override off(listener: StateListener): this;
+  override off<E extends keyof ClientEvents>(
+    event: E,
+    fn?: (...args: ClientEvents[E]) => void,
+    context?: unknown,
+  ): this;
+  override off(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
+    return this.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
+  }
+
   // --- lifecycle --------------------------------------------------------------------------------
 
   /**

@@ -2,6 +2,7 @@
 // constants and records its results are made of.
 export * from '../handlers/index.js';
 export * from '../protocol/index.js';
+export * from '../recipes/index.js';
 export * from './acl.js';
 export {
   type CallOptions,

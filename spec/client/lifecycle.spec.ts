@@ -85,6 +85,11 @@ describe('start', () => {
     };
     zk.addListener(listener);
     zk.removeListener(listener);
+    const offListener = (s: ClientState) => {
+      removed.push(s);
+    };
+    zk.addListener(offListener);
+    zk.off(offListener); // eventemitter3's `off` is bound at load time; the client's must win
     await zk.start();
     await zk.stop();
     await waitUntil(() => every.length === 2, 'two state changes', { intervalMs: 5 });
