@@ -4,12 +4,14 @@ export * from '../handlers/index.js';
 export * from '../protocol/index.js';
 export * from './acl.js';
 export {
+  type AddWatchOptions,
   type CallOptions,
   type ClientEvents,
   type ClientOptions,
   type CreateOptions,
   type Logger,
   type MultiReadRequest,
+  type RemoveWatchesOptions,
   type StateListener,
   type Value,
   ZooKeeperClient,
@@ -20,4 +22,5 @@ export { basename, joinPath, parentOf, parseHosts, sequenceOf, validatePath } fr
 export { isRetryable, type RetryOptions, RetryPolicy } from './retry.js';
 export { ClientState, ConnectionState } from './states.js';
 export { Transaction, type TransactionCreateOptions, type TransactionResult } from './transaction.js';
-export type { WatchCallback, WatchedEvent } from './watch-registry.js';
+export type { PersistentMode, WatchCallback, WatchedEvent } from './watch-registry.js';
+export type { RemovableWatchType } from './watch-removal.js';
