@@ -32,6 +32,7 @@ import { ClientState, ConnectionState, clientStateOf } from './states.js';
 import { checkCreateOptions, createFlag, Transaction, type TransactionCreateOptions } from './transaction.js';
 import type { PersistentMode, WatchCallback } from './watch-registry.js';
 import type { RemovableWatchType } from './watch-removal.js';
+import { WatchStream, type WatchStreamOptions } from './watch-stream.js';
 
 /** Where the client's log lines go. Omitted methods (or no logger) cost nothing. */
 export interface Logger {
@@ -528,6 +529,15 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     options: CallOptions & { local?: boolean } = {},
   ): Promise<void> {
     return this.removeWatches(path, type, { signal: options.signal, local: options.local });
+  }
+
+  /**
+   * The events of a persistent (or, with `recursive`, persistent-recursive) watch on `path` as an
+   * async iterable: `for await (const event of client.watch(path))`. See WatchStream for how it ends.
+   */
+  watch(path: string, options: WatchStreamOptions = {}): WatchStream {
+    this.serverPath(path);
+    return new WatchStream(this, path, options);
   }
 
   /** Sets the data; with `version`, only if the node is at that version (BadVersionError otherwise). */

@@ -17,6 +17,12 @@ export {
   ZooKeeperClient,
 } from './client.js';
 export * from './errors.js';
+export {
+  DEFAULT_HIGH_WATER_MARK,
+  EventQueue,
+  type EventQueueOptions,
+  WatchQueueOverflowError,
+} from './event-queue.js';
 export { fourLetterWord } from './four-letter-words.js';
 export { basename, joinPath, parentOf, parseHosts, sequenceOf, validatePath } from './paths.js';
 export { isRetryable, type RetryOptions, RetryPolicy } from './retry.js';
@@ -24,3 +30,4 @@ export { ClientState, ConnectionState } from './states.js';
 export { Transaction, type TransactionCreateOptions, type TransactionResult } from './transaction.js';
 export type { PersistentMode, WatchCallback, WatchedEvent } from './watch-registry.js';
 export type { RemovableWatchType } from './watch-removal.js';
+export { WatchStream, type WatchStreamOptions } from './watch-stream.js';
