@@ -45,7 +45,9 @@ import { type RetryOptions, RetryPolicy } from './retry.js';
 import { Session } from './session.js';
 import { ClientState, ConnectionState, clientStateOf } from './states.js';
 import { checkCreateOptions, createFlag, Transaction, type TransactionCreateOptions } from './transaction.js';
-import type { WatchCallback } from './watch-registry.js';
+import type { PersistentMode, WatchCallback } from './watch-registry.js';
+import type { RemovableWatchType } from './watch-removal.js';
+import { WatchStream, type WatchStreamOptions } from './watch-stream.js';
 
 /** Where the client's log lines go. Omitted methods (or no logger) cost nothing. */
 export interface Logger {
@@ -100,6 +102,20 @@ export interface CreateOptions extends TransactionCreateOptions, CallOptions {
   makepath?: boolean;
   /** Return [path, stat] (create2) instead of the path. */
   includeData?: boolean;
+}
+
+/** Options of `addWatch`. */
+export interface AddWatchOptions extends CallOptions {
+  /** 'persistent' (the default): every event of the node; 'persistentRecursive': of its subtree. */
+  mode?: PersistentMode;
+}
+
+/** Options of `removeWatches`. */
+export interface RemoveWatchesOptions extends CallOptions {
+  /** Remove only this callback (default: every callback of the type on the path). */
+  callback?: WatchCallback;
+  /** Remove locally even when the server cannot be told (no connection). */
+  local?: boolean;
 }
 
 /** A state listener (kazoo's add_listener): returning true removes it. */
@@ -422,37 +438,43 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
 
   /** The node's Stat, or null when it does not exist. A watch is set either way (NodeCreated fires it). */
   exists(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<Stat | null> {
-    return this.request(() =>
-      this.requireSession().submit(
+    return this.request(() => {
+      const serverPath = this.serverPath(path);
+      const session = this.requireSession();
+      const oneShot = watch && session.watches.oneShot(path, watch, 'data', 'exist');
+      return session.submit(
         OpCode.exists,
-        { path: this.serverPath(path), watch: watch !== undefined },
+        { path: serverPath, watch: oneShot?.sent ?? false },
         {
           path: path,
           signal: options.signal,
           timeoutMs: this.options.requestTimeout,
           convert: statOf,
           accept: nullOnNoNode,
-          watch: watch && { callback: watch, onOk: 'data', onNoNode: 'exist' },
+          watch: oneShot,
         },
-      ),
-    );
+      );
+    });
   }
 
   /** [data, stat]; data is null for a node created with null data. */
   get(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
-    return this.request(() =>
-      this.requireSession().submit(
+    return this.request(() => {
+      const serverPath = this.serverPath(path);
+      const session = this.requireSession();
+      const oneShot = watch && session.watches.oneShot(path, watch, 'data');
+      return session.submit(
         OpCode.getData,
-        { path: this.serverPath(path), watch: watch !== undefined },
+        { path: serverPath, watch: oneShot?.sent ?? false },
         {
           path: path,
           signal: options.signal,
           timeoutMs: this.options.requestTimeout,
           convert: dataAndStat,
-          watch: watch && { callback: watch, onOk: 'data' },
+          watch: oneShot,
         },
-      ),
-    );
+      );
+    });
   }
 
   /** The children's names (unsorted), or [names, stat] with `includeData`. */
@@ -472,24 +494,90 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
     options: CallOptions & { includeData?: boolean } = {},
   ): Promise<string[] | [string[], Stat]> {
     return this.request(() => {
-      const body = { path: this.serverPath(path), watch: watch !== undefined };
+      const serverPath = this.serverPath(path);
+      const session = this.requireSession();
+      const oneShot = watch && session.watches.oneShot(path, watch, 'child');
+      const body = { path: serverPath, watch: oneShot?.sent ?? false };
       const common = {
         path: path,
         signal: options.signal,
         timeoutMs: this.options.requestTimeout,
-        watch: watch && { callback: watch, onOk: 'child' as const },
+        watch: oneShot,
       };
       if (options.includeData) {
-        return this.requireSession().submit(OpCode.getChildren2, body, {
-          ...common,
-          convert: childrenAndStat,
-        });
+        return session.submit(OpCode.getChildren2, body, { ...common, convert: childrenAndStat });
       }
-      return this.requireSession().submit(OpCode.getChildren, body, {
-        ...common,
-        convert: childrenOf,
+      return session.submit(OpCode.getChildren, body, { ...common, convert: childrenOf });
+    });
+  }
+
+  /**
+   * Adds a persistent watch (op 106, ZooKeeper 3.6+): `callback` gets every event of `path` until
+   * the watch is removed with removeWatches. With mode 'persistentRecursive' it gets every event
+   * of the subtree, each with its own path, except NodeChildrenChanged. It survives reconnects
+   * (changes to the watched node made meanwhile are replayed, then a None event with state
+   * SyncConnected marks the reconnect) and ends with the session (a None event with its state).
+   */
+  addWatch(path: string, callback: WatchCallback, options: AddWatchOptions = {}): Promise<void> {
+    return this.request(() => {
+      this.serverPath(path);
+      if (typeof callback !== 'function')
+        throw new InvalidArgumentError('callback', `callback must be a function, got ${typeof callback}`);
+      const mode = options.mode ?? 'persistent';
+      if (mode !== 'persistent' && mode !== 'persistentRecursive') {
+        throw new InvalidArgumentError(
+          'mode',
+          `mode must be 'persistent' or 'persistentRecursive', got ${String(mode)}`,
+        );
+      }
+      return this.requireSession().watches.addPersistent(path, mode, callback, {
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
       });
     });
+  }
+
+  /**
+   * Removes watches of `type` on `path`: only `callback` when given, else all of them. 'data'
+   * covers get and exists watches, 'children' getChildren watches, 'any' every kind including
+   * persistent ones. NoWatcherError when none matches. Removed callbacks receive a
+   * DataWatchRemoved, ChildWatchRemoved or PersistentWatchRemoved event, as in the Java client.
+   */
+  removeWatches(path: string, type: RemovableWatchType, options: RemoveWatchesOptions = {}): Promise<void> {
+    return this.request(() => {
+      this.serverPath(path);
+      if (!REMOVABLE_TYPES.has(type)) {
+        throw new InvalidArgumentError(
+          'type',
+          `type must be one of ${[...REMOVABLE_TYPES].join(', ')}, got ${String(type)}`,
+        );
+      }
+      const callback = options.callback;
+      if (callback !== undefined && typeof callback !== 'function')
+        throw new InvalidArgumentError('callback', `callback must be a function, got ${typeof callback}`);
+      return this.requireSession().watches.remove(path, type, callback, options.local === true, {
+        signal: options.signal,
+        timeoutMs: this.options.requestTimeout,
+      });
+    });
+  }
+
+  /** Removes every watch of `type` on `path` (the Java client's removeAllWatches). */
+  removeAllWatches(
+    path: string,
+    type: RemovableWatchType,
+    options: CallOptions & { local?: boolean } = {},
+  ): Promise<void> {
+    return this.removeWatches(path, type, { signal: options.signal, local: options.local });
+  }
+
+  /**
+   * The events of a persistent (or, with `recursive`, persistent-recursive) watch on `path` as an
+   * async iterable: `for await (const event of client.watch(path))`. See WatchStream for how it ends.
+   */
+  watch(path: string, options: WatchStreamOptions = {}): WatchStream {
+    this.serverPath(path);
+    return new WatchStream(this, path, options);
   }
 
   /** Sets the data; with `version`, only if the node is at that version (BadVersionError otherwise). */
@@ -705,19 +793,21 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
 
   /** The ensemble configuration node, /zookeeper/config (outside any chroot). */
   getConfig(watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
-    return this.request(() =>
-      this.requireSession().submit(
+    return this.request(() => {
+      const session = this.requireSession();
+      const oneShot = watch && session.watches.oneShot('/zookeeper/config', watch, 'data');
+      return session.submit(
         OpCode.getData,
-        { path: '/zookeeper/config', watch: watch !== undefined },
+        { path: '/zookeeper/config', watch: oneShot?.sent ?? false },
         {
           path: '/zookeeper/config',
           signal: options.signal,
           timeoutMs: this.options.requestTimeout,
           convert: dataAndStat,
-          watch: watch && { callback: watch, onOk: 'data' },
+          watch: oneShot,
         },
-      ),
-    );
+      );
+    });
   }
 
   /** Sends a four-letter word (ruok, srvr, mntr, ...) to the server the client is on (else the first host). */
@@ -905,6 +995,13 @@ const childrenOf = (r: { children: string[] }): string[] => r.children;
 const childrenAndStat = (r: { children: string[]; stat: Stat }): [string[], Stat] => [r.children, r.stat];
 const clientInfoOf = (r: { clientInfo: ClientInfo[] }): ClientInfo[] => r.clientInfo;
 const toVoid = (): undefined => undefined;
+const REMOVABLE_TYPES: ReadonlySet<string> = new Set<RemovableWatchType>([
+  'data',
+  'children',
+  'any',
+  'persistent',
+  'persistentRecursive',
+]);
 const NULL_VALUE = { value: null };
 const nullOnNoNode = (code: number): { value: null } | undefined =>
   code === ErrorCode.NONODE ? NULL_VALUE : undefined;

@@ -4,7 +4,7 @@
 // only through the channel.
 
 import type { ChannelEnd, Handler, Spawned } from '../handlers/handler.js';
-import { EventType, KeeperState, OpCode, Xid } from '../protocol/constants.js';
+import { type EventType, KeeperState, OpCode, Xid } from '../protocol/constants.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { JuteWriter } from '../protocol/jute.js';
 import {
@@ -24,16 +24,13 @@ import {
   errorFromCode,
   SessionExpiredError,
   ValueTooLargeError,
+  ZooKeeperError,
 } from './errors.js';
 import type { ClientToLoop, LoopInit, LoopToClient } from './loop-messages.js';
-import { prefixChroot, stripChroot } from './paths.js';
 import { ConnectionState } from './states.js';
-import { type WatchCallback, type WatchKind, WatchRegistry } from './watch-registry.js';
+import { type WatchAction, WatchManager } from './watch-manager.js';
 
 const identity = (body: unknown): unknown => body;
-
-/** SetWatches batches stay under this many bytes of paths (ZOOKEEPER-706, as the Java client). */
-const SET_WATCHES_BATCH_BYTES = 128 * 1024;
 
 /** A loop that failed this many times in a row without a handshake ends the client. */
 const MAX_LOOP_FAILURES = 5;
@@ -56,8 +53,8 @@ interface Request {
   convert: (body: unknown) => unknown;
   /** Error codes that are answers, not failures (exists → NONODE is `null`). */
   accept?: (code: number) => { value: unknown } | undefined;
-  /** A one-shot watch to register when the reply says so. */
-  watch?: { callback: WatchCallback; onOk: WatchKind; onNoNode?: WatchKind };
+  /** What the outcome changes in the watch registry (a one-shot watch to register, a removal). */
+  watch?: WatchAction;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   done?: () => void;
@@ -110,7 +107,7 @@ export class Session {
   lastZxid = 0n;
   /** Why the last connect cycle failed, for error messages. */
   lastFailure: string | undefined;
-  readonly watches = new WatchRegistry();
+  readonly watches: WatchManager;
 
   private channel!: ChannelEnd<LoopToClient, ClientToLoop>;
   private spawned: Spawned | undefined;
@@ -143,6 +140,14 @@ export class Session {
     private readonly owner: SessionOwner,
   ) {
     this.encodeLimit = { maxBufferBytes: settings.maxBufferBytes };
+    this.watches = new WatchManager({
+      handler,
+      chroot: settings.chroot,
+      lastZxid: () => this.lastZxid,
+      isConnected: () => this.connected,
+      submit: (op, body, options) => this.submit(op, body, options),
+      log: (level, message) => owner.onLog(level, message),
+    });
   }
 
   /** Spawns the connection loop. */
@@ -336,7 +341,11 @@ export class Session {
       // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
       request.abandoned = true;
       const i = this.queued.indexOf(request);
-      if (i >= 0) this.queued.splice(i, 1);
+      if (i >= 0) {
+        this.queued.splice(i, 1);
+        // Never sent: whatever it was to change in the registry does not happen.
+        request.watch?.settle(ErrorCode.CONNECTIONLOSS, true);
+      }
       request.reject(error);
     };
     const cancel = new AbortController();
@@ -404,6 +413,7 @@ export class Session {
 
   private onHandshake(m: Extract<LoopToClient, { t: 'handshake' }>): void {
     this.loopFailures = 0;
+    const resumed = this.sessionId !== 0n && this.sessionId === m.sessionId;
     this.epoch = m.epoch;
     this.connected = true;
     this.connectedTo = m.address;
@@ -416,11 +426,12 @@ export class Session {
       frames.push(this.authFrame(scheme, credential));
       return new Promise<void>((resolve, reject) => this.auths.push({ resolve, reject }));
     });
-    for (const body of this.setWatchesBatches()) {
-      const frame = encodeRequest(Xid.setWatches, OpCode.setWatches, body, { maxBufferBytes: 2 ** 30 });
-      this.pending.push(this.internalRequest(OpCode.setWatches, Xid.setWatches));
-      frames.push(frame);
-    }
+    const resets = this.watches.connectionRequests(resumed);
+    resets.forEach(({ op, body }, i) => {
+      frames.push(encodeRequest(Xid.setWatches, op, body as never, { maxBufferBytes: 2 ** 30 }));
+      const last = i === resets.length - 1 ? () => this.watches.primed() : undefined;
+      this.pending.push(this.internalRequest(op, Xid.setWatches, last));
+    });
     this.outbox.push(...frames); // the outbox is empty between connections
     for (const request of this.queued.splice(0)) this.send(request);
     this.flush();
@@ -451,7 +462,7 @@ export class Session {
       const { header } = reply;
       if (header.zxid > this.lastZxid && header.xid !== Xid.notification) this.lastZxid = header.zxid;
       if (reply.kind === 'notification') {
-        this.onNotification(reply.event.type as EventType, reply.event.path);
+        this.watches.onEvent(reply.event.type as EventType, reply.event.path);
       } else if (header.xid === Xid.auth) {
         this.onAuthReply(header.err);
       } else {
@@ -472,8 +483,10 @@ export class Session {
     return head !== undefined && head.xid === xid ? head.op : undefined;
   }
 
-  private settle(request: Request, err: number, body: unknown): void {
+  private settle(request: Request, code: number, body: unknown): void {
     request.done?.();
+    // The registry follows the server, whether or not the caller still waits.
+    const err = request.watch === undefined ? code : request.watch.settle(code, request.abandoned);
     if (request.abandoned) return;
     if (err !== 0) {
       const accepted = request.accept?.(err);
@@ -481,12 +494,9 @@ export class Session {
         request.reject(errorFromCode(err, request.path));
         return;
       }
-      if (err === ErrorCode.NONODE && request.watch?.onNoNode)
-        this.registerWatch(request, request.watch.onNoNode);
       request.resolve(accepted.value);
       return;
     }
-    if (request.watch) this.registerWatch(request, request.watch.onOk);
     let value: unknown;
     try {
       value = request.convert(body);
@@ -495,19 +505,6 @@ export class Session {
       return;
     }
     request.resolve(value);
-  }
-
-  private registerWatch(request: Request, kind: WatchKind): void {
-    if (request.path !== undefined && request.watch)
-      this.watches.add(kind, request.path, request.watch.callback);
-  }
-
-  /** Fans a server event out to every local callback, in wire order, through the handler. */
-  private onNotification(type: EventType, serverPath: string): void {
-    const path = stripChroot(this.settings.chroot, serverPath);
-    const event = { type, state: KeeperState.SyncConnected, path };
-    for (const callback of this.watches.take(type, path))
-      this.handler.dispatchCallback(() => callback(event));
   }
 
   private onAuthReply(err: number): void {
@@ -539,40 +536,12 @@ export class Session {
 
   // --- helpers --------------------------------------------------------------------------------
 
-  /** SetWatches bodies for the registered watches, each under 128 KB of paths. */
-  private *setWatchesBatches(): Generator<RequestOf<typeof OpCode.setWatches>> {
-    if (this.watches.size === 0) return;
-    const paths = this.watches.paths();
-    let batch = {
-      relativeZxid: this.lastZxid,
-      dataWatches: [] as string[],
-      existWatches: [] as string[],
-      childWatches: [] as string[],
-    };
-    let bytes = 0;
-    const lists: Array<[WatchKind, keyof typeof batch]> = [
-      ['data', 'dataWatches'],
-      ['exist', 'existWatches'],
-      ['child', 'childWatches'],
-    ];
-    for (const [kind, field] of lists) {
-      for (const clientPath of paths[kind]) {
-        const serverPath = prefixChroot(this.settings.chroot, clientPath);
-        const size = Buffer.byteLength(serverPath);
-        if (bytes + size > SET_WATCHES_BATCH_BYTES && bytes > 0) {
-          yield batch;
-          batch = { relativeZxid: this.lastZxid, dataWatches: [], existWatches: [], childWatches: [] };
-          bytes = 0;
-        }
-        (batch[field] as string[]).push(serverPath);
-        bytes += size;
-      }
-    }
-    if (bytes > 0) yield batch;
-  }
-
-  private internalRequest(op: ClientOp, xid: number): Request {
-    const noop = (): void => {};
+  /**
+   * A request the session sends itself (SetWatches). `onAnswered` runs when its reply comes, an
+   * error reply included; not when the connection is lost first.
+   */
+  private internalRequest(op: ClientOp, xid: number, onAnswered?: () => void): Request {
+    const fail = (why: string): void => this.owner.onLog('warn', `setWatches (op ${op}) failed: ${why}`);
     return {
       op,
       frame: undefined,
@@ -581,9 +550,12 @@ export class Session {
       epoch: this.epoch,
       abandoned: false,
       convert: (b) => b,
-      resolve: noop,
-      reject: (err) =>
-        this.owner.onLog('warn', `${OpCode.setWatches === op ? 'setWatches' : op} failed: ${err.message}`),
+      accept: (code) => {
+        fail(errorFromCode(code).message);
+        return { value: undefined };
+      },
+      resolve: () => onAnswered?.(),
+      reject: (err) => fail(err.message),
     };
   }
 
@@ -613,15 +585,20 @@ export class Session {
 
   private rejectRequest(request: Request, error: Error): void {
     request.done?.();
-    if (!request.abandoned) request.reject(error);
+    const code =
+      request.watch?.settle(
+        error instanceof ZooKeeperError ? error.code : ErrorCode.CONNECTIONLOSS,
+        request.abandoned,
+      ) ?? -1;
+    if (request.abandoned) return;
+    // A removal with `local` succeeds without the server.
+    if (code === 0) request.resolve(request.convert(undefined));
+    else request.reject(error);
   }
 
-  /** One-shot watches end with the session: each callback gets one final event, then is forgotten. */
+  /** Watches end with the session: each callback gets one final event, then is forgotten. */
   private loseWatches(state: number): void {
-    for (const [path, callback] of this.watches.drain()) {
-      const event = { type: EventType.None, state, path };
-      this.handler.dispatchCallback(() => callback(event));
-    }
+    this.watches.lose(state);
   }
 
   private setState(state: ConnectionState, detail: string | undefined): void {

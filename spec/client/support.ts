@@ -124,18 +124,26 @@ export class RecordingHandler extends SequentialMicrotaskHandler {
 /**
  * A TCP proxy on 127.0.0.1 to one server. `refuse()` closes its listener (new connections are
  * refused) and leaves established connections alone; a close on either side closes the other.
+ * `block()` cuts every connection and drops new ones at once until `unblock()`, on the same port.
  */
 export class TcpProxy {
   private constructor(
     private readonly listener: Server,
     private readonly sockets: Set<Socket>,
+    private readonly gate: { blocked: boolean },
     /** The proxy's port. */
     readonly port: number,
   ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     const sockets = new Set<Socket>();
+    const gate = { blocked: false };
     const listener = createServer((downstream) => {
+      if (gate.blocked) {
+        downstream.on('error', () => undefined);
+        downstream.destroy();
+        return;
+      }
       const upstream = tcpConnect({ host: targetHost, port: targetPort });
       for (const s of [downstream, upstream]) {
         sockets.add(s);
@@ -153,7 +161,7 @@ export class TcpProxy {
     });
     const address = listener.address();
     if (address === null || typeof address === 'string') throw new Error('the proxy has no TCP address');
-    return new TcpProxy(listener, sockets, address.port);
+    return new TcpProxy(listener, sockets, gate, address.port);
   }
 
   /** `127.0.0.1:<port>` of the proxy. */
@@ -165,6 +173,17 @@ export class TcpProxy {
   refuse(): void {
     // server.close() calls back only once every connection has ended, so it is not awaited here.
     if (this.listener.listening) this.listener.close();
+  }
+
+  /** Cuts every established connection; new ones are accepted and closed at once until `unblock()`. */
+  block(): void {
+    this.gate.blocked = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Lets connections through again after `block()`. */
+  unblock(): void {
+    this.gate.blocked = false;
   }
 
   /** Refuses new connections and cuts every established one. */
