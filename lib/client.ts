@@ -21,6 +21,7 @@ import {
   type ChildrenWatchOptions,
   childrenWatch,
 } from '../recipes/children-watch.js';
+import { CuratorCache } from '../recipes/curator-cache.js';
 import {
   type DataWatch,
   type DataWatchBinder,
@@ -985,6 +986,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> {
   /** kazoo's TreeCache of the subtree at `path` (not started: call `start()`). */
   TreeCache(path: string, options?: TreeCacheOptions): TreeCache {
     return new TreeCache(this, path, options);
+  }
+
+  /** Curator's CuratorCache of the subtree at `path`, on one persistent recursive watch (not started: call `start()`). */
+  CuratorCache(path: string): CuratorCache {
+    return new CuratorCache(this, path);
   }
 }
 

@@ -14,6 +14,7 @@ export {
   type ChildrenWatchFunction,
   type ChildrenWatchOptions,
 } from './children-watch.js';
+export { CuratorCache } from './curator-cache.js';
 export {
   DataWatch,
   type DataWatchBinder,

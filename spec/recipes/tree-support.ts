@@ -37,8 +37,8 @@ export async function serverTree(zk: ZooKeeperClient, root: string): Promise<Tre
   return tree;
 }
 
-/** The subtree at `root` as `cache` holds it. */
-export function cacheTree(cache: TreeCache, root: string): TreeSnapshot {
+/** The subtree at `root` as `cache` (a TreeCache or a CuratorCache) holds it. */
+export function cacheTree(cache: Pick<TreeCache, 'get' | 'children'>, root: string): TreeSnapshot {
   const tree: TreeSnapshot = new Map();
   const walk = (path: string): void => {
     const node = cache.get(path);
