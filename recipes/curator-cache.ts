@@ -247,7 +247,10 @@ export class CuratorCache extends CacheEventEmitter {
       if (path !== this.path && !this.nodes.has(parent)) {
         // The parent's read has not landed yet: hold this one until it does.
         let held = this.orphans.get(parent);
-        if (held === undefined) this.orphans.set(parent, (held = new Map()));
+        if (held === undefined) {
+          held = new Map();
+          this.orphans.set(parent, held);
+        }
         const older = held.get(path);
         if (older === undefined || older.stat.mzxid < stat.mzxid) held.set(path, node);
         return;

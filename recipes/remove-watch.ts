@@ -10,19 +10,6 @@ import { isConnectionProblem, reportFault } from './faults.js';
 /** Which watches of a path to remove, as removeWatches names them ('data' includes exist watches). */
 export type WatchType = 'data' | 'children' | 'any';
 
-/** `client.removeWatches` (branch wt6core): removes `callback` locally, and on the server once no local callback of that type is left. */
-type RemoveWatches = (
-  path: string,
-  type: WatchType,
-  options?: { callback?: WatchCallback; local?: boolean },
-) => Promise<void>;
-
-// TEMPORARY until client.removeWatches lands from wt6core: then call it directly and delete this.
-function removeWatchesOf(client: ZooKeeperClient): RemoveWatches | undefined {
-  const method = (client as unknown as { removeWatches?: RemoveWatches }).removeWatches;
-  return typeof method === 'function' ? method.bind(client) : undefined;
-}
-
 /**
  * Removes `callback`'s watches of `type` on `path`, on the server too. Never rejects: a watch that
  * already fired (or was never set) is fine; when the server cannot be reached the watch is removed
@@ -34,17 +21,15 @@ export async function removeWatch(
   type: WatchType,
   callback: WatchCallback,
 ): Promise<void> {
-  const removeWatches = removeWatchesOf(client);
-  if (removeWatches === undefined) return; // the callback ignores events once its recipe stopped
   try {
-    await removeWatches(path, type, { callback });
+    await client.removeWatches(path, type, { callback });
   } catch (error) {
     if (error instanceof NoWatcherError || error instanceof NoNodeError) return;
     if (!isConnectionProblem(client, error)) {
       reportFault(client, error);
       return;
     }
-    await removeWatches(path, type, { callback, local: true }).catch((localError: unknown) => {
+    await client.removeWatches(path, type, { callback, local: true }).catch((localError: unknown) => {
       if (!(localError instanceof NoWatcherError)) reportFault(client, localError);
     });
   }

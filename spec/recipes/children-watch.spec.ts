@@ -1,7 +1,7 @@
 // ChildrenWatch against a real server: kazoo's behaviour (first call at once, a missing or deleted
 // node ends it, allowSessionLost, sendEvent, stop by returning false, decorator form) with the
 // meaning of allowSessionLost fixed (#156) and the server-side watch removed on stop (#733).
-import { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client.js';
 import { NoNodeError } from '../../lib/errors.js';
 import type { WatchedEvent } from '../../lib/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
@@ -36,9 +36,6 @@ function recordLists(): { lists: string[][]; fn: (children: string[]) => void } 
   const lists: string[][] = [];
   return { lists, fn: (children) => lists.push([...children].sort()) };
 }
-
-/** Tests of the server-side removal: they run once client.removeWatches (branch wt6core) is merged. */
-const itWithRemoveWatches = 'removeWatches' in ZooKeeperClient.prototype ? it : it.skip;
 
 beforeAll(async () => {
   server = await startTestingServer();
@@ -215,21 +212,18 @@ describe('ChildrenWatch', () => {
     expect(seen).toEqual([[], ['a']]);
   });
 
-  itWithRemoveWatches(
-    'removes its server-side child watch when it stops (kazoo #733 leaves it)',
-    async () => {
-      const zk = await pool.open({ hosts: server.connectString });
-      const path = await parentWith(zk, 'cw-removed', []);
-      // Earlier tests' sessions are closed, so this server holds no other watch.
-      expect(await serverWatchCount(server)).toBe(0);
-      const watch = zk.ChildrenWatch(path, (children) => (children.includes('stop') ? false : undefined));
-      await watch.initialized;
-      expect(await serverWatchCount(server)).toBe(1);
+  it('removes its server-side child watch when it stops (kazoo #733 leaves it)', async () => {
+    const zk = await pool.open({ hosts: server.connectString });
+    const path = await parentWith(zk, 'cw-removed', []);
+    // Earlier tests' sessions are closed, so this server holds no other watch.
+    expect(await serverWatchCount(server)).toBe(0);
+    const watch = zk.ChildrenWatch(path, (children) => (children.includes('stop') ? false : undefined));
+    await watch.initialized;
+    expect(await serverWatchCount(server)).toBe(1);
 
-      await zk.create(`${path}/stop`);
-      await waitUntil(() => watch.isStopped, 'the watch to stop');
-      await watch.stop();
-      expect(await serverWatchCount(server)).toBe(0);
-    },
-  );
+    await zk.create(`${path}/stop`);
+    await waitUntil(() => watch.isStopped, 'the watch to stop');
+    await watch.stop();
+    expect(await serverWatchCount(server)).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 // DataWatch against a real server: kazoo's behaviour (first call at once, missing nodes, calls only
 // on an mzxid change, stop by returning false, arity, decorator form) and what it does better
 // (server-side watch removed on stop, no blocking during an outage, errors reported, not fatal).
-import { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client.js';
 import type { WatchedEvent } from '../../lib/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
 import type { Stat } from '../../protocol/records.js';
@@ -43,9 +43,6 @@ function recordCalls(): {
     },
   };
 }
-
-/** Tests of the server-side removal: they run once client.removeWatches (branch wt6core) is merged. */
-const itWithRemoveWatches = 'removeWatches' in ZooKeeperClient.prototype ? it : it.skip;
 
 beforeAll(async () => {
   server = await startTestingServer();
@@ -149,7 +146,7 @@ describe('DataWatch', () => {
     expect(seen).toEqual(['a', 'b']);
   });
 
-  itWithRemoveWatches('removes its server-side watch when it stops (kazoo #733 leaves it)', async () => {
+  it('removes its server-side watch when it stops (kazoo #733 leaves it)', async () => {
     const zk = await pool.open({ hosts: server.connectString });
     const path = `/${uniqueName('dw-removed')}`;
     await zk.create(path, 'a');

@@ -4,7 +4,7 @@
 // concurrent writes whose events must stay in zxid order per node.
 
 import { makeDigestAcl } from '../../lib/acl.js';
-import { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client.js';
 import { InvalidArgumentError, NoAuthError, NodeExistsError, NoNodeError } from '../../lib/errors.js';
 import { OpCode } from '../../protocol/constants.js';
 import type { CacheEvent } from '../../recipes/cache-events.js';
@@ -25,9 +25,6 @@ import {
 
 const pool = new ClientPool();
 const proxies: CuttableProxy[] = [];
-
-/** Tests of the server-side removal: they run once client.removeWatches (branch wt6core) is merged. */
-const itWithRemoveWatches = 'removeWatches' in ZooKeeperClient.prototype ? it : it.skip;
 
 /** Every event of `cache` from now on, in delivery order. */
 function recordEvents(cache: TreeCache): CacheEvent[] {
@@ -386,7 +383,7 @@ describe('TreeCache on one server', () => {
     await expect(cache.start()).rejects.toThrow(/closed/);
   });
 
-  itWithRemoveWatches('removes its server-side watches when closed', async () => {
+  it('removes its server-side watches when closed', async () => {
     const zk = await pool.open({ hosts: server.connectString });
     const root = `/${uniqueName('tc-close-watches')}`;
     await createInBatches(zk, [
