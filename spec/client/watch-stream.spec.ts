@@ -178,6 +178,35 @@ describe('client.watch', () => {
     await stream.close();
   });
 
+  it('keeps trying to add its watch through connection losses, and is ready once a connection takes it', async () => {
+    const proxy = await TcpProxy.start(server.host, server.port);
+    proxies.push(proxy);
+    const client = await pool.open({
+      hosts: proxy.connectString,
+      connectionRetry: { delay: 50, maxDelay: 100 },
+    });
+    const p = `${base}/node`;
+    const states: string[] = [];
+    client.on('state', (state) => states.push(state));
+    proxy.block();
+    await waitUntil(() => states.includes('SUSPENDED'), 'the drop', { intervalMs: 5 });
+    const stream = client.watch(p);
+    let ready = false;
+    void stream.ready.then(() => {
+      ready = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // several failed connect cycles
+    expect(ready).toBe(false);
+    proxy.unblock();
+    await stream.ready;
+    await other.create(p);
+    // A reconnect mark may come first: the pending watch rode on the reconnect's SetWatches2.
+    let { value } = await stream.next();
+    if (value?.type === EventType.None) ({ value } = await stream.next());
+    expect(value).toEqual(ev(EventType.NodeCreated, p));
+    await stream.close();
+  });
+
   it('ends (done) when the client stops, or when its watch is removed with removeWatches', async () => {
     const p = `${base}/node`;
     const removed = zk.watch(p);
