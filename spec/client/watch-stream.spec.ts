@@ -53,8 +53,11 @@ async function serverWatches(client: ZooKeeperClient, path: string): Promise<boo
 }
 
 /** Reads `stream` to its end: the events, and the error it ended with, if any. */
-async function readAll(stream: WatchStream): Promise<{ events: WatchedEvent[]; error: unknown }> {
-  const events: WatchedEvent[] = [];
+/** Reads `stream` to its end; `events` (given, so a test can watch it fill) collects what it yielded. */
+async function readAll(
+  stream: WatchStream,
+  events: WatchedEvent[] = [],
+): Promise<{ events: WatchedEvent[]; error: unknown }> {
   try {
     for await (const event of stream) events.push(event);
   } catch (error) {
@@ -111,9 +114,10 @@ describe('client.watch', () => {
     const aborted = new AbortController();
     const stream = zk.watch(p, { signal: aborted.signal });
     await stream.ready;
-    const reading = readAll(stream);
+    const read: WatchedEvent[] = [];
+    const reading = readAll(stream, read);
     await other.create(p);
-    await waitUntil(() => stream.pending === 0, 'the event to be read');
+    await waitUntil(() => read.length === 1, 'the event to be read');
     aborted.abort();
     expect(await reading).toEqual({ events: [ev(EventType.NodeCreated, p)], error: undefined });
     await waitUntil(async () => !(await serverWatches(zk, p)), 'the watch to leave the server');
