@@ -120,6 +120,8 @@ export class Session {
   private auths: AuthWaiter[] = [];
   /** Frames to write, in order; the batch writer's bytes go last. */
   private outbox: Buffer[] = [];
+  /** Frames that wait for a macrotask because an event follows a reply (see onFrames). */
+  private heldFrames: Buffer[] | undefined;
   /** Requests sent while connected are encoded straight into this, one buffer per tick. */
   private readonly batch = new JuteWriter(16 * 1024);
   /** Built once: the hot path allocates no options object or closure per request or frame. */
@@ -371,6 +373,15 @@ export class Session {
   // --- messages from the loop -----------------------------------------------------------------
 
   private onLoopMessage(message: LoopToClient): void {
+    if (this.heldFrames !== undefined) {
+      // Frames wait for the callers of earlier replies: later frames queue behind them, and
+      // anything else first lets them through (a disconnect must not overtake its connection's frames).
+      if (message.t === 'frames' && message.epoch === this.epoch) {
+        for (const frame of message.frames) this.heldFrames.push(frame);
+        return;
+      }
+      this.releaseHeldFrames(true);
+    }
     switch (message.t) {
       case 'handshake':
         this.onHandshake(message);
@@ -450,8 +461,16 @@ export class Session {
     );
   }
 
-  private onFrames(frames: Buffer[]): void {
-    for (const frame of frames) {
+  /**
+   * Decodes and applies a batch of frames in wire order. A watch callback runs as soon as it is
+   * dispatched, while a reply's caller resumes only when microtasks run; so when an event follows
+   * a reply in one batch, the rest of the batch waits for a macrotask, and the caller of the reply
+   * sees it before the event's callback runs, as on the wire.
+   */
+  private onFrames(frames: Buffer[], mayHold = true): void {
+    let settled = false;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i]!;
       let reply: ReturnType<typeof decodeReply>;
       try {
         reply = decodeReply(frame, this.opForXid);
@@ -460,10 +479,16 @@ export class Session {
         return;
       }
       const { header } = reply;
-      if (header.zxid > this.lastZxid && header.xid !== Xid.notification) this.lastZxid = header.zxid;
       if (reply.kind === 'notification') {
+        if (settled && mayHold) {
+          this.holdFrames(frames, i);
+          return;
+        }
         this.watches.onEvent(reply.event.type as EventType, reply.event.path);
-      } else if (header.xid === Xid.auth) {
+        continue;
+      }
+      if (header.zxid > this.lastZxid) this.lastZxid = header.zxid;
+      if (header.xid === Xid.auth) {
         this.onAuthReply(header.err);
       } else {
         const request = this.pending[this.pendingHead]!;
@@ -473,8 +498,23 @@ export class Session {
           this.pendingHead = 0;
         }
         this.settle(request, header.err, reply.body);
+        settled = true;
       }
     }
+  }
+
+  /** Keeps `frames` from index `from` until the next macrotask (see onFrames). */
+  private holdFrames(frames: Buffer[], from: number): void {
+    this.heldFrames = frames.slice(from);
+    setImmediate(() => this.releaseHeldFrames());
+  }
+
+  /** Applies the held frames: all of them with `all`, else up to the next event that follows a reply. */
+  private releaseHeldFrames(all = false): void {
+    const held = this.heldFrames;
+    if (held === undefined) return;
+    this.heldFrames = undefined;
+    this.onFrames(held, !all);
   }
 
   /** The op of the request a reply with this xid must answer: the head of the FIFO, or a fault. */
