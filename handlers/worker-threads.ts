@@ -4,7 +4,7 @@
 // callback stay on the main thread, in wire order; the two talk over a MessagePort that carries
 // frames in batches (one message per flush, one per socket read).
 
-import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
+import { MessageChannel, type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
 import type { ChannelEnd, HandlerEvent, Spawned, SpawnTask } from './handler.js';
 import { PortChannelEnd } from './port-channel.js';
 import { SequentialMicrotaskHandler } from './sequential-microtask.js';
@@ -12,6 +12,28 @@ import { SharedEvent } from './shared-event.js';
 import { TYPESCRIPT_WORKER_BOOTSTRAP } from './typescript-worker-bootstrap.js';
 import { workerEntryPath } from './worker-entry-path.js';
 import type { FromWorker, PortMarker, ToWorker, WorkerBoot } from './worker-protocol.js';
+
+/**
+ * A Worker with the process's Node flags where a worker accepts them. A worker inherits
+ * `process.execArgv`, but Node refuses some flags in a worker (`--expose-gc` and other V8 or
+ * process-wide options) and `--input-type` (from `node --input-type=module -e`) stops it loading a
+ * file: those are left out.
+ */
+function startWorker(script: string, options: WorkerOptions): Worker {
+  let execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+  for (;;) {
+    try {
+      return new Worker(script, { ...options, execArgv });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || execArgv.length === 0)
+        throw error;
+      // The message lists the refused flags; without them, or failing that with none.
+      const refused = (error as Error).message.split(':').slice(1).join(':');
+      const kept = execArgv.filter((flag) => !refused.includes(flag.split('=')[0]!));
+      execArgv = kept.length < execArgv.length ? kept : [];
+    }
+  }
+}
 
 /** Options of WorkerThreadsHandler. */
 export interface WorkerThreadsHandlerOptions {
@@ -127,13 +149,10 @@ export class WorkerThreadsHandler extends SequentialMicrotaskHandler {
     const entry = workerEntryPath();
     const boot: WorkerBoot = { taskModules: this.options.taskModules ?? [], entry };
     const fromSource = entry.endsWith('.ts');
-    const worker = new Worker(fromSource ? TYPESCRIPT_WORKER_BOOTSTRAP : entry, {
+    const worker = startWorker(fromSource ? TYPESCRIPT_WORKER_BOOTSTRAP : entry, {
       eval: fromSource,
       workerData: boot,
       resourceLimits: this.options.resourceLimits,
-      // A worker inherits the process's flags; `--input-type` (set for `node -e` with ES modules)
-      // makes Node refuse to start a worker from a file.
-      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
       // The loop logs through its channel; the worker's own stdio is the process's.
       stdout: false,
       stderr: false,
