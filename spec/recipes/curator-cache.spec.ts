@@ -5,9 +5,7 @@
 // concurrent writes that must end equal to the server with events in zxid order.
 
 import type { ZooKeeperClient } from '../../lib/client.js';
-import { NodeExistsError, NoNodeError } from '../../lib/errors.js';
 import { OpCode } from '../../protocol/constants.js';
-import type { CacheEvent } from '../../recipes/cache-events.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
@@ -15,48 +13,17 @@ import { startTestingCluster, type TestingCluster } from '../harness/testing-clu
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 import { CuttableProxy, expireWhileAway, requestOps } from './support.js';
 import {
-  cacheTree,
+  createBigTree,
   createInBatches,
-  firstDifference,
+  describeEvents,
+  recordEvents,
   replayInZxidOrder,
-  seededRandom,
-  serverTree,
+  waitUntilEqual,
+  writeWhileBuilding,
 } from './tree-support.js';
 
 const pool = new ClientPool();
 const proxies: CuttableProxy[] = [];
-
-function recordEvents(cache: CuratorCache): CacheEvent[] {
-  const events: CacheEvent[] = [];
-  cache.listen((event) => events.push(event));
-  return events;
-}
-
-function describeEvents(events: readonly CacheEvent[]): string[] {
-  return events.map((e) => ('node' in e ? `${e.type} ${e.node.path}` : e.type));
-}
-
-async function waitUntilEqual(
-  cache: CuratorCache,
-  reader: ZooKeeperClient,
-  root: string,
-  timeoutMs = 15_000,
-) {
-  await reader.sync(root);
-  const expected = await serverTree(reader, root);
-  let difference: string | undefined;
-  await waitUntil(
-    () => {
-      difference = firstDifference(expected, cacheTree(cache, root));
-      return difference === undefined;
-    },
-    'the cache to match the server',
-    { timeoutMs },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; last difference: ${difference}`);
-  });
-  return expected;
-}
 
 afterEach(async () => {
   await pool.stopAll();
@@ -277,47 +244,12 @@ describe('CuratorCache on one server', () => {
     const zk = await pool.open({ hosts: server.connectString });
     const writer = await pool.open({ hosts: server.connectString });
     const root = `/${uniqueName('cc-big')}`;
-    const nodes: Array<[string, string]> = [[root, '']];
-    const leaves: string[] = [];
-    const dirs: string[] = [];
-    for (let d = 0; d < 100; d++) {
-      const dir = `${root}/dir${d}`;
-      dirs.push(dir);
-      nodes.push([dir, `dir ${d}`]);
-      for (let l = 0; l < 99; l++) {
-        const leaf = `${dir}/leaf${l}`;
-        leaves.push(leaf);
-        nodes.push([leaf, '0']);
-      }
-    }
-    await createInBatches(writer, nodes);
+    const tree = await createBigTree(writer, root);
     const cache = new CuratorCache(zk, root);
     const events = recordEvents(cache);
     const started = cache.start();
-    const random = seededRandom(20_261_125);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-    let next = 0;
-    const writeOne = async (i: number): Promise<void> => {
-      const r = random();
-      try {
-        if (r < 0.7) await writer.set(pick(leaves), `v${i}`);
-        else if (r < 0.85) {
-          const leaf = `${pick(dirs)}/new${i}`;
-          await writer.create(leaf, `n${i}`);
-          leaves.push(leaf);
-        } else {
-          const [leaf] = leaves.splice(Math.floor(random() * leaves.length), 1);
-          await writer.delete(leaf!);
-        }
-      } catch (error) {
-        if (!(error instanceof NoNodeError || error instanceof NodeExistsError)) throw error;
-      }
-    };
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < 2000) await writeOne(next++);
-      }),
-    );
+    // 2,000 writes while the cache builds.
+    await writeWhileBuilding(writer, tree, 20_261_125);
     await started;
     const expected = await waitUntilEqual(cache, writer, root, 60_000);
     expect(expected.size).toBeGreaterThan(10_000 - 300);

@@ -5,56 +5,26 @@
 
 import { makeDigestAcl } from '../../lib/acl.js';
 import type { ZooKeeperClient } from '../../lib/client.js';
-import { InvalidArgumentError, NoAuthError, NodeExistsError, NoNodeError } from '../../lib/errors.js';
+import { InvalidArgumentError, NoAuthError } from '../../lib/errors.js';
 import { OpCode } from '../../protocol/constants.js';
 import type { CacheEvent } from '../../recipes/cache-events.js';
-import type { TreeCache } from '../../recipes/tree-cache.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 import { CuttableProxy, expireWhileAway, requestOps, serverWatchCount, serverWatches } from './support.js';
 import {
-  cacheTree,
+  createBigTree,
   createInBatches,
-  firstDifference,
+  describeEvents,
+  recordEvents,
   replayInZxidOrder,
-  seededRandom,
-  serverTree,
+  waitUntilEqual,
+  writeWhileBuilding,
 } from './tree-support.js';
 
 const pool = new ClientPool();
 const proxies: CuttableProxy[] = [];
-
-/** Every event of `cache` from now on, in delivery order. */
-function recordEvents(cache: TreeCache): CacheEvent[] {
-  const events: CacheEvent[] = [];
-  cache.listen((event) => events.push(event));
-  return events;
-}
-
-/** The events as short strings ('nodeAdded /a'), for exact comparisons. */
-function describeEvents(events: readonly CacheEvent[]): string[] {
-  return events.map((e) => ('node' in e ? `${e.type} ${e.node.path}` : e.type));
-}
-
-/** Resolves once the cache holds exactly the server's subtree at `root`. */
-async function waitUntilEqual(cache: TreeCache, reader: ZooKeeperClient, root: string, timeoutMs = 15_000) {
-  await reader.sync(root);
-  const expected = await serverTree(reader, root);
-  let difference: string | undefined;
-  await waitUntil(
-    () => {
-      difference = firstDifference(expected, cacheTree(cache, root));
-      return difference === undefined;
-    },
-    `the cache to match the server (last difference: ${difference})`,
-    { timeoutMs },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; last difference: ${difference}`);
-  });
-  return expected;
-}
 
 afterEach(async () => {
   await pool.stopAll();
@@ -410,53 +380,14 @@ describe('TreeCache on one server', () => {
     const zk = await pool.open({ hosts: server.connectString });
     const writer = await pool.open({ hosts: server.connectString });
     const root = `/${uniqueName('tc-big')}`;
-    // 100 directories of 99 leaves: 10,000 nodes below the root.
-    const nodes: Array<[string, string]> = [[root, '']];
-    const leaves: string[] = [];
-    const dirs: string[] = [];
-    for (let d = 0; d < 100; d++) {
-      const dir = `${root}/dir${d}`;
-      dirs.push(dir);
-      nodes.push([dir, `dir ${d}`]);
-      for (let l = 0; l < 99; l++) {
-        const leaf = `${dir}/leaf${l}`;
-        leaves.push(leaf);
-        nodes.push([leaf, '0']);
-      }
-    }
-    await createInBatches(writer, nodes);
+    const tree = await createBigTree(writer, root);
 
     const cache = zk.TreeCache(root);
     const events = recordEvents(cache);
     const started = cache.start();
 
-    // 2,000 writes, 16 at a time, while the cache builds: 70% setData, 15% creates, 15% deletes.
-    const random = seededRandom(20_240_611);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-    let next = 0;
-    const writeOne = async (i: number): Promise<void> => {
-      const r = random();
-      try {
-        if (r < 0.7) await writer.set(pick(leaves), `v${i}`);
-        else if (r < 0.85) {
-          const leaf = `${pick(dirs)}/new${i}`;
-          await writer.create(leaf, `n${i}`);
-          leaves.push(leaf);
-        } else {
-          const index = Math.floor(random() * leaves.length);
-          const [leaf] = leaves.splice(index, 1);
-          await writer.delete(leaf!);
-        }
-      } catch (error) {
-        // Two writes of one leaf can cross (a set after its delete): the server decides.
-        if (!(error instanceof NoNodeError || error instanceof NodeExistsError)) throw error;
-      }
-    };
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < 2000) await writeOne(next++);
-      }),
-    );
+    // 2,000 writes while the cache builds.
+    await writeWhileBuilding(writer, tree, 20_240_611);
     await started;
 
     const expected = await waitUntilEqual(cache, writer, root, 60_000);

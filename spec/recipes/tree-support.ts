@@ -1,11 +1,51 @@
-// Helpers of the TreeCache spec: the server's tree and the cache's tree in one comparable shape, a
-// check that each node's events form a valid history in zxid order, and a tree builder that uses
-// multi batches.
+// Helpers of the TreeCache and CuratorCache specs: the server's tree and a cache's tree in one
+// comparable shape, a check that each node's events form a valid history in zxid order, a tree
+// builder that uses multi batches, and the 10,000-node tree with its concurrent writes.
 
 import type { ZooKeeperClient } from '../../lib/client.js';
+import { NodeExistsError, NoNodeError } from '../../lib/errors.js';
 import { joinPath } from '../../lib/paths.js';
 import type { CacheEvent } from '../../recipes/cache-events.js';
 import type { TreeCache } from '../../recipes/tree-cache.js';
+import { waitUntil } from '../client/support.js';
+
+/** What the specs read of a cache: TreeCache and CuratorCache both have it. */
+export type MirrorCache = Pick<TreeCache, 'get' | 'children' | 'listen'>;
+
+/** Every event of `cache` from now on, in delivery order. */
+export function recordEvents(cache: MirrorCache): CacheEvent[] {
+  const events: CacheEvent[] = [];
+  cache.listen((event) => events.push(event));
+  return events;
+}
+
+/** The events as short strings ('nodeAdded /a'), for exact comparisons. */
+export function describeEvents(events: readonly CacheEvent[]): string[] {
+  return events.map((e) => ('node' in e ? `${e.type} ${e.node.path}` : e.type));
+}
+
+/** Resolves with the server's tree once the cache holds exactly the server's subtree at `root`. */
+export async function waitUntilEqual(
+  cache: MirrorCache,
+  reader: ZooKeeperClient,
+  root: string,
+  timeoutMs = 15_000,
+): Promise<TreeSnapshot> {
+  await reader.sync(root);
+  const expected = await serverTree(reader, root);
+  let difference: string | undefined;
+  await waitUntil(
+    () => {
+      difference = firstDifference(expected, cacheTree(cache, root));
+      return difference === undefined;
+    },
+    'the cache to match the server',
+    { timeoutMs },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; last difference: ${difference}`);
+  });
+  return expected;
+}
 
 /** One node of a tree as compared: data as text, mzxid and sorted children. */
 export interface NodeSnapshot {
@@ -38,7 +78,7 @@ export async function serverTree(zk: ZooKeeperClient, root: string): Promise<Tre
 }
 
 /** The subtree at `root` as `cache` (a TreeCache or a CuratorCache) holds it. */
-export function cacheTree(cache: Pick<TreeCache, 'get' | 'children'>, root: string): TreeSnapshot {
+export function cacheTree(cache: MirrorCache, root: string): TreeSnapshot {
   const tree: TreeSnapshot = new Map();
   const walk = (path: string): void => {
     const node = cache.get(path);
@@ -131,4 +171,62 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The big tree's leaves and directories, which `writeWhileBuilding` picks from. */
+export interface BigTree {
+  leaves: string[];
+  dirs: string[];
+}
+
+/** `root` with 100 directories of 99 leaves: 10,000 nodes below it. */
+export async function createBigTree(writer: ZooKeeperClient, root: string): Promise<BigTree> {
+  const nodes: Array<[string, string]> = [[root, '']];
+  const tree: BigTree = { leaves: [], dirs: [] };
+  for (let d = 0; d < 100; d++) {
+    const dir = `${root}/dir${d}`;
+    tree.dirs.push(dir);
+    nodes.push([dir, `dir ${d}`]);
+    for (let l = 0; l < 99; l++) {
+      const leaf = `${dir}/leaf${l}`;
+      tree.leaves.push(leaf);
+      nodes.push([leaf, '0']);
+    }
+  }
+  await createInBatches(writer, nodes);
+  return tree;
+}
+
+/** `count` writes to the big tree, 16 at a time: 70% setData, 15% creates, 15% deletes, seeded. */
+export async function writeWhileBuilding(
+  writer: ZooKeeperClient,
+  { leaves, dirs }: BigTree,
+  seed: number,
+  count = 2000,
+): Promise<void> {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  let next = 0;
+  const writeOne = async (i: number): Promise<void> => {
+    const r = random();
+    try {
+      if (r < 0.7) await writer.set(pick(leaves), `v${i}`);
+      else if (r < 0.85) {
+        const leaf = `${pick(dirs)}/new${i}`;
+        await writer.create(leaf, `n${i}`);
+        leaves.push(leaf);
+      } else {
+        const [leaf] = leaves.splice(Math.floor(random() * leaves.length), 1);
+        await writer.delete(leaf!);
+      }
+    } catch (error) {
+      // Two writes of one leaf can cross (a set after its delete): the server decides.
+      if (!(error instanceof NoNodeError || error instanceof NodeExistsError)) throw error;
+    }
+  };
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) await writeOne(next++);
+    }),
+  );
 }
