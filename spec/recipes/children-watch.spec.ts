@@ -9,19 +9,15 @@ import { ChildrenWatch } from '../../recipes/children-watch.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
-import { CuttableProxy, expireWhileAway, serverWatchCount } from './support.js';
+import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatchCount } from './support.js';
 
 let server: TestingServer;
 const pool = new ClientPool();
 const proxies: CuttableProxy[] = [];
 
 /** A client that reaches the server through a proxy the test can cut. */
-async function clientBehindProxy(): Promise<[ZooKeeperClient, CuttableProxy]> {
-  const proxy = await CuttableProxy.start(server.host, server.port);
-  proxies.push(proxy);
-  const zk = await pool.open({ hosts: proxy.connectString, connectionRetry: { maxDelay: 500 } });
-  return [zk, proxy];
-}
+const clientBehindProxy = (): Promise<[ZooKeeperClient, CuttableProxy]> =>
+  openBehindProxy(pool, server, proxies);
 
 /** A node with the given children, under a unique name. */
 async function parentWith(zk: ZooKeeperClient, prefix: string, children: string[]): Promise<string> {

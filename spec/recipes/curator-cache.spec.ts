@@ -11,7 +11,7 @@ import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
-import { CuttableProxy, expireWhileAway, requestOps } from './support.js';
+import { type CuttableProxy, expireWhileAway, openBehindProxy, requestOps } from './support.js';
 import {
   createBigTree,
   createInBatches,
@@ -41,18 +41,9 @@ describe('CuratorCache on one server', () => {
     await server?.close();
   });
 
-  async function clientBehindProxy(
+  const clientBehindProxy = (
     options: { handler?: RecordingHandler } = {},
-  ): Promise<[ZooKeeperClient, CuttableProxy]> {
-    const proxy = await CuttableProxy.start(server.host, server.port);
-    proxies.push(proxy);
-    const zk = await pool.open({
-      hosts: proxy.connectString,
-      connectionRetry: { maxDelay: 500 },
-      ...options,
-    });
-    return [zk, proxy];
-  }
+  ): Promise<[ZooKeeperClient, CuttableProxy]> => openBehindProxy(pool, server, proxies, options);
 
   it('builds the subtree on one persistent recursive watch, parents before children, then initialized', async () => {
     const handler = new RecordingHandler();

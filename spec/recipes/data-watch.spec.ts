@@ -9,24 +9,15 @@ import { DataWatch } from '../../recipes/data-watch.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
-import { CuttableProxy, expireWhileAway, serverWatches } from './support.js';
+import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatches } from './support.js';
 
 let server: TestingServer;
 const pool = new ClientPool();
 const proxies: CuttableProxy[] = [];
 
 /** A client that reaches the server through a proxy the test can cut. */
-async function clientBehindProxy(sessionTimeout = 10_000): Promise<[ZooKeeperClient, CuttableProxy]> {
-  const proxy = await CuttableProxy.start(server.host, server.port);
-  proxies.push(proxy);
-  // Short reconnect backoff: the proxy turns the client away for seconds at a time.
-  const zk = await pool.open({
-    hosts: proxy.connectString,
-    sessionTimeout,
-    connectionRetry: { maxDelay: 500 },
-  });
-  return [zk, proxy];
-}
+const clientBehindProxy = (sessionTimeout = 10_000): Promise<[ZooKeeperClient, CuttableProxy]> =>
+  openBehindProxy(pool, server, proxies, { sessionTimeout });
 
 /** One call of a watch function: data as text, version, event type. */
 type Call = [data: string | null, version: number | null, event: EventType | undefined];

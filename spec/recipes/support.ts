@@ -4,8 +4,9 @@
 
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ClientOptions, ZooKeeperClient } from '../../lib/client.js';
 import type { StateRecorder } from '../client/fault-support.js';
+import type { ClientPool } from '../client/support.js';
 import { expireSession } from '../harness/expire-session.js';
 import type { ServerHandle } from '../harness/server-handle.js';
 
@@ -160,4 +161,21 @@ export async function expireWhileAway(
   proxy.unblock();
   const lost = await recorder.waitForState('LOST', 15_000, since);
   await recorder.waitForState('CONNECTED', 15_000, lost.at);
+}
+
+/**
+ * A started client (from `pool`) that reaches `server` through a new CuttableProxy, with its
+ * reconnect backoff capped at 500 ms because the proxy turns it away for seconds at a time. The
+ * proxy is added to `proxies`, which the spec closes after each test.
+ */
+export async function openBehindProxy(
+  pool: ClientPool,
+  server: { host: string; port: number },
+  proxies: CuttableProxy[],
+  options: ClientOptions = {},
+): Promise<[ZooKeeperClient, CuttableProxy]> {
+  const proxy = await CuttableProxy.start(server.host, server.port);
+  proxies.push(proxy);
+  const zk = await pool.open({ hosts: proxy.connectString, connectionRetry: { maxDelay: 500 }, ...options });
+  return [zk, proxy];
 }

@@ -12,7 +12,14 @@ import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
-import { CuttableProxy, expireWhileAway, requestOps, serverWatchCount, serverWatches } from './support.js';
+import {
+  type CuttableProxy,
+  expireWhileAway,
+  openBehindProxy,
+  requestOps,
+  serverWatchCount,
+  serverWatches,
+} from './support.js';
 import {
   createBigTree,
   createInBatches,
@@ -43,18 +50,9 @@ describe('TreeCache on one server', () => {
   });
 
   /** A client that reaches the server through a proxy the test can cut. */
-  async function clientBehindProxy(
+  const clientBehindProxy = (
     options: { handler?: RecordingHandler } = {},
-  ): Promise<[ZooKeeperClient, CuttableProxy]> {
-    const proxy = await CuttableProxy.start(server.host, server.port);
-    proxies.push(proxy);
-    const zk = await pool.open({
-      hosts: proxy.connectString,
-      connectionRetry: { maxDelay: 500 },
-      ...options,
-    });
-    return [zk, proxy];
-  }
+  ): Promise<[ZooKeeperClient, CuttableProxy]> => openBehindProxy(pool, server, proxies, options);
 
   it('builds the subtree, reporting each node added (parents first) and then initialized; get() and children() answer from memory', async () => {
     const zk = await pool.open({ hosts: server.connectString });
