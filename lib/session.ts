@@ -201,13 +201,8 @@ export class Session {
       this.onEnded(message);
       return;
     }
-    this.connected = false;
-    this.connectedTo = undefined;
     this.epoch = -1;
-    this.failPending(new ConnectionLossError(undefined, undefined, message));
-    if (this.state !== ConnectionState.AUTH_FAILED && this.state !== ConnectionState.EXPIRED_SESSION) {
-      this.setState(ConnectionState.CONNECTING, message);
-    }
+    this.connectionGone(message, message);
     const init: LoopInit = {
       ...this.init!,
       sessionId: this.sessionId,
@@ -391,16 +386,7 @@ export class Session {
         return;
       case 'disconnected':
         if (message.epoch !== this.epoch) return;
-        this.connected = false;
-        this.connectedTo = undefined;
-        this.failPending(new ConnectionLossError(undefined, undefined, `connection lost: ${message.reason}`));
-        if (
-          !this.closed &&
-          this.state !== ConnectionState.AUTH_FAILED &&
-          this.state !== ConnectionState.EXPIRED_SESSION
-        ) {
-          this.setState(ConnectionState.CONNECTING, message.reason);
-        }
+        this.connectionGone(`connection lost: ${message.reason}`, message.reason);
         return;
       case 'cycleFailed':
         this.lastFailure = message.reason;
@@ -419,6 +405,24 @@ export class Session {
       case 'log':
         this.owner.onLog(message.level, message.message);
         return;
+    }
+  }
+
+  /**
+   * The connection is gone but the session may live on (the loop reconnects, or a new loop is
+   * spawned): what was in flight fails with ConnectionLossError (`why`), and the state goes back to
+   * CONNECTING unless the session already ended.
+   */
+  private connectionGone(why: string, detail: string): void {
+    this.connected = false;
+    this.connectedTo = undefined;
+    this.failPending(new ConnectionLossError(undefined, undefined, why));
+    if (
+      !this.closed &&
+      this.state !== ConnectionState.AUTH_FAILED &&
+      this.state !== ConnectionState.EXPIRED_SESSION
+    ) {
+      this.setState(ConnectionState.CONNECTING, detail);
     }
   }
 
