@@ -56,16 +56,34 @@ export function encodePortMessage(message: unknown): { wire: unknown; transfer: 
   return { wire: { ...message, frames: packed }, transfer: [packed.packed] };
 }
 
+/**
+ * `value` with every byte array in it (at any depth of arrays and plain objects) as a Buffer:
+ * structured clone turns Buffers into plain Uint8Arrays. Anything else (a SharedArrayBuffer, a
+ * Map) is left as it arrived.
+ */
+export function reviveBuffers(value: unknown): unknown {
+  if (value instanceof Uint8Array) {
+    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  if (Array.isArray(value)) return value.map(reviveBuffers);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) out[key] = reviveBuffers(field);
+    return out;
+  }
+  return value;
+}
+
 /** The message as the receiving side expects it: Buffers where Buffers were sent. */
 export function decodePortMessage<T>(wire: unknown): T {
   if (wire === null || typeof wire !== 'object') return wire as T;
   const message = wire as Record<string, unknown>;
   for (const key of Object.keys(message)) {
     const value = message[key];
-    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
-      message[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    } else if (key === 'frames' && value !== null && typeof value === 'object' && 'packed' in value) {
+    if (key === 'frames' && value !== null && typeof value === 'object' && 'packed' in value) {
       message[key] = unpack(value as PackedFrames);
+    } else if (value !== null && typeof value === 'object') {
+      message[key] = reviveBuffers(value);
     }
   }
   return message as T;

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connectionLoopTask } from '../lib/connection-loop.js';
 import type { SpawnTask } from './handler.js';
-import { PortChannelEnd } from './port-channel.js';
+import { PortChannelEnd, reviveBuffers } from './port-channel.js';
 import { SequentialMicrotaskHandler } from './sequential-microtask.js';
 import { type FromWorker, isPortMarker, type ToWorker, type WorkerBoot } from './worker-protocol.js';
 
@@ -28,17 +28,13 @@ const handler = new SequentialMicrotaskHandler();
 handler.start();
 
 /** The argument as the task expects it: channel ends for port markers, Buffers for byte arrays. */
-function revive(value: unknown): unknown {
-  if (isPortMarker(value)) return new PortChannelEnd(value.zookitChannelPort);
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (Array.isArray(value)) return value.map(revive);
-  // Plain objects only: a SharedArrayBuffer, Map or Date arrives as itself.
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(value)) out[key] = revive(field);
-    return out;
+function revive(arg: unknown): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(arg as Record<string, unknown>)) {
+    // spawn() marks channel ends among the argument's top-level fields only.
+    out[key] = isPortMarker(field) ? new PortChannelEnd(field.zookitChannelPort) : reviveBuffers(field);
   }
-  return value;
+  return out;
 }
 
 function reply(message: FromWorker): void {
