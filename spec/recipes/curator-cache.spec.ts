@@ -11,7 +11,13 @@ import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
-import { type CuttableProxy, expireWhileAway, openBehindProxy, requestOps } from './support.js';
+import {
+  type CuttableProxy,
+  expireWhileAway,
+  openBehindProxy,
+  requestOps,
+  serverWatches,
+} from './support.js';
 import {
   createBigTree,
   createInBatches,
@@ -222,8 +228,12 @@ describe('CuratorCache on one server', () => {
     const cache = new CuratorCache(zk, root);
     await cache.start();
     const events = recordEvents(cache);
+    const sessionId = zk.clientId!.sessionId;
+    // The recursive watch sits in the server's data table too, which wchc lists.
+    expect(await serverWatches(server, sessionId)).toContain(root);
     await cache.close();
     expect(requestOps(handler.written)).toContain(OpCode.removeWatches);
+    expect(await serverWatches(server, sessionId)).not.toContain(root);
     await zk.create(`${root}/b`);
     await zk.set(`${root}/a`, 'changed');
     await zk.sync(root);
