@@ -7,11 +7,15 @@ demo: deps zookeeper
 	npm run demo
 
 # Formatter and linter, type check, then every jest test (unit and real-server integration).
-# Jest's own JSON result goes to .jest-results.json for .ci/run's summary line.
+# Jest's own JSON result goes to .jest-results.json for .ci/run's summary line. All three run
+# even when an earlier one fails, so a formatting slip still reports the test counts; the
+# target fails if any of them did.
 test: deps zookeeper
-	npm run lint
-	npm run typecheck
-	npx jest --json --outputFile=.jest-results.json
+	@status=0; \
+	npm run lint || status=1; \
+	npm run typecheck || status=1; \
+	npx jest --json --outputFile=.jest-results.json || status=1; \
+	exit $$status
 
 deps: node_modules/.package-lock.json
 
