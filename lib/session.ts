@@ -24,11 +24,11 @@ import {
   errorFromCode,
   SessionExpiredError,
   ValueTooLargeError,
-  ZooKeeperError,
 } from './errors.js';
 import type { ClientToLoop, LoopInit, LoopToClient } from './loop-messages.js';
+import { failRequest, type PendingRequest, SentRequests, settleRequest } from './pending-request.js';
 import { ConnectionState } from './states.js';
-import { type WatchAction, WatchManager } from './watch-manager.js';
+import { WatchManager } from './watch-manager.js';
 
 const identity = (body: unknown): unknown => body;
 
@@ -36,29 +36,6 @@ const identity = (body: unknown): unknown => body;
 const MAX_LOOP_FAILURES = 5;
 /** Pause before a failed loop is started again, times the failures in a row, ms. */
 const LOOP_RESPAWN_DELAY_MS = 100;
-
-/** A request on its way: encoded once, sent when a connection is ready, settled by its reply. */
-interface Request {
-  op: ClientOp;
-  /** The frame of a request that waited for a connection (its xid, bytes 4–8, is set when sent); undefined once written. */
-  frame: Buffer | undefined;
-  /** Client path, for error messages. */
-  path: string | undefined;
-  xid: number;
-  /** Connection epoch it was sent on; -1 while queued. */
-  epoch: number;
-  /** Set when the caller gave up (abort, timeout): the reply, when it comes, is dropped. */
-  abandoned: boolean;
-  /** Turns a successful body into the caller's value. */
-  convert: (body: unknown) => unknown;
-  /** Error codes that are answers, not failures (exists → NONODE is `null`). */
-  accept?: (code: number) => { value: unknown } | undefined;
-  /** What the outcome changes in the watch registry (a one-shot watch to register, a removal). */
-  watch?: WatchAction;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  done?: () => void;
-}
 
 /** An auth packet in flight (replies to xid -4 may overtake other replies, so they have their own FIFO). */
 interface AuthWaiter {
@@ -78,8 +55,8 @@ export interface SessionOwner {
 export interface SubmitOptions<O extends ClientOp> {
   path?: string;
   convert?: (body: ResponseOf<O>) => unknown;
-  accept?: Request['accept'];
-  watch?: Request['watch'];
+  accept?: PendingRequest['accept'];
+  watch?: PendingRequest['watch'];
   signal?: AbortSignal;
   /** Reject after this many ms (on the handler's clock). */
   timeoutMs?: number;
@@ -114,9 +91,8 @@ export class Session {
   private epoch = -1;
   private connected = false;
   private nextXid = 1;
-  private queued: Request[] = [];
-  private pending: Request[] = [];
-  private pendingHead = 0;
+  private queued: PendingRequest[] = [];
+  private readonly sent = new SentRequests();
   private auths: AuthWaiter[] = [];
   /** Frames to write, in order; the batch writer's bytes go last. */
   private outbox: Buffer[] = [];
@@ -126,7 +102,7 @@ export class Session {
   private readonly batch = new JuteWriter(16 * 1024);
   /** Built once: the hot path allocates no options object or closure per request or frame. */
   private readonly encodeLimit: { maxBufferBytes: number };
-  private readonly opForXid = (xid: number): ClientOp | undefined => this.headFor(xid);
+  private readonly opForXid = (xid: number): ClientOp | undefined => this.sent.opFor(xid);
   private flushScheduled = false;
   private closed = false;
   /** What the loop was started with; a respawned loop resumes from it. */
@@ -237,7 +213,7 @@ export class Session {
       return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => {
-      const request: Request = {
+      const request: PendingRequest = {
         op,
         frame,
         path: options.path,
@@ -251,7 +227,7 @@ export class Session {
         reject,
       };
       if (options.signal !== undefined || options.timeoutMs !== undefined) this.watchCaller(request, options);
-      if (frame === undefined) this.pending.push(request);
+      if (frame === undefined) this.sent.push(request);
       else this.queued.push(request);
     });
   }
@@ -295,14 +271,14 @@ export class Session {
   // --- sending --------------------------------------------------------------------------------
 
   /** Sends a request that waited for a connection. */
-  private send(request: Request): void {
+  private send(request: PendingRequest): void {
     const frame = request.frame!;
     request.xid = this.nextXid;
     this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
     request.epoch = this.epoch;
     request.frame = undefined;
     frame.writeInt32BE(request.xid, 4);
-    this.pending.push(request);
+    this.sent.push(request);
     this.enqueueFrame(frame);
   }
 
@@ -333,7 +309,7 @@ export class Session {
   }
 
   /** Abort signal and timeout of one request. */
-  private watchCaller(request: Request, options: { signal?: AbortSignal; timeoutMs?: number }): void {
+  private watchCaller(request: PendingRequest, options: { signal?: AbortSignal; timeoutMs?: number }): void {
     const giveUp = (error: Error): void => {
       // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
       request.abandoned = true;
@@ -445,7 +421,7 @@ export class Session {
     resets.forEach(({ op, body }, i) => {
       frames.push(encodeRequest(Xid.setWatches, op, body as never, { maxBufferBytes: 2 ** 30 }));
       const last = i === resets.length - 1 ? () => this.watches.primed() : undefined;
-      this.pending.push(this.internalRequest(op, Xid.setWatches, last));
+      this.sent.push(this.internalRequest(op, Xid.setWatches, last));
     });
     this.outbox.push(...frames); // the outbox is empty between connections
     for (const request of this.queued.splice(0)) this.send(request);
@@ -495,13 +471,7 @@ export class Session {
       if (header.xid === Xid.auth) {
         this.onAuthReply(header.err);
       } else {
-        const request = this.pending[this.pendingHead]!;
-        this.pending[this.pendingHead++] = undefined as unknown as Request;
-        if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
-          this.pending = this.pending.slice(this.pendingHead);
-          this.pendingHead = 0;
-        }
-        this.settle(request, header.err, reply.body);
+        settleRequest(this.sent.shift(), header.err, reply.body);
         settled = true;
       }
     }
@@ -519,36 +489,6 @@ export class Session {
     if (held === undefined) return;
     this.heldFrames = undefined;
     this.onFrames(held, !all);
-  }
-
-  /** The op of the request a reply with this xid must answer: the head of the FIFO, or a fault. */
-  private headFor(xid: number): ClientOp | undefined {
-    const head = this.pending[this.pendingHead];
-    return head !== undefined && head.xid === xid ? head.op : undefined;
-  }
-
-  private settle(request: Request, code: number, body: unknown): void {
-    request.done?.();
-    // The registry follows the server, whether or not the caller still waits.
-    const err = request.watch === undefined ? code : request.watch.settle(code, request.abandoned);
-    if (request.abandoned) return;
-    if (err !== 0) {
-      const accepted = request.accept?.(err);
-      if (accepted === undefined) {
-        request.reject(errorFromCode(err, request.path));
-        return;
-      }
-      request.resolve(accepted.value);
-      return;
-    }
-    let value: unknown;
-    try {
-      value = request.convert(body);
-    } catch (error) {
-      request.reject(error as Error);
-      return;
-    }
-    request.resolve(value);
   }
 
   private onAuthReply(err: number): void {
@@ -584,7 +524,7 @@ export class Session {
    * A request the session sends itself (SetWatches). `onAnswered` runs when its reply comes, an
    * error reply included; not when the connection is lost first.
    */
-  private internalRequest(op: ClientOp, xid: number, onAnswered?: () => void): Request {
+  private internalRequest(op: ClientOp, xid: number, onAnswered?: () => void): PendingRequest {
     const fail = (why: string): void => this.owner.onLog('warn', `setWatches (op ${op}) failed: ${why}`);
     return {
       op,
@@ -609,35 +549,19 @@ export class Session {
   }
 
   private failPending(error: Error): void {
-    const sent = this.pending.slice(this.pendingHead);
-    this.pending = [];
-    this.pendingHead = 0;
-    for (const r of sent) this.rejectRequest(r, error);
+    for (const r of this.sent.takeAll()) failRequest(r, error);
     for (const a of this.auths.splice(0)) a.reject(error);
     this.outbox = [];
     this.batch.truncate(0);
   }
 
   private failQueued(error: Error): void {
-    for (const r of this.queued.splice(0)) this.rejectRequest(r, error);
+    for (const r of this.queued.splice(0)) failRequest(r, error);
   }
 
   private failAll(error: Error): void {
     this.failPending(error);
     this.failQueued(error);
-  }
-
-  private rejectRequest(request: Request, error: Error): void {
-    request.done?.();
-    const code =
-      request.watch?.settle(
-        error instanceof ZooKeeperError ? error.code : ErrorCode.CONNECTIONLOSS,
-        request.abandoned,
-      ) ?? -1;
-    if (request.abandoned) return;
-    // A removal with `local` succeeds without the server.
-    if (code === 0) request.resolve(request.convert(undefined));
-    else request.reject(error);
   }
 
   /** Watches end with the session: each callback gets one final event, then is forgotten. */
