@@ -42,6 +42,8 @@ export interface RunReport {
     jvmFlags: string;
     /** Share of all CPUs (0–1) busy in the second before the run started. */
     busyBefore: number;
+    /** Which CPUs the server and the clients ran on (cpu-pinning.ts). */
+    pinning: string;
   };
   /** Clients measured, in table order. */
   clients: ClientName[];
@@ -473,6 +475,8 @@ function methodSection(report: RunReport): string {
       `JVM flags \`${report.machine.jvmFlags}\`, forceSync on (the default: every write is fsynced), ` +
       `log level warn. Before any measurement the server's JIT is warmed for ${num(report.serverWarmupS, 1)} s ` +
       'per workload by the raw client at window 100.',
+    `- CPUs: ${report.machine.pinning}. Unpinned on a small machine, where the scheduler puts the server and ` +
+      'the client decides the figures more than the client does (bench/cpu-pinning.ts).',
     `- For each workload and window, the clients run interleaved (${report.clients.join(', ')}, then again), ` +
       `${report.rounds} round${report.rounds === 1 ? '' : 's'}; every figure is the median over the rounds. ` +
       '**spread** is (max − min) / median of ops/s over the rounds.',
@@ -559,6 +563,7 @@ export function renderReport(report: RunReport): string {
     `- CPU: ${m.cpu}, ${m.cores} cores; ${num(m.memoryGb, 1)} GB memory; ${m.os}; ` +
       `${num(m.busyBefore * 100)}% of the CPUs busy in the second before the run (it should be idle)`,
     `- Node ${m.node}; ZooKeeper ${m.server} (standalone); ${m.java}; JVM flags \`${m.jvmFlags}\``,
+    `- CPUs: ${m.pinning}`,
     `- ${report.rounds} round${report.rounds === 1 ? '' : 's'}, ${num(report.warmupS, 2)} s warm-up + ` +
       `${num(report.measureS, 2)} s measured per measurement; whole run ${num(report.durationS)} s`,
     `- Clients: ${report.clients.map((c) => CLIENT_LABELS[c]).join(', ')}`,

@@ -3,7 +3,7 @@
 // child process — then the extra figures (time to connect, 100,000 watches), and writes the
 // report (bench/RESULTS.md). Environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP,
 // BENCH_QUICK=1; for partial runs BENCH_CLIENTS, BENCH_WORKLOADS, BENCH_WATCHES, BENCH_OUT;
-// BENCH_PROFILE=1 for zookit's CPU profiles.
+// BENCH_PROFILE=1 for zookit's CPU profiles; BENCH_PIN=0 to leave the CPUs unpinned.
 
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { startTestingServer, type TestingServer } from '../spec/harness/index.js
 import { HARNESS_RUN_DIR_ENV } from '../spec/harness/process-registry.js';
 import { type ChildSpec, ERROR_PREFIX, RESULT_PREFIX } from './child-spec.js';
 import { CLIENT_NAMES, type ClientName, loadPeer } from './clients/client.js';
+import { type CpuPlan, pinnedForkOptions, pinProcess, planCpus } from './cpu-pinning.js';
 import type { WatchFigure } from './driver.js';
 import { type Measurement, median } from './measurement.js';
 import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
@@ -107,6 +108,8 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
 type ChildOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 let currentChild: ChildProcess | undefined;
+/** The CPUs every measurement process is pinned to, when the run pins (see cpu-pinning.ts). */
+let clientCpus: string | undefined;
 /** Set on SIGINT/SIGTERM: no further child is started. */
 let stopping = false;
 
@@ -119,7 +122,7 @@ function runChild<T>(spec: ChildSpec, timeoutMs: number, execArgv: string[] = []
     }
     const child = fork(CHILD_SCRIPT, [JSON.stringify(spec)], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv,
+      ...(clientCpus === undefined ? { execArgv } : pinnedForkOptions(clientCpus, execArgv)),
     });
     currentChild = child;
     let stdout = '';
@@ -210,7 +213,12 @@ async function setUp(connectString: string): Promise<void> {
   }
 }
 
-function machine(serverVersion: string, java: string, busyBefore: number): RunReport['machine'] {
+function machine(
+  serverVersion: string,
+  java: string,
+  busyBefore: number,
+  cpuPlan: CpuPlan | { unpinned: string },
+): RunReport['machine'] {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
@@ -222,6 +230,10 @@ function machine(serverVersion: string, java: string, busyBefore: number): RunRe
     java,
     jvmFlags: SERVER_JVM_FLAGS.join(' '),
     busyBefore,
+    pinning:
+      'server' in cpuPlan
+        ? `server on CPU ${cpuPlan.server}, each client process on CPU ${cpuPlan.client} (taskset)`
+        : `not pinned (${cpuPlan.unpinned}): server and clients share the CPUs`,
   };
 }
 
@@ -331,6 +343,16 @@ async function main(): Promise<void> {
   process.env[HARNESS_RUN_DIR_ENV] = runDir;
   console.log('bench: starting a standalone ZooKeeper server');
   const server: TestingServer = await startTestingServer({ jvmFlags: SERVER_JVM_FLAGS, logLevel: 'warn' });
+  const cpuPlan: CpuPlan | { unpinned: string } =
+    server.pid === undefined ? { unpinned: 'the server is not a local process' } : planCpus(process.env);
+  if ('server' in cpuPlan) {
+    pinProcess(server.pid!, cpuPlan.server);
+    pinProcess(process.pid, cpuPlan.client);
+    clientCpus = cpuPlan.client;
+    console.log(`bench: server pinned to CPU ${cpuPlan.server}, clients to CPU ${cpuPlan.client}`);
+  } else {
+    console.log(`bench: warning: not pinning CPUs (${cpuPlan.unpinned}): server and clients share them`);
+  }
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
@@ -491,7 +513,7 @@ async function main(): Promise<void> {
       connectsPerClient: config.connectsPerRound * config.rounds,
       watchRounds: config.watchRounds,
       watchDeadlineS: config.watchDeadlineMs / 1000,
-      machine: machine(serverVersion, await javaVersion(), busyBefore),
+      machine: machine(serverVersion, await javaVersion(), busyBefore, cpuPlan),
       clients,
       unavailable,
       workloads: config.workloads,
