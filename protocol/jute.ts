@@ -1,6 +1,11 @@
 import { isAscii } from 'node:buffer';
 import { ProtocolError } from './protocol-error.js';
 
+/** The big-endian int32 at `p` (the caller has checked that 4 bytes are there). */
+function int32At(buf: Buffer, p: number): number {
+  return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+}
+
 /**
  * Reads jute's binary encoding (big-endian, length-prefixed, no tags) from one frame. Every read
  * is bounds-checked against the end of the frame and fails with ProtocolError, never RangeError,
@@ -29,7 +34,7 @@ export class JuteReader {
 
   int(): number {
     this.need(4, 'int');
-    const v = this.buf.readInt32BE(this.pos);
+    const v = int32At(this.buf, this.pos);
     this.pos += 4;
     return v;
   }
@@ -78,15 +83,18 @@ export class JuteReader {
   stringVector(): string[] {
     const n = this.vectorLength();
     const buf = this.buf;
+    const end = this.end;
     const start = this.pos;
+    // Length prefixes are read byte by byte: in this loop (a thousand names per getChildren)
+    // that is several times cheaper than Buffer.readInt32BE's call and checks.
     let p = start;
     for (let i = 0; i < n; i++) {
-      if (this.end - p < 4) throw new ProtocolError(`frame ends inside a string vector (entry ${i} of ${n})`);
-      const len = buf.readInt32BE(p);
+      if (end - p < 4) throw new ProtocolError(`frame ends inside a string vector (entry ${i} of ${n})`);
+      const len = int32At(buf, p);
       p += 4;
       if (len === -1) continue;
-      if (len < -1 || len > this.end - p) {
-        throw new ProtocolError(`ustring length ${len} does not fit the ${this.end - p} bytes left`);
+      if (len < -1 || len > end - p) {
+        throw new ProtocolError(`ustring length ${len} does not fit the ${end - p} bytes left`);
       }
       p += len;
     }
@@ -98,13 +106,13 @@ export class JuteReader {
     const out = new Array<string>(n);
     let q = start;
     for (let i = 0; i < n; i++) {
-      const len = buf.readInt32BE(q);
+      const len = int32At(buf, q);
       q += 4;
       if (len <= 0) {
         out[i] = '';
         continue;
       }
-      out[i] = ascii ? whole.substring(q - start, q - start + len) : buf.toString('utf8', q, q + len);
+      out[i] = ascii ? whole.slice(q - start, q - start + len) : buf.toString('utf8', q, q + len);
       q += len;
     }
     this.pos = p;
