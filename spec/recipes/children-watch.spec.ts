@@ -154,7 +154,12 @@ describe('ChildrenWatch', () => {
 
     await expireWhileAway(server, zk, proxy, recorder, () => writer.create(`${path}/b`));
     await waitUntil(() => events.length === 2, 'the re-read on the new session');
+    // The re-arm (a getChildren with a watch) runs after CONNECTED; a change made before it lands
+    // is reported by the re-read, without an event. So wait until the server holds as many watches
+    // as before the expiry (wchc would not do: on 3.8 it lists data watches only).
+    const watchesBefore = await serverWatchCount(server);
     await expireWhileAway(server, zk, proxy, recorder);
+    await waitUntil(async () => (await serverWatchCount(server)) === watchesBefore, 'the re-armed watch');
     await writer.create(`${path}/c`);
     await waitUntil(() => events.length === 3, 'the call on the new session');
     expect(events).toEqual([
