@@ -32,6 +32,9 @@ import { WatchManager } from './watch-manager.js';
 
 const identity = (body: unknown): unknown => body;
 
+/** A frame is dropped once decoded, so a large value may be a view of it instead of a copy. */
+const DECODE_OPTIONS = { payloadIsDropped: true };
+
 /** A loop that failed this many times in a row without a handshake ends the client. */
 const MAX_LOOP_FAILURES = 5;
 /** Pause before a failed loop is started again, times the failures in a row, ms. */
@@ -453,7 +456,7 @@ export class Session {
       const frame = frames[i]!;
       let reply: ReturnType<typeof decodeReply>;
       try {
-        reply = decodeReply(frame, this.opForXid);
+        reply = decodeReply(frame, this.opForXid, DECODE_OPTIONS);
       } catch (err) {
         this.dropConnection(err instanceof ProtocolError ? err.message : String(err));
         return;

@@ -1,6 +1,9 @@
 import { isAscii } from 'node:buffer';
 import { ProtocolError } from './protocol-error.js';
 
+/** Byte strings shorter than this are always copied: the copy costs less than a view would keep alive. */
+const SHARE_MIN_BYTES = 64 * 1024;
+
 /** The big-endian int32 at `p` (the caller has checked that 4 bytes are there). */
 function int32At(buf: Buffer, p: number): number {
   return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
@@ -14,10 +17,17 @@ function int32At(buf: Buffer, p: number): number {
 export class JuteReader {
   private pos: number;
 
+  /**
+   * With `shareOwnedBuffer`, a large byte string is returned as a view of `buf` instead of a copy
+   * when `buf` is a whole ArrayBuffer of its own (a frame the accumulator assembled from several
+   * socket reads), so a 1 MB getData reply is not copied a second time. Only a reader whose
+   * caller drops `buf` afterwards may set it: the view shares its memory.
+   */
   constructor(
     private readonly buf: Buffer,
     offset = 0,
     private readonly end: number = buf.length,
+    private readonly shareOwnedBuffer = false,
   ) {
     this.pos = offset;
   }
@@ -51,13 +61,27 @@ export class JuteReader {
     return this.buf[this.pos++] !== 0;
   }
 
-  /** A length-prefixed byte string; -1 is null. The bytes are copied out of the frame. */
+  /**
+   * A length-prefixed byte string; -1 is null. The bytes are copied out of the frame, so a small
+   * value never pins a whole socket read (and the other replies in it); see the constructor for
+   * the one exception.
+   */
   buffer(): Buffer | null {
     const len = this.length('buffer');
     if (len < 0) return null;
-    const out = Buffer.allocUnsafe(len);
-    this.buf.copy(out, 0, this.pos, this.pos + len);
+    const start = this.pos;
     this.pos += len;
+    const buf = this.buf;
+    if (
+      this.shareOwnedBuffer &&
+      len >= SHARE_MIN_BYTES &&
+      buf.byteOffset === 0 &&
+      buf.byteLength === buf.buffer.byteLength
+    ) {
+      return buf.subarray(start, start + len);
+    }
+    const out = Buffer.allocUnsafe(len);
+    buf.copy(out, 0, start, start + len);
     return out;
   }
 

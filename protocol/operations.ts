@@ -190,10 +190,15 @@ export type Reply =
 /**
  * Decodes one server frame. `opForXid` names the op a reply answers (the head of the pending
  * queue, normally); pings (-2) and auth (-4) are known by their xid. On a non-zero error code no
- * body follows, and `body` is undefined. Throws only ProtocolError.
+ * body follows, and `body` is undefined. Throws only ProtocolError. `payloadIsDropped`: the
+ * caller never touches `payload` again, so a large value may be a view of it (JuteReader).
  */
-export function decodeReply(payload: Buffer, opForXid: (xid: number) => ClientOp | undefined): Reply {
-  const r = new JuteReader(payload);
+export function decodeReply(
+  payload: Buffer,
+  opForXid: (xid: number) => ClientOp | undefined,
+  options: { payloadIsDropped?: boolean } = {},
+): Reply {
+  const r = new JuteReader(payload, 0, payload.length, options.payloadIsDropped === true);
   const header = ReplyHeader.read(r);
   if (header.xid === Xid.notification) {
     return { kind: 'notification', header, event: WatcherEvent.read(r) };
