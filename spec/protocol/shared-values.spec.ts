@@ -3,7 +3,7 @@
 
 import { OpCode } from '../../protocol/constants.js';
 import { FrameAccumulator } from '../../protocol/frame-accumulator.js';
-import { decodeReply, encodeReply } from '../../protocol/operations.js';
+import { type ClientOp, decodeReply, encodeReply } from '../../protocol/operations.js';
 
 const stat = {
   czxid: 1n,
@@ -32,7 +32,7 @@ function assembledFrame(size: number): Buffer {
   return frame;
 }
 
-const getData = (): OpCode => OpCode.getData;
+const getData = (): ClientOp => OpCode.getData;
 
 function dataOf(frame: Buffer, payloadIsDropped: boolean): Buffer {
   const reply = decodeReply(frame, getData, { payloadIsDropped });
