@@ -2,43 +2,76 @@
 // message crosses by structured clone, so two things are done by hand:
 // - a `frames` array (the loop's reads, the client's writes) is packed into one fresh ArrayBuffer
 //   that is transferred, not cloned: a frame is usually a view into a larger buffer (a socket
-//   read, a Buffer pool slab), and cloning a view copies its whole backing store;
+//   read, a Buffer pool slab), and cloning a view copies its whole backing store. A large frame
+//   that is a whole ArrayBuffer of its own (one the accumulator assembled from several reads, a
+//   big request) is transferred as it is, with no copy at all; the sender never touches a
+//   frame again once posted;
 // - Buffers arrive as plain Uint8Arrays, so top-level Uint8Array fields become Buffers again.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { ChannelEnd } from './handler.js';
 
-/** How a `frames` array travels: one transferred buffer and each frame's length, in order. */
+/** How a `frames` array travels: the small frames packed in one buffer, the large ones as they are. */
 interface PackedFrames {
   readonly packed: ArrayBuffer;
+  /** Each frame's length, in order; -1 for a frame that travels in `own`. */
   readonly lengths: number[];
+  /** The frames that travel as their own transferred buffer, in order. */
+  readonly own: ArrayBuffer[];
 }
 
-/** Frames written into one new ArrayBuffer that nothing else references, so it can be transferred. */
+/** Frames this large that own their ArrayBuffer are transferred without being packed. */
+const OWN_TRANSFER_MIN_BYTES = 64 * 1024;
+
+/** Whether `frame` is a large, whole (non-shared) ArrayBuffer of its own, so it can be transferred. */
+function travelsAlone(frame: Uint8Array): boolean {
+  return (
+    frame.byteLength >= OWN_TRANSFER_MIN_BYTES &&
+    frame.byteOffset === 0 &&
+    frame.buffer instanceof ArrayBuffer &&
+    frame.byteLength === frame.buffer.byteLength
+  );
+}
+
+/** Small frames written into one new ArrayBuffer that nothing else references, so it can be transferred. */
 function pack(frames: readonly Uint8Array[]): PackedFrames {
   let total = 0;
   const lengths = new Array<number>(frames.length);
+  const own: ArrayBuffer[] = [];
   for (let i = 0; i < frames.length; i++) {
-    lengths[i] = frames[i]!.byteLength;
-    total += lengths[i]!;
+    const frame = frames[i]!;
+    if (travelsAlone(frame)) {
+      lengths[i] = -1;
+      own.push(frame.buffer as ArrayBuffer);
+      continue;
+    }
+    lengths[i] = frame.byteLength;
+    total += frame.byteLength;
   }
   const packed = new ArrayBuffer(total);
   const bytes = new Uint8Array(packed);
   let offset = 0;
-  for (const frame of frames) {
-    bytes.set(frame, offset);
-    offset += frame.byteLength;
+  for (let i = 0; i < frames.length; i++) {
+    if (lengths[i] === -1) continue;
+    bytes.set(frames[i]!, offset);
+    offset += lengths[i]!;
   }
-  return { packed, lengths };
+  return { packed, lengths, own };
 }
 
 /** The frames of a PackedFrames, as Buffers sharing its memory. */
-function unpack({ packed, lengths }: PackedFrames): Buffer[] {
+function unpack({ packed, lengths, own }: PackedFrames): Buffer[] {
   const frames = new Array<Buffer>(lengths.length);
   let offset = 0;
+  let next = 0;
   for (let i = 0; i < lengths.length; i++) {
-    frames[i] = Buffer.from(packed, offset, lengths[i]);
-    offset += lengths[i]!;
+    const length = lengths[i]!;
+    if (length === -1) {
+      frames[i] = Buffer.from(own[next++]!);
+      continue;
+    }
+    frames[i] = Buffer.from(packed, offset, length);
+    offset += length;
   }
   return frames;
 }
@@ -53,7 +86,7 @@ export function encodePortMessage(message: unknown): { wire: unknown; transfer: 
   const frames = (message as { frames?: unknown }).frames;
   if (!isFrameArray(frames)) return { wire: message, transfer: [] };
   const packed = pack(frames);
-  return { wire: { ...message, frames: packed }, transfer: [packed.packed] };
+  return { wire: { ...message, frames: packed }, transfer: [packed.packed, ...packed.own] };
 }
 
 /**

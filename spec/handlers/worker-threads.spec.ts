@@ -54,6 +54,26 @@ describe('the port message codec', () => {
     expect(decoded.frames.every((f) => Buffer.isBuffer(f))).toBe(true);
   });
 
+  it('transfers a large frame that is a whole ArrayBuffer of its own as it is, without packing it', () => {
+    const small = Buffer.from('abc');
+    const own = Buffer.alloc(100_000, 7); // a Buffer this size is its own ArrayBuffer
+    const view = Buffer.alloc(200_000, 9).subarray(10, 100_010); // as large, but a view: packed
+    const { wire, transfer } = encodePortMessage({ t: 'frames', epoch: 1, frames: [small, own, view] });
+    expect(transfer).toHaveLength(2);
+    expect(transfer[0]!.byteLength).toBe(3 + 100_000);
+    expect(transfer[1]).toBe(own.buffer);
+    const decoded = decodePortMessage<{ frames: Buffer[] }>(structuredClone(wire, { transfer }));
+    // Given away, not copied: the sender's frame is detached.
+    expect(own.byteLength).toBe(0);
+    const [a, b, c] = decoded.frames;
+    expect(a!.toString()).toBe('abc');
+    expect(b!.length).toBe(100_000);
+    expect(b!.every((x) => x === 7)).toBe(true);
+    expect(b!.buffer.byteLength).toBe(100_000); // still a whole buffer: the reader may share it
+    expect(c!.length).toBe(100_000);
+    expect(c!.every((x) => x === 9)).toBe(true);
+  });
+
   it('leaves a message without frames as it is, and revives top-level byte arrays as Buffers', () => {
     const passwd = Buffer.alloc(16, 7);
     const { wire, transfer } = encodePortMessage({ t: 'handshake', sessionId: 5n, passwd });
