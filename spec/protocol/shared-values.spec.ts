@@ -4,26 +4,13 @@
 import { OpCode } from '../../protocol/constants.js';
 import { FrameAccumulator } from '../../protocol/frame-accumulator.js';
 import { type ClientOp, decodeReply, encodeReply } from '../../protocol/operations.js';
-
-const stat = {
-  czxid: 1n,
-  mzxid: 2n,
-  ctime: 3n,
-  mtime: 4n,
-  version: 0,
-  cversion: 0,
-  aversion: 0,
-  ephemeralOwner: 0n,
-  dataLength: 0,
-  numChildren: 0,
-  pzxid: 1n,
-};
+import { stat } from '../lib/fake-server.js';
 
 /** A getData reply frame with `size` bytes of data, as the accumulator returns it from 64 KB reads. */
 function assembledFrame(size: number): Buffer {
   const wire = encodeReply({ xid: 7, zxid: 9n, err: 0 }, OpCode.getData, {
     data: Buffer.alloc(size, 0x61),
-    stat,
+    stat: stat({ czxid: 1n, mzxid: 2n, pzxid: 1n }),
   });
   const acc = new FrameAccumulator(2 * 1024 * 1024);
   for (let i = 0; i < wire.length; i += 65536) acc.push(Buffer.from(wire.subarray(i, i + 65536)));
