@@ -12,6 +12,7 @@ import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
 import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { expectBigTreeUnderWrites, expectConvergesAfterFailover } from './cache-scenarios.js';
 import {
   type CuttableProxy,
   expireWhileAway,
@@ -21,13 +22,11 @@ import {
   serverWatches,
 } from './support.js';
 import {
-  createBigTree,
   createInBatches,
   describeEvents,
   recordEvents,
   replayInZxidOrder,
   waitUntilEqual,
-  writeWhileBuilding,
 } from './tree-support.js';
 
 const pool = new ClientPool();
@@ -375,24 +374,7 @@ describe('TreeCache on one server', () => {
   });
 
   it('ends equal to the server, node by node, after building a 10,000-node subtree under 2,000 concurrent writes, with every node’s events in zxid order', async () => {
-    const zk = await pool.open({ hosts: server.connectString });
-    const writer = await pool.open({ hosts: server.connectString });
-    const root = `/${uniqueName('tc-big')}`;
-    const tree = await createBigTree(writer, root);
-
-    const cache = zk.TreeCache(root);
-    const events = recordEvents(cache);
-    const started = cache.start();
-
-    // 2,000 writes while the cache builds.
-    await writeWhileBuilding(writer, tree, 20_240_611);
-    await started;
-
-    const expected = await waitUntilEqual(cache, writer, root, 60_000);
-    expect(expected.size).toBeGreaterThan(10_000 - 300);
-    const replayed = replayInZxidOrder(events);
-    expect(new Map([...expected].map(([path, node]) => [path, node.mzxid]))).toEqual(replayed);
-    expect(events.filter((e) => e.type === 'initialized')).toHaveLength(1);
+    await expectBigTreeUnderWrites(pool, server.connectString, (zk, root) => zk.TreeCache(root), 20_240_611);
   }, 90_000);
 });
 
@@ -408,58 +390,6 @@ describe('TreeCache on a 3-member ensemble', () => {
   });
 
   it('converges after the member it is on is killed, reporting each change made meanwhile exactly once', async () => {
-    // On a follower first, so killing it leaves the quorum writable.
-    const leader = await cluster.leader();
-    const followers = cluster.servers.filter((s) => s !== leader);
-    const hosts = [...followers, leader].map((s) => s.connectString).join(',');
-    const zk = await pool.open({ hosts, randomizeHosts: false, sessionTimeout: 6000 });
-    const victim = cluster.serverFor(zk.connectedTo!);
-    const writer = await pool.open({ hosts: cluster.connectStringWithout(victim.id) });
-    const root = `/${uniqueName('tc-failover')}`;
-    await createInBatches(writer, [
-      [root, ''],
-      [`${root}/a`, 'A'],
-      [`${root}/b`, 'B'],
-      [`${root}/c`, ''],
-      [`${root}/c/d`, 'D'],
-    ]);
-    await zk.sync(root);
-    const cache = zk.TreeCache(root);
-    const all = recordEvents(cache);
-    await cache.start();
-    await waitUntilEqual(cache, writer, root);
-    const initial = all.length;
-    const sessionId = zk.clientId!.sessionId;
-
-    try {
-      // Frozen first, so every change below is made while the cache cannot hear of it.
-      await victim.pause();
-      await writer.set(`${root}/a`, 'A2');
-      await writer.delete(`${root}/b`);
-      await writer.create(`${root}/n`, 'N');
-      await writer.create(`${root}/c/e`, 'E');
-      await writer.set(`${root}/c/d`, 'D');
-      await victim.kill();
-
-      await waitUntilEqual(cache, writer, root, 20_000);
-      await sleep(500);
-      expect(zk.clientId!.sessionId).toBe(sessionId);
-      expect([...describeEvents(all.slice(initial))].sort()).toEqual(
-        [
-          'connectionReconnected',
-          'connectionSuspended',
-          `nodeAdded ${root}/c/e`,
-          `nodeAdded ${root}/n`,
-          `nodeRemoved ${root}/b`,
-          `nodeUpdated ${root}/a`,
-          `nodeUpdated ${root}/c/d`,
-        ].sort(),
-      );
-      replayInZxidOrder(all);
-    } finally {
-      await victim.resume().catch(() => undefined);
-      if (!victim.running) await victim.restart();
-      await cluster.waitForQuorum();
-    }
+    await expectConvergesAfterFailover(pool, cluster, (zk, root) => zk.TreeCache(root));
   });
 });
