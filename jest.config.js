@@ -1,10 +1,10 @@
 // Unit tests run from TypeScript through ts-jest (transpile only: `npm run typecheck` checks
-// types). Integration tests start real ZooKeeper servers through spec/harness, so they get long
-// timeouts; every server a test file starts is stopped after it (spec/harness/jest-cleanup.ts) and
+// types). Integration tests start real ZooKeeper servers through testing/ (zookit/testing), so they get long
+// timeouts; every server a test file starts is stopped after it (spec/setup/jest-cleanup.ts) and
 // anything a crashed worker left is killed by the global teardown.
 //
 // Two projects: `sequential` runs every test; `worker` runs the client integration suites again
-// with WorkerThreadsHandler as every client's default handler (spec/harness/use-worker-handler.ts).
+// with WorkerThreadsHandler as every client's default handler (spec/setup/use-worker-handler.ts).
 
 /** What both projects share. */
 const base = {
@@ -21,8 +21,8 @@ const base = {
 
 /** @type {import('jest').Config} */
 module.exports = {
-  globalSetup: '<rootDir>/spec/harness/jest-global-setup.ts',
-  globalTeardown: '<rootDir>/spec/harness/jest-global-teardown.ts',
+  globalSetup: '<rootDir>/spec/setup/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/spec/setup/jest-global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 2,
   projects: [
@@ -30,7 +30,7 @@ module.exports = {
       ...base,
       displayName: 'sequential',
       testMatch: ['**/*.spec.ts'],
-      setupFilesAfterEnv: ['<rootDir>/spec/harness/jest-cleanup.ts'],
+      setupFilesAfterEnv: ['<rootDir>/spec/setup/jest-cleanup.ts'],
     },
     {
       ...base,
@@ -39,8 +39,8 @@ module.exports = {
       // Child processes of the compiled package, not clients of this process: once is enough.
       testPathIgnorePatterns: ['/node_modules/', '/spec/client/process-exit\\.spec\\.ts$'],
       setupFilesAfterEnv: [
-        '<rootDir>/spec/harness/jest-cleanup.ts',
-        '<rootDir>/spec/harness/use-worker-handler.ts',
+        '<rootDir>/spec/setup/jest-cleanup.ts',
+        '<rootDir>/spec/setup/use-worker-handler.ts',
       ],
     },
   ],

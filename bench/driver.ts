@@ -3,8 +3,8 @@
 // need a live client: time to connect, and 100,000 watches (register, memory, re-register).
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { fourLetterWord } from '../lib/four-letter-words.js';
-import { RawSession } from '../spec/harness/raw-session.js';
+import { fourLetterWord } from '../lib/client/four-letter-words.js';
+import { RawSession } from '../testing/raw-session.js';
 import type { BenchClient, Done, WatchingClient } from './clients/client.js';
 import { LatencyHistogram } from './histogram.js';
 import { MB, type Measurement, summarize, type Timing } from './measurement.js';

@@ -3,11 +3,8 @@
 // its ephemeral node survive; under the default sequential handler the session expires.
 // Run: npx tsc -p tsconfig.dev.json && node .build/examples/busy-main-thread.js
 
-import type { Handler } from '../handlers/handler.js';
-import { SequentialMicrotaskHandler } from '../handlers/sequential-microtask.js';
-import { WorkerThreadsHandler } from '../handlers/worker-threads.js';
-import { ZooKeeperClient } from '../lib/client.js';
-import { startTestingServer } from '../spec/harness/testing-server.js';
+import { type Handler, SequentialMicrotaskHandler, WorkerThreadsHandler, ZooKeeperClient } from 'zookit';
+import { startTestingServer } from 'zookit/testing';
 
 function blockFor(ms: number): void {
   const end = Date.now() + ms;

@@ -1,9 +1,8 @@
 // `make demo`: starts a throw-away ZooKeeper on a free loopback port and walks through the client:
 // connect, create, watch, a transaction, then a clean stop.
 
-import { ZooKeeperClient } from '../lib/client.js';
-import { BadVersionError } from '../lib/errors.js';
-import { startTestingServer } from '../spec/harness/testing-server.js';
+import { BadVersionError, ZooKeeperClient } from 'zookit';
+import { startTestingServer } from 'zookit/testing';
 
 async function main(): Promise<void> {
   const server = await startTestingServer();

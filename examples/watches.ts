@@ -2,9 +2,8 @@
 // CuratorCache mirroring a subtree, and a recursive watch read as a stream.
 // Run: npx tsc -p tsconfig.dev.json && node .build/examples/watches.js
 
-import { ZooKeeperClient } from '../lib/client.js';
-import { EventType } from '../protocol/constants.js';
-import { startTestingServer } from '../spec/harness/testing-server.js';
+import { EventType, ZooKeeperClient } from 'zookit';
+import { startTestingServer } from 'zookit/testing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An event type's name (EventType maps names to numbers). */

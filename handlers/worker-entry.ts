@@ -3,7 +3,7 @@
 // while the main thread is busy. Each task's channel end arrives as a transferred MessagePort.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { connectionLoopTask } from '../lib/connection-loop.js';
+import { connectionLoopTask } from '../lib/session/connection-loop.js';
 import type { SpawnTask } from './handler.js';
 import { PortChannelEnd, reviveBuffers } from './port-channel.js';
 import { SequentialMicrotaskHandler } from './sequential-microtask.js';

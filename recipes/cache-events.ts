@@ -3,7 +3,7 @@
 // with their arguments, the same events as one tagged union, and the emitter that delivers them.
 
 import EventEmitter from 'eventemitter3';
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import type { Stat } from '../protocol/records.js';
 import { reportFault } from './faults.js';
 

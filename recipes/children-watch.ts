@@ -1,8 +1,8 @@
 // kazoo's ChildrenWatch: `fn(children)` now and after every change of a node's children list.
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { NoNodeError } from '../lib/errors.js';
-import type { WatchedEvent } from '../lib/watch-registry.js';
+import type { WatchedEvent } from '../lib/watches/watch-registry.js';
 import { RearmingWatch } from './rearming-watch.js';
 import type { WatchType } from './remove-watch.js';
 

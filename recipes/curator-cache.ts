@@ -16,11 +16,11 @@
 //   re-sync rebuilds the tree, reporting only differences, then 'initialized' again.
 // - A pass that fails on a connection problem is dropped; the next CONNECTED starts a new one.
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { NoNodeError } from '../lib/errors.js';
 import { basename, joinPath, parentOf, validatePath } from '../lib/paths.js';
 import { ClientState } from '../lib/states.js';
-import type { WatchCallback, WatchedEvent } from '../lib/watch-registry.js';
+import type { WatchCallback, WatchedEvent } from '../lib/watches/watch-registry.js';
 import { EventType } from '../protocol/constants.js';
 import type { Stat } from '../protocol/records.js';
 import { type CachedNode, CacheEventEmitter } from './cache-events.js';

@@ -2,9 +2,9 @@
 // creation and deletion; a missing node is `fn(null, null)`, so it doubles as an existence watch
 // that survives session loss.
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { NoNodeError } from '../lib/errors.js';
-import type { WatchedEvent } from '../lib/watch-registry.js';
+import type { WatchedEvent } from '../lib/watches/watch-registry.js';
 import type { Stat } from '../protocol/records.js';
 import { RearmingWatch } from './rearming-watch.js';
 import type { WatchType } from './remove-watch.js';

@@ -2,7 +2,7 @@
 // the next connection and read again) from a real fault (report it where the client reports
 // callback errors: its logger and its 'error' event).
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { ConnectionClosedError, RetryFailedError } from '../lib/errors.js';
 import { isRetryable } from '../lib/retry.js';
 

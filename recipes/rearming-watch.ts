@@ -11,11 +11,11 @@
 // - A read that fails on a connection problem is retried by client.retry(); if that gives up, it
 //   waits for the next CONNECTED instead of spinning.
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { InvalidArgumentError } from '../lib/errors.js';
 import { validatePath } from '../lib/paths.js';
 import { ClientState } from '../lib/states.js';
-import type { WatchCallback, WatchedEvent } from '../lib/watch-registry.js';
+import type { WatchCallback, WatchedEvent } from '../lib/watches/watch-registry.js';
 import { EventType } from '../protocol/constants.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 import { removeWatch, type WatchType } from './remove-watch.js';

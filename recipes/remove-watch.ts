@@ -2,9 +2,9 @@
 // watch that is merely forgotten stays on the server until it fires (kazoo #733); ZooKeeper 3.5+
 // removes it with removeWatches (op 18).
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { NoNodeError, NoWatcherError } from '../lib/errors.js';
-import type { WatchCallback } from '../lib/watch-registry.js';
+import type { WatchCallback } from '../lib/watches/watch-registry.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 
 /** Which watches of a path to remove, as removeWatches names them ('data' includes exist watches). */

@@ -16,11 +16,11 @@
 // - A read that fails on a connection problem waits for the next CONNECTED; nothing retries on a
 //   timer per node during an outage.
 
-import type { ZooKeeperClient } from '../lib/client.js';
+import type { ZooKeeperClient } from '../lib/client/client.js';
 import { InvalidArgumentError, NoNodeError } from '../lib/errors.js';
 import { basename, joinPath, validatePath } from '../lib/paths.js';
 import { ClientState } from '../lib/states.js';
-import type { WatchCallback, WatchedEvent } from '../lib/watch-registry.js';
+import type { WatchCallback, WatchedEvent } from '../lib/watches/watch-registry.js';
 import { EventType } from '../protocol/constants.js';
 import type { Stat } from '../protocol/records.js';
 import { type CachedNode, CacheEventEmitter } from './cache-events.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the test harness has a ZooKeeper to start (spec/harness/backend.ts picks, in order:
+# Makes sure the test harness has a ZooKeeper to start (testing/backend.ts picks, in order:
 # ZK_CONNECT for standalone tests, ZOOKEEPER_HOME, Debian's jars, a Docker engine). Ensembles
 # always need a local install or Docker, so ZK_CONNECT alone is not enough. When neither is
 # there, installs Debian's `zookeeper` package (3.8.0) and a Java runtime.

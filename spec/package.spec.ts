@@ -21,6 +21,43 @@ describe('package', () => {
     expect(pkg.peerDependenciesMeta.testcontainers.optional).toBe(true);
   });
 
+  it('packs only the shipped rooms: nothing from spec/, no jest wiring, no test tasks', () => {
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as [{ files: Array<{ path: string }> }];
+    const paths = packed.files.map((f) => f.path);
+    const code = paths.filter((p) => p.startsWith('dist/') && /\.(js|d\.ts)$/.test(p));
+    expect(code.length).toBeGreaterThan(50);
+    // Every compiled file comes from the package entry or one of the rooms that ship.
+    const outside = code.filter(
+      (p) => !/^dist\/(esm|cjs)\/(index\.(js|d\.ts)|(lib|handlers|protocol|recipes|testing)\/)/.test(p),
+    );
+    expect(outside).toEqual([]);
+    const testOnly = paths.filter((p) =>
+      /(^|\/)(spec|examples|bench)\/|jest|\.spec\.|worker-test-tasks/.test(p),
+    );
+    expect(testOnly).toEqual([]);
+    for (const entry of ['index', 'testing/index', 'protocol/index']) {
+      expect(paths).toContain(`dist/cjs/${entry}.js`);
+      expect(paths).toContain(`dist/esm/${entry}.d.ts`);
+    }
+  });
+
+  it('builds the examples against the package entries, not against the sources', () => {
+    // examples/tsconfig.json has no path mapping: `zookit` and `zookit/testing` resolve through
+    // package.json `exports` to the dist/ built above, as in a user's project.
+    run(['node_modules/typescript/bin/tsc', '-p', 'examples', '--outDir', '.build/examples-check']);
+    const demo = readFileSync('.build/examples-check/demo.js', 'utf8');
+    expect(demo).toContain('require("zookit")');
+    expect(demo).toContain('require("zookit/testing")');
+    for (const name of ['demo.ts', 'watches.ts', 'busy-main-thread.ts']) {
+      expect(readFileSync(`examples/${name}`, 'utf8')).not.toMatch(/from '\.\.?\//);
+    }
+  });
+
   it('lists types first in every export condition', () => {
     for (const [name, target] of Object.entries(pkg.exports)) {
       if (typeof target === 'string') continue;
@@ -53,12 +90,12 @@ describe('package', () => {
       '-e',
       `import { OpCode, NoNodeError } from 'zookit'; console.log(OpCode.getData, new NoNodeError().code, import.meta.resolve('zookit'))`,
     ]);
-    expect(esm).toMatch(/^4 -101 .*dist\/esm\/lib\/index\.js/);
+    expect(esm).toMatch(/^4 -101 .*dist\/esm\/index\.js/);
     const cjs = run([
       '-e',
       `const z = require('zookit'); console.log(z.OpCode.multi, require.resolve('zookit'))`,
     ]);
-    expect(cjs).toMatch(/^14 .*dist\/cjs\/lib\/index\.js/);
+    expect(cjs).toMatch(/^14 .*dist\/cjs\/index\.js/);
   });
 
   it('runs the connection loop in a worker thread from both builds (each finds its own worker entry)', () => {

@@ -4,9 +4,9 @@
 import type { Handler } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
-import { ZooKeeperClient } from '../../lib/client.js';
+import { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionState } from '../../lib/states.js';
-import type { WatchCallback } from '../../lib/watch-registry.js';
+import type { WatchCallback } from '../../lib/watches/watch-registry.js';
 import { type Done, SESSION_TIMEOUT_MS, type WatchingClient } from './client.js';
 
 /** One shared watch callback, as an application watching many nodes with one handler would pass. */

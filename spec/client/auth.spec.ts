@@ -3,11 +3,11 @@
 // ends the session for good (AUTH_FAILED), and no password ever shows up in an error or a log line.
 import { performance } from 'node:perf_hooks';
 import { makeDigestAcl } from '../../lib/acl.js';
-import { ZooKeeperClient } from '../../lib/client.js';
+import { ZooKeeperClient } from '../../lib/client/client.js';
 import { AuthFailedError, NoAuthError } from '../../lib/errors.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import {
   CollectingLogger,
   rejectionOf,

@@ -1,13 +1,13 @@
 // A client with a chroot ('host:port/chroot') against a real server: every path it is given or
 // gives back is a client path, and nothing outside its chroot leaks in.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { NoNodeError, RolledBackError } from '../../lib/errors.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { CreateFlag, EventType, KeeperState, OpCode, Perm } from '../../protocol/constants.js';
 import type { Stat } from '../../protocol/records.js';
-import { RawSession } from '../harness/raw-session.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { RawSession } from '../../testing/raw-session.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, rejectionOf, uniqueName, waitUntil } from './support.js';
 
 const OPEN_ACL = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }];

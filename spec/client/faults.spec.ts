@@ -3,12 +3,12 @@
 // requests do while no server can be reached. One ensemble serves every test; each test puts back
 // the members it took away (afterEach), so the next one starts from a full quorum.
 import { performance } from 'node:perf_hooks';
-import { type ClientOptions, ZooKeeperClient } from '../../lib/client.js';
+import { type ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionLossError, RetryFailedError, SessionExpiredError } from '../../lib/errors.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
-import { expireSession } from '../harness/expire-session.js';
-import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
+import { expireSession } from '../../testing/expire-session.js';
+import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
 import { rejectionOf, StateRecorder, stopAll, uniquePath, waitFor } from './fault-support.js';
 
 let cluster: TestingCluster;

@@ -1,9 +1,9 @@
 // Host names in the connect string are resolved on every connect cycle (localhost comes from
 // /etc/hosts; no lookup leaves the machine).
 
-import { ZooKeeperClient } from '../../lib/client.js';
-import { freePort } from '../harness/ports.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { ZooKeeperClient } from '../../lib/client/client.js';
+import { freePort } from '../../testing/ports.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 
 let server: TestingServer;
 const clients: ZooKeeperClient[] = [];

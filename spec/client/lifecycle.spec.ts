@@ -1,13 +1,13 @@
 // The client's life against a real server: start, the states it reports, stop and what stop does
 // to the session, restart, resuming a session from another client, and callbacks that misbehave.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionClosedError } from '../../lib/errors.js';
 import type { ClientState } from '../../lib/states.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
-import { freePort } from '../harness/ports.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { freePort } from '../../testing/ports.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, rejectionOf, TcpProxy, uniqueName, waitUntil, withTimeout } from './support.js';
 
 let server: TestingServer;

@@ -9,7 +9,7 @@ import {
   OPEN_ACL_UNSAFE,
   READ_ACL_UNSAFE,
 } from '../../lib/acl.js';
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import {
   BadArgumentsError,
   BadVersionError,
@@ -26,7 +26,7 @@ import {
   type ZooKeeperError,
 } from '../../lib/errors.js';
 import type { Stat } from '../../protocol/records.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil } from './support.js';
 
 let server: TestingServer;

@@ -2,12 +2,12 @@
 // the reply of the write that caused it settles, and replies settle in the order requests were
 // issued, even when thousands are in flight.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { NoNodeError } from '../../lib/errors.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType } from '../../protocol/constants.js';
 import type { Stat } from '../../protocol/records.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, uniqueName } from './support.js';
 
 let server: TestingServer;

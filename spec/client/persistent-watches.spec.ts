@@ -2,14 +2,14 @@
 // they report, how one-shot watches on the same paths live beside them despite ZOOKEEPER-4466 and
 // 4475, and how they come back after a dropped connection, a failover and a session expiry.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionClosedError, InvalidArgumentError, InvalidPathError } from '../../lib/errors.js';
-import type { WatchCallback, WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchCallback, WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { AddWatchMode, EventType, KeeperState, OpCode } from '../../protocol/constants.js';
-import { expireSession } from '../harness/expire-session.js';
-import { RawSession } from '../harness/raw-session.js';
-import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { expireSession } from '../../testing/expire-session.js';
+import { RawSession } from '../../testing/raw-session.js';
+import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, RecordingHandler, rejectionOf, TcpProxy, uniqueName, waitUntil } from './support.js';
 
 let server: TestingServer;

@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 
 let server: TestingServer;
 let outDir: string;
@@ -49,7 +49,7 @@ let handlerName = 'sequential';
 
 function runChild(body: string): Promise<{ code: number | null; out: string; ms: number }> {
   const script = `
-    const { ZooKeeperClient, WorkerThreadsHandler } = require(${JSON.stringify(join(outDir, 'lib/index.js'))});
+    const { ZooKeeperClient, WorkerThreadsHandler } = require(${JSON.stringify(join(outDir, 'index.js'))});
     if (process.env.ZK_HANDLER === 'worker') ZooKeeperClient.defaultHandler = () => new WorkerThreadsHandler();
     const hosts = process.env.ZK_HOSTS;
     (async () => { ${body} })().then(() => console.log('done'), (e) => { console.error(e); process.exitCode = 2; });

@@ -2,11 +2,11 @@
 // only (the harness sets readonlymode.enabled on ensembles). A client that allows it connects
 // there as CONNECTED_RO, reads, is refused writes, and moves to a read/write member by itself once
 // the quorum is back; a client that does not allow it never connects to that member.
-import { ZooKeeperClient } from '../../lib/client.js';
+import { ZooKeeperClient } from '../../lib/client/client.js';
 import { NotReadOnlyError } from '../../lib/errors.js';
-import type { ServerHandle } from '../harness/server-handle.js';
-import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
-import { startTestingServer } from '../harness/testing-server.js';
+import type { ServerHandle } from '../../testing/server-handle.js';
+import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
+import { startTestingServer } from '../../testing/testing-server.js';
 import { rejectionOf, StateRecorder, sleep, stopAll, uniquePath, waitFor } from './fault-support.js';
 
 const clients: ZooKeeperClient[] = [];

@@ -2,12 +2,12 @@
 // through the `wchp` four-letter word, which lists the server's data-watch table), what the removed
 // callbacks hear, the NOWATCHER cases, and removal without a connection.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionLossError, InvalidArgumentError, NoWatcherError } from '../../lib/errors.js';
-import type { WatchCallback, WatchedEvent } from '../../lib/watch-registry.js';
-import type { RemovableWatchType } from '../../lib/watch-removal.js';
+import type { WatchCallback, WatchedEvent } from '../../lib/watches/watch-registry.js';
+import type { RemovableWatchType } from '../../lib/watches/watch-removal.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { CollectingLogger } from './fault-support.js';
 import { ClientPool, rejectionOf, TcpProxy, uniqueName, waitUntil } from './support.js';
 

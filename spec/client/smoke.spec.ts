@@ -1,6 +1,6 @@
-import { ZooKeeperClient } from '../../lib/client.js';
+import { ZooKeeperClient } from '../../lib/client/client.js';
 import { NoNodeError } from '../../lib/errors.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 
 let server: TestingServer;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 // TLS against a real ZooKeeper 3.8 server: the Netty connection factory on a secureClientPort, with
-// throw-away certificates from spec/harness/tls.ts. A client trusting the test CA connects and works;
+// throw-away certificates from testing/tls.ts. A client trusting the test CA connects and works;
 // a client certificate becomes an `x509` identity; the server certificate is checked against the host
 // name; untrusted servers, plaintext on the secure port and (with ssl.clientAuth=need) clients
 // without a certificate never reach CONNECTED. The stores are files on this machine, so the servers
@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { WorkerArgumentError, WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { makeAcl } from '../../lib/acl.js';
-import { type ClientOptions, ZooKeeperClient } from '../../lib/client.js';
+import { type ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
 import { NoAuthError } from '../../lib/errors.js';
-import { DEBIAN_JAVA_DIR, findJava } from '../harness/backend.js';
-import { freePort } from '../harness/ports.js';
-import type { ServerLogLevel } from '../harness/server-config.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { DEBIAN_JAVA_DIR, findJava } from '../../testing/backend.js';
+import { freePort } from '../../testing/ports.js';
+import type { ServerLogLevel } from '../../testing/server-config.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import {
   CLIENT_SUBJECT_RFC2253,
   type ClientAuth,
@@ -24,7 +24,7 @@ import {
   serverSslConfig,
   type TlsMaterial,
   tlsToolsMissing,
-} from '../harness/tls.js';
+} from '../../testing/tls.js';
 import { CollectingLogger } from './fault-support.js';
 import { ClientPool, rejectionOf, uniqueName } from './support.js';
 

@@ -3,7 +3,7 @@
 // untouched — the next request succeeds.
 
 import { makeAcl, OPEN_ACL_UNSAFE } from '../../lib/acl.js';
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import {
   InvalidAclError,
   InvalidArgumentError,
@@ -11,7 +11,7 @@ import {
   ValueTooLargeError,
 } from '../../lib/errors.js';
 import { DEFAULT_MAX_BUFFER_BYTES, MAX_TTL_MS, OpCode } from '../../protocol/constants.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, RecordingHandler, rejectionOf, uniqueName } from './support.js';
 
 let server: TestingServer;

@@ -2,14 +2,14 @@
 // How it is read (for await, consume), every way it ends, and that ending takes the watch off the
 // server (seen through `wchp`, the server's data-watch table by path).
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionClosedError, InvalidPathError, SessionExpiredError } from '../../lib/errors.js';
-import { WatchQueueOverflowError } from '../../lib/event-queue.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
-import type { WatchStream } from '../../lib/watch-stream.js';
+import { WatchQueueOverflowError } from '../../lib/watches/event-queue.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
+import type { WatchStream } from '../../lib/watches/watch-stream.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
-import { expireSession } from '../harness/expire-session.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { expireSession } from '../../testing/expire-session.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, rejectionOf, TcpProxy, uniqueName, waitUntil } from './support.js';
 
 let server: TestingServer;

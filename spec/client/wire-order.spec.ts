@@ -4,7 +4,7 @@
 // runs. The proxy holds the server's bytes and hands them over in one write, so both arrive in one
 // read.
 
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { CuttableProxy } from '../recipes/support.js';
 import { ClientPool, sleep, uniqueName } from './support.js';
 

@@ -12,10 +12,10 @@ import type { Handler } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { WorkerExitError, WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { ConnectionLossError, SessionExpiredError } from '../../lib/errors.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType } from '../../protocol/constants.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, uniqueName, waitUntil } from '../client/support.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 
 const SESSION_TIMEOUT_MS = 4000;
 const STALL_MS = 12_000;

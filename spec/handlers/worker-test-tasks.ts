@@ -75,7 +75,7 @@ const observeNode: SpawnTask<{
 }> = {
   name: 'test-observe-node',
   run: async ({ channel, hosts, path, durationMs, intervalMs }, handler) => {
-    const { ZooKeeperClient } = await import('../../lib/client.js');
+    const { ZooKeeperClient } = await import('../../lib/client/client.js');
     const zk = new ZooKeeperClient({ hosts, handler });
     await zk.start();
     const end = Date.now() + durationMs;

@@ -3,9 +3,9 @@
 
 import { errorFromCode, NoNodeError } from '../../lib/errors.js';
 import { CreateFlag, EventType, OpCode, Perm } from '../../protocol/constants.js';
-import { expireSession } from '../harness/expire-session.js';
-import { RawSession } from '../harness/raw-session.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
+import { expireSession } from '../../testing/expire-session.js';
+import { RawSession } from '../../testing/raw-session.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 
 const OPEN_ACL = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }];
 let server: TestingServer;

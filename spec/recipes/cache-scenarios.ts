@@ -2,10 +2,10 @@
 // CuratorCache specs on their own cache: a 10,000-node tree built under concurrent writes, and a
 // failover on a 3-member ensemble while the tree changes.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
+import type { TestingCluster } from '../../testing/testing-cluster.js';
 import type { ClientPool } from '../client/support.js';
 import { sleep, uniqueName } from '../client/support.js';
-import type { TestingCluster } from '../harness/testing-cluster.js';
 import {
   createBigTree,
   createInBatches,

@@ -1,14 +1,14 @@
 // ChildrenWatch against a real server: kazoo's behaviour (first call at once, a missing or deleted
 // node ends it, allowSessionLost, sendEvent, stop by returning false, decorator form) with the
 // meaning of allowSessionLost fixed (#156) and the server-side watch removed on stop (#733).
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { NoNodeError } from '../../lib/errors.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
 import { ChildrenWatch } from '../../recipes/children-watch.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, sleep, uniqueName, waitUntil } from '../client/support.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatchCount } from './support.js';
 
 let server: TestingServer;

@@ -4,13 +4,13 @@
 // initialized again), close, failover on a 3-member ensemble, and a 10,000-node subtree under
 // concurrent writes that must end equal to the server with events in zxid order.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { OpCode } from '../../protocol/constants.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
+import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
-import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 import { expectBigTreeUnderWrites, expectConvergesAfterFailover } from './cache-scenarios.js';
 import {
   type CuttableProxy,

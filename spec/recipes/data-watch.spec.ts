@@ -1,14 +1,14 @@
 // DataWatch against a real server: kazoo's behaviour (first call at once, missing nodes, calls only
 // on an mzxid change, stop by returning false, arity, decorator form) and what it does better
 // (server-side watch removed on stop, no blocking during an outage, errors reported, not fatal).
-import type { ZooKeeperClient } from '../../lib/client.js';
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
 import type { Stat } from '../../protocol/records.js';
 import { DataWatch } from '../../recipes/data-watch.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, sleep, uniqueName, waitUntil } from '../client/support.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatches } from './support.js';
 
 let server: TestingServer;

@@ -3,10 +3,10 @@
 // the watched nodes; the watcher resumes its session on another member, and its DataWatch,
 // ChildrenWatch, persistent watch and recursive watch each report the change exactly once.
 
-import type { WatchedEvent } from '../../lib/watch-registry.js';
+import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType } from '../../protocol/constants.js';
+import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
 import { ClientPool, sleep, uniqueName, waitUntil } from '../client/support.js';
-import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
 import { createInBatches } from './tree-support.js';
 
 const pool = new ClientPool();

@@ -4,11 +4,11 @@
 
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ClientOptions, ZooKeeperClient } from '../../lib/client.js';
+import type { ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
+import { expireSession } from '../../testing/expire-session.js';
+import type { ServerHandle } from '../../testing/server-handle.js';
 import type { StateRecorder } from '../client/fault-support.js';
 import type { ClientPool } from '../client/support.js';
-import { expireSession } from '../harness/expire-session.js';
-import type { ServerHandle } from '../harness/server-handle.js';
 
 /**
  * A proxy on 127.0.0.1 to one server. `cut()` closes the connections it carries (the client

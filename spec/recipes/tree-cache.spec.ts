@@ -4,14 +4,14 @@
 // concurrent writes whose events must stay in zxid order per node.
 
 import { makeDigestAcl } from '../../lib/acl.js';
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { InvalidArgumentError, NoAuthError } from '../../lib/errors.js';
 import { OpCode } from '../../protocol/constants.js';
 import type { CacheEvent } from '../../recipes/cache-events.js';
+import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
+import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, RecordingHandler, sleep, uniqueName, waitUntil } from '../client/support.js';
-import { startTestingCluster, type TestingCluster } from '../harness/testing-cluster.js';
-import { startTestingServer, type TestingServer } from '../harness/testing-server.js';
 import { expectBigTreeUnderWrites, expectConvergesAfterFailover } from './cache-scenarios.js';
 import {
   type CuttableProxy,

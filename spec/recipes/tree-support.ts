@@ -2,7 +2,7 @@
 // comparable shape, a check that each node's events form a valid history in zxid order, a tree
 // builder that uses multi batches, and the 10,000-node tree with its concurrent writes.
 
-import type { ZooKeeperClient } from '../../lib/client.js';
+import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { NodeExistsError, NoNodeError } from '../../lib/errors.js';
 import { joinPath } from '../../lib/paths.js';
 import type { CacheEvent } from '../../recipes/cache-events.js';

@@ -1,0 +1,97 @@
+// The client's public option, event and value types, apart from the class that uses them.
+
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { Handler } from '../../handlers/handler.js';
+import type { ACL } from '../../protocol/records.js';
+import type { RetryOptions } from '../retry.js';
+import type { ClientState, ConnectionState } from '../states.js';
+import type { PersistentMode, WatchCallback } from '../watches/watch-registry.js';
+import type { TransactionCreateOptions } from './transaction.js';
+
+/** Where the client's log lines go. Omitted methods (or no logger) cost nothing. */
+export interface Logger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+  error?(message: string): void;
+}
+
+/** The constructor options (kazoo's, in camelCase). */
+export interface ClientOptions {
+  /** "h1:2181,h2:2181/chroot" or ['h1:2181', 'h2:2181']; default '127.0.0.1:2181'. */
+  hosts?: string | readonly string[];
+  /** Requested session timeout, ms (the server clamps it). Default 10000. */
+  sessionTimeout?: number;
+  /** Resume this session instead of creating one. */
+  clientId?: { sessionId: bigint; password: Uint8Array };
+  /**
+   * The runtime the client runs on. Default: a new one from `ZooKeeperClient.defaultHandler`
+   * (a SequentialMicrotaskHandler unless changed), owned and stopped by the client.
+   */
+  handler?: Handler;
+  /** ACL of nodes created without one. Default OPEN_ACL_UNSAFE. */
+  defaultAcl?: readonly ACL[];
+  /** Credentials sent on every connection before anything else: [scheme, credential]. */
+  authData?: ReadonlyArray<readonly [string, string]>;
+  /** Allow the session on a read-only (partitioned) server; writes then fail with NotReadOnlyError. */
+  readOnly?: boolean;
+  /** Shuffle the host list on each connect cycle. Default true. */
+  randomizeHosts?: boolean;
+  /** Backoff between failed connect cycles. Default: forever, 100 ms doubling to 10 s, jitter 0.4. */
+  connectionRetry?: RetryOptions;
+  /** The policy of `retry()`. Default: 5 attempts, 100 ms doubling to 10 s. */
+  commandRetry?: RetryOptions;
+  /** TLS: Node `tls.connect` options (certificate and host-name checks stay on unless you turn them off). */
+  tls?: TlsConnectionOptions | true;
+  logger?: Logger;
+  /** Largest request frame, bytes (the server's jute.maxbuffer). Default 0xfffff. */
+  maxBufferBytes?: number;
+  /** Fail a request that has no reply after this many ms (default: wait). */
+  requestTimeout?: number;
+}
+
+/** Per-call options every operation accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of `create`. */
+export interface CreateOptions extends TransactionCreateOptions, CallOptions {
+  /** Create missing parents (as persistent nodes with the same ACL). */
+  makepath?: boolean;
+  /** Return [path, stat] (create2) instead of the path. */
+  includeData?: boolean;
+}
+
+/** Options of `addWatch`. */
+export interface AddWatchOptions extends CallOptions {
+  /** 'persistent' (the default): every event of the node; 'persistentRecursive': of its subtree. */
+  mode?: PersistentMode;
+}
+
+/** Options of `removeWatches`. */
+export interface RemoveWatchesOptions extends CallOptions {
+  /** Remove only this callback (default: every callback of the type on the path). */
+  callback?: WatchCallback;
+  /** Remove locally even when the server cannot be told (no connection). */
+  local?: boolean;
+}
+
+/** A state listener (kazoo's add_listener): returning true removes it. */
+export type StateListener = (state: ClientState) => unknown;
+
+/** Events of the client. */
+export interface ClientEvents {
+  /** The application-level state changed (CONNECTED / SUSPENDED / LOST). */
+  state: [state: ClientState];
+  /** The connection-level state changed. */
+  connectionState: [state: ConnectionState, detail: string | undefined];
+  /** A user callback threw, or the loop hit a fault it recovered from. */
+  error: [error: unknown];
+}
+
+/** A value as the client sends it: bytes, or a string sent as UTF-8. */
+export type Value = Uint8Array | string;
+
+/** One read of multiRead. */
+export type MultiReadRequest = { op: 'get'; path: string } | { op: 'getChildren'; path: string };

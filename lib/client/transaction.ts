@@ -1,0 +1,151 @@
+// kazoo's TransactionRequest: collect create / delete / setData / check, commit them atomically
+// with one multi (op 14), and get one result per op — a value, or the error that op stands for.
+
+import { CreateFlag, MAX_TTL_MS, OpCode } from '../../protocol/constants.js';
+import type { MultiOp, MultiResult } from '../../protocol/multi.js';
+import type { ACL, Stat } from '../../protocol/records.js';
+import { errorFromCode, InvalidArgumentError, RolledBackError } from '../errors.js';
+
+/** One op's outcome: created path, Stat of a setData, true for delete/check, or the op's error. */
+export type TransactionResult = string | Stat | true | Error;
+
+/** What a transaction needs from its client: validation, chroot handling and sending. */
+export interface TransactionHost {
+  /** Validates and prefixes a client path (throws InvalidPathError). */
+  serverPath(path: string, options?: { sequential?: boolean }): string;
+  /** Removes the chroot from a server path. */
+  clientPath(serverPath: string): string;
+  /** Encodes a value (string as UTF-8). */
+  encodeValue(value: Uint8Array | string | undefined): Buffer;
+  /** Checks an ACL list and fills in the default. */
+  resolveAcl(acl: readonly ACL[] | undefined): ACL[];
+  /** Checks a version argument (an integer ≥ -1). */
+  checkVersion(version: number): number;
+  /** Sends the multi; `convert` turns the results into the caller's value as the reply is read. */
+  commit<T>(ops: MultiOp[], convert: (results: MultiResult[]) => T): Promise<T>;
+}
+
+/** Options of a create inside a transaction. */
+export interface TransactionCreateOptions {
+  acl?: readonly ACL[];
+  ephemeral?: boolean;
+  sequence?: boolean;
+  container?: boolean;
+  ttl?: number;
+}
+
+/** A transaction: add ops, then `commit()` once. Every op is validated when it is added. */
+export class Transaction {
+  private readonly ops: MultiOp[] = [];
+  private committed = false;
+
+  constructor(private readonly host: TransactionHost) {}
+
+  create(path: string, value?: Uint8Array | string, options: TransactionCreateOptions = {}): this {
+    checkCreateOptions(options);
+    const sequential = options.sequence === true;
+    const request = {
+      path: this.host.serverPath(path, { sequential }),
+      data: this.host.encodeValue(value),
+      acl: this.host.resolveAcl(options.acl),
+      flags: createFlag(options),
+    };
+    if (options.ttl !== undefined) {
+      this.ops.push({ type: OpCode.createTTL, request: { ...request, ttl: BigInt(options.ttl) } });
+    } else if (options.container) {
+      this.ops.push({ type: OpCode.createContainer, request });
+    } else {
+      this.ops.push({ type: OpCode.create, request });
+    }
+    return this;
+  }
+
+  delete(path: string, version = -1): this {
+    this.ops.push({
+      type: OpCode.delete,
+      request: { path: this.host.serverPath(path), version: this.host.checkVersion(version) },
+    });
+    return this;
+  }
+
+  setData(path: string, value: Uint8Array | string, version = -1): this {
+    this.ops.push({
+      type: OpCode.setData,
+      request: {
+        path: this.host.serverPath(path),
+        data: this.host.encodeValue(value),
+        version: this.host.checkVersion(version),
+      },
+    });
+    return this;
+  }
+
+  /** Fails the whole transaction unless the node is at `version` (sent only inside multi). */
+  check(path: string, version: number): this {
+    this.ops.push({
+      type: OpCode.check,
+      request: { path: this.host.serverPath(path), version: this.host.checkVersion(version) },
+    });
+    return this;
+  }
+
+  /**
+   * Sends every op in one multi. Resolves with one result per op. When an op fails nothing is
+   * applied: that op's result is its error, the ops before it RolledBackError, those after it
+   * RuntimeInconsistencyError (kazoo's list).
+   */
+  commit(): Promise<TransactionResult[]> {
+    if (this.committed) return Promise.reject(new Error('transaction already committed'));
+    this.committed = true;
+    return this.host.commit(this.ops, (results) => results.map((r) => this.toResult(r)));
+  }
+
+  private toResult(result: MultiResult): TransactionResult {
+    switch (result.type) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL:
+        return this.host.clientPath(result.path);
+      case OpCode.setData:
+        return result.stat;
+      case OpCode.delete:
+      case OpCode.check:
+        return true;
+      case OpCode.error:
+        return result.err === 0
+          ? new RolledBackError('rolled back: another op of the transaction failed')
+          : errorFromCode(result.err);
+      default:
+        return new Error(`unexpected result type ${result.type} in a transaction`);
+    }
+  }
+}
+
+/**
+ * Throws InvalidArgumentError for create options ZooKeeper would refuse: a TTL outside
+ * 1..2^40-1 ms (the server answers BADARGUMENTS), a TTL on an ephemeral node or a container, a
+ * sequential or ephemeral container.
+ */
+export function checkCreateOptions(options: TransactionCreateOptions): void {
+  if (options.ttl !== undefined) {
+    if (!Number.isInteger(options.ttl) || options.ttl < 1 || options.ttl > MAX_TTL_MS) {
+      throw new InvalidArgumentError('ttl', `ttl must be an integer from 1 to 2^40-1 ms, got ${options.ttl}`);
+    }
+    if (options.ephemeral || options.container) {
+      throw new InvalidArgumentError('ttl', 'a TTL node cannot also be ephemeral or a container');
+    }
+  }
+  if (options.container && (options.ephemeral || options.sequence)) {
+    throw new InvalidArgumentError('container', 'a container cannot be ephemeral or sequential');
+  }
+}
+
+/** The create flags for a set of create options. */
+export function createFlag(options: TransactionCreateOptions): CreateFlag {
+  if (options.ttl !== undefined)
+    return options.sequence ? CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL : CreateFlag.PERSISTENT_WITH_TTL;
+  if (options.container) return CreateFlag.CONTAINER;
+  if (options.ephemeral) return options.sequence ? CreateFlag.EPHEMERAL_SEQUENTIAL : CreateFlag.EPHEMERAL;
+  return options.sequence ? CreateFlag.PERSISTENT_SEQUENTIAL : CreateFlag.PERSISTENT;
+}

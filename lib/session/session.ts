@@ -1,0 +1,580 @@
+// The client's side of the session: the request pipeline (queued → sent → answered), xid
+// matching against a FIFO, priming a new connection (auth replay, SetWatches, queued requests),
+// watch fan-out and the state changes the loop's messages imply. It reaches the connection loop
+// only through the channel.
+
+import type { ChannelEnd, Handler, Spawned } from '../../handlers/handler.js';
+import { type EventType, KeeperState, OpCode, Xid } from '../../protocol/constants.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { JuteWriter } from '../../protocol/jute.js';
+import {
+  appendRequest,
+  type ClientOp,
+  decodeReply,
+  encodeRequest,
+  type RequestOf,
+  type ResponseOf,
+} from '../../protocol/operations.js';
+import { OutboundFrameTooLargeError, ProtocolError } from '../../protocol/protocol-error.js';
+import {
+  AuthFailedError,
+  ConnectionClosedError,
+  ConnectionLossError,
+  errorFromCode,
+  SessionExpiredError,
+  ValueTooLargeError,
+} from '../errors.js';
+import { ConnectionState } from '../states.js';
+import { WatchManager } from '../watches/watch-manager.js';
+import { type ConnectionLoopArg, connectionLoopTask } from './connection-loop.js';
+import type { ClientToLoop, LoopInit, LoopToClient } from './loop-messages.js';
+import { failRequest, type PendingRequest, SentRequests, settleRequest } from './pending-request.js';
+
+const identity = (body: unknown): unknown => body;
+
+/** A frame is dropped once decoded, so a large value may be a view of it instead of a copy. */
+const DECODE_OPTIONS = { payloadIsDropped: true };
+
+/** A loop that failed this many times in a row without a handshake ends the client. */
+const MAX_LOOP_FAILURES = 5;
+/** Pause before a failed loop is started again, times the failures in a row, ms. */
+const LOOP_RESPAWN_DELAY_MS = 100;
+
+/** An auth packet in flight (replies to xid -4 may overtake other replies, so they have their own FIFO). */
+interface AuthWaiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** What the session tells its owner. */
+export interface SessionOwner {
+  onState(state: ConnectionState, detail: string | undefined): void;
+  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  /** A failure of the machinery itself (the connection loop threw, its worker died). */
+  onError?(error: Error): void;
+}
+
+/** How to submit a request. */
+export interface SubmitOptions<O extends ClientOp> {
+  path?: string;
+  convert?: (body: ResponseOf<O>) => unknown;
+  accept?: PendingRequest['accept'];
+  watch?: PendingRequest['watch'];
+  signal?: AbortSignal;
+  /** Reject after this many ms (on the handler's clock). */
+  timeoutMs?: number;
+}
+
+/** Session settings that do not change. */
+export interface SessionSettings {
+  chroot: string;
+  maxBufferBytes: number;
+  /** Credentials replayed on every connection: [scheme, credential]. */
+  authData: Array<[string, string]>;
+}
+
+/** One client's session state and request pipeline. */
+export class Session {
+  state: ConnectionState = ConnectionState.CONNECTING;
+  /** The current session id and password (0n before the first handshake). */
+  sessionId = 0n;
+  passwd: Buffer = Buffer.alloc(16);
+  /** Negotiated session timeout, ms (0 before the first handshake). */
+  negotiatedTimeout = 0;
+  /** `host:port` of the server the session is on, while connected. */
+  connectedTo: string | undefined;
+  /** Highest zxid seen in a reply. */
+  lastZxid = 0n;
+  /** Why the last connect cycle failed, for error messages. */
+  lastFailure: string | undefined;
+  readonly watches: WatchManager;
+
+  private channel!: ChannelEnd<LoopToClient, ClientToLoop>;
+  private spawned: Spawned | undefined;
+  private epoch = -1;
+  private connected = false;
+  private nextXid = 1;
+  private queued: PendingRequest[] = [];
+  private readonly sent = new SentRequests();
+  private auths: AuthWaiter[] = [];
+  /** Frames to write, in order; the batch writer's bytes go last. */
+  private outbox: Buffer[] = [];
+  /** Frames that wait for a macrotask because an event follows a reply (see onFrames). */
+  private heldFrames: Buffer[] | undefined;
+  /** Requests sent while connected are encoded straight into this, one buffer per tick. */
+  private readonly batch = new JuteWriter(16 * 1024);
+  /** Built once: the hot path allocates no options object or closure per request or frame. */
+  private readonly encodeLimit: { maxBufferBytes: number };
+  private readonly opForXid = (xid: number): ClientOp | undefined => this.sent.opFor(xid);
+  private flushScheduled = false;
+  private closed = false;
+  /** What the loop was started with; a respawned loop resumes from it. */
+  private init: LoopInit | undefined;
+  /** Loop failures since the last handshake. */
+  private loopFailures = 0;
+  private ended: Promise<string | undefined> | undefined;
+  private resolveEnded: ((reason: string | undefined) => void) | undefined;
+
+  constructor(
+    private readonly handler: Handler,
+    private readonly settings: SessionSettings,
+    private readonly owner: SessionOwner,
+  ) {
+    this.encodeLimit = { maxBufferBytes: settings.maxBufferBytes };
+    this.watches = new WatchManager({
+      handler,
+      chroot: settings.chroot,
+      lastZxid: () => this.lastZxid,
+      isConnected: () => this.connected,
+      submit: (op, body, options) => this.submit(op, body, options),
+      log: (level, message) => owner.onLog(level, message),
+    });
+  }
+
+  /** Spawns the connection loop. */
+  start(init: LoopInit): void {
+    this.init = init;
+    this.closed = false;
+    this.ended = new Promise((resolve) => {
+      this.resolveEnded = resolve;
+    });
+    this.spawnLoop(init);
+  }
+
+  private spawnLoop(init: LoopInit): void {
+    const [clientEnd, loopEnd] = this.handler.createSocketPair<ClientToLoop, LoopToClient>();
+    this.channel = clientEnd;
+    clientEnd.onMessage((m) => this.onLoopMessage(m));
+    const arg: ConnectionLoopArg = { init, channel: loopEnd };
+    let spawned: Spawned;
+    try {
+      spawned = this.handler.spawn(connectionLoopTask, arg);
+    } catch (error) {
+      // The handler cannot run the loop with these settings: nothing to retry.
+      clientEnd.close();
+      this.onEnded(`the connection loop could not start: ${(error as Error).message}`);
+      throw error;
+    }
+    this.spawned = spawned;
+    spawned.done.catch((err: unknown) => {
+      if (this.spawned === spawned) this.onLoopFailed(err);
+    });
+  }
+
+  /**
+   * The loop threw (a bug, or its worker thread died). The session is still on the server, so this
+   * is a disconnect: requests in flight fail with ConnectionLossError, and a new loop resumes the
+   * session after a pause. Five failures in a row without a handshake end the client.
+   */
+  private onLoopFailed(err: unknown): void {
+    const message = `connection loop failed: ${(err as Error)?.message ?? String(err)}`;
+    this.owner.onLog('error', message);
+    this.owner.onError?.(err instanceof Error ? err : new Error(message));
+    this.channel.close();
+    if (this.closed) {
+      this.onEnded(message);
+      return;
+    }
+    this.loopFailures += 1;
+    if (this.loopFailures >= MAX_LOOP_FAILURES) {
+      this.onEnded(message);
+      return;
+    }
+    this.epoch = -1;
+    this.connectionGone(message, message);
+    const init: LoopInit = {
+      ...this.init!,
+      sessionId: this.sessionId,
+      passwd: this.sessionId === 0n ? null : this.passwd,
+      lastZxidSeen: this.lastZxid,
+    };
+    this.handler.sleep(LOOP_RESPAWN_DELAY_MS * this.loopFailures).then(() => {
+      if (!this.closed) this.spawnLoop(init);
+      else this.onEnded(message);
+    });
+  }
+
+  /** Encodes and sends (or queues) one request; settles with its converted reply. */
+  submit<O extends ClientOp, T>(op: O, body: RequestOf<O>, options: SubmitOptions<O> = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    let frame: Buffer | undefined;
+    let xid = 0;
+    try {
+      if (this.connected) {
+        // The common case: straight into this tick's batch, with its real xid.
+        xid = this.nextXid;
+        appendRequest(this.batch, xid, op, body, this.encodeLimit);
+        this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
+        this.scheduleFlush();
+      } else {
+        frame = encodeRequest(0, op, body, this.encodeLimit);
+      }
+    } catch (err) {
+      if (err instanceof OutboundFrameTooLargeError) {
+        return Promise.reject(new ValueTooLargeError(err.length, err.limit));
+      }
+      return Promise.reject(err);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const request: PendingRequest = {
+        op,
+        frame,
+        path: options.path,
+        xid,
+        epoch: frame === undefined ? this.epoch : -1,
+        abandoned: false,
+        convert: (options.convert as ((b: unknown) => unknown) | undefined) ?? identity,
+        accept: options.accept,
+        watch: options.watch,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      if (options.signal !== undefined || options.timeoutMs !== undefined) this.watchCaller(request, options);
+      if (frame === undefined) this.sent.push(request);
+      else this.queued.push(request);
+    });
+  }
+
+  /** Sends an auth packet now (when connected) and remembers the credential for reconnects. */
+  addAuth(scheme: string, credential: string): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    this.settings.authData.push([scheme, credential]);
+    if (!this.connected) return Promise.resolve(); // replayed and checked on the next connection
+    return new Promise<void>((resolve, reject) => {
+      this.auths.push({ resolve, reject });
+      this.enqueueFrame(this.authFrame(scheme, credential));
+    });
+  }
+
+  /**
+   * Ends the session: closeSession (waiting at most `timeoutMs` for its reply) when connected,
+   * then stops the loop. Every request still waiting fails with ConnectionClosedError.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.spawned === undefined) {
+      this.closed = true;
+      return;
+    }
+    if (this.connected && !this.closed) {
+      const reply = this.submit(OpCode.closeSession, {}, { timeoutMs });
+      this.channel.post({ t: 'stop', graceful: true });
+      this.closed = true;
+      await reply.catch(() => undefined);
+    }
+    this.closed = true;
+    this.channel.post({ t: 'stop', graceful: false });
+    await this.ended;
+    await this.spawned.done.catch(() => undefined);
+    this.channel.close();
+    this.failAll(new ConnectionClosedError('the client was stopped'));
+    this.loseWatches(KeeperState.Closed);
+    this.setState(ConnectionState.CLOSED, 'stopped');
+  }
+
+  // --- sending --------------------------------------------------------------------------------
+
+  /** Sends a request that waited for a connection. */
+  private send(request: PendingRequest): void {
+    const frame = request.frame!;
+    request.xid = this.nextXid;
+    this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
+    request.epoch = this.epoch;
+    request.frame = undefined;
+    frame.writeInt32BE(request.xid, 4);
+    this.sent.push(request);
+    this.enqueueFrame(frame);
+  }
+
+  /** Queues a separately encoded frame after everything submitted before it. */
+  private enqueueFrame(frame: Buffer): void {
+    if (this.batch.length > 0) this.outbox.push(this.batch.take());
+    this.outbox.push(frame);
+    this.scheduleFlush();
+  }
+
+  /** Frames written in one tick go to the loop as one message (one socket write). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length > 0) this.outbox.push(this.batch.take());
+    const frames = this.outbox;
+    this.outbox = [];
+    if (frames.length > 0 && this.connected) this.channel.post({ t: 'write', epoch: this.epoch, frames });
+  }
+
+  private authFrame(scheme: string, credential: string): Buffer {
+    return encodeRequest(Xid.auth, OpCode.auth, { type: 0, scheme, auth: Buffer.from(credential, 'utf8') });
+  }
+
+  /** Abort signal and timeout of one request. */
+  private watchCaller(request: PendingRequest, options: { signal?: AbortSignal; timeoutMs?: number }): void {
+    const giveUp = (error: Error): void => {
+      // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
+      request.abandoned = true;
+      const i = this.queued.indexOf(request);
+      if (i >= 0) {
+        this.queued.splice(i, 1);
+        // Never sent: whatever it was to change in the registry does not happen.
+        request.watch?.settle(ErrorCode.CONNECTIONLOSS, true);
+      }
+      request.reject(error);
+    };
+    const cancel = new AbortController();
+    const onAbort = (): void => giveUp(options.signal?.reason as Error);
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs !== undefined) {
+      const ms = options.timeoutMs;
+      this.handler.sleep(ms, cancel.signal).then(
+        () => giveUp(new this.handler.TimeoutError(`request timed out after ${ms} ms`)),
+        () => {},
+      );
+    }
+    request.done = () => {
+      cancel.abort();
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+  }
+
+  // --- messages from the loop -----------------------------------------------------------------
+
+  private onLoopMessage(message: LoopToClient): void {
+    if (this.heldFrames !== undefined) {
+      // Frames wait for the callers of earlier replies: later frames queue behind them, and
+      // anything else first lets them through (a disconnect must not overtake its connection's frames).
+      if (message.t === 'frames' && message.epoch === this.epoch) {
+        for (const frame of message.frames) this.heldFrames.push(frame);
+        return;
+      }
+      this.releaseHeldFrames(true);
+    }
+    switch (message.t) {
+      case 'handshake':
+        this.onHandshake(message);
+        return;
+      case 'frames':
+        if (message.epoch === this.epoch) this.onFrames(message.frames);
+        return;
+      case 'disconnected':
+        if (message.epoch !== this.epoch) return;
+        this.connectionGone(`connection lost: ${message.reason}`, message.reason);
+        return;
+      case 'cycleFailed':
+        this.lastFailure = message.reason;
+        this.failQueued(new ConnectionLossError(undefined, undefined, message.reason));
+        return;
+      case 'expired':
+        this.sessionId = 0n;
+        this.failAll(new SessionExpiredError(undefined, undefined, `session expired: ${message.reason}`));
+        this.loseWatches(KeeperState.Expired);
+        // LOST until the loop's next handshake brings a new session (then CONNECTED).
+        this.setState(ConnectionState.EXPIRED_SESSION, message.reason);
+        return;
+      case 'ended':
+        this.onEnded(message.reason);
+        return;
+      case 'log':
+        this.owner.onLog(message.level, message.message);
+        return;
+    }
+  }
+
+  /**
+   * The connection is gone but the session may live on (the loop reconnects, or a new loop is
+   * spawned): what was in flight fails with ConnectionLossError (`why`), and the state goes back to
+   * CONNECTING unless the session already ended.
+   */
+  private connectionGone(why: string, detail: string): void {
+    this.connected = false;
+    this.connectedTo = undefined;
+    this.failPending(new ConnectionLossError(undefined, undefined, why));
+    if (
+      !this.closed &&
+      this.state !== ConnectionState.AUTH_FAILED &&
+      this.state !== ConnectionState.EXPIRED_SESSION
+    ) {
+      this.setState(ConnectionState.CONNECTING, detail);
+    }
+  }
+
+  private onHandshake(m: Extract<LoopToClient, { t: 'handshake' }>): void {
+    this.loopFailures = 0;
+    const resumed = this.sessionId !== 0n && this.sessionId === m.sessionId;
+    this.epoch = m.epoch;
+    this.connected = true;
+    this.connectedTo = m.address;
+    this.sessionId = m.sessionId;
+    this.passwd = m.passwd;
+    this.negotiatedTimeout = m.timeout;
+    // Priming order as the Java client: credentials, then watches, then what waited.
+    const frames: Buffer[] = [];
+    const replays = this.settings.authData.map(([scheme, credential]) => {
+      frames.push(this.authFrame(scheme, credential));
+      return new Promise<void>((resolve, reject) => this.auths.push({ resolve, reject }));
+    });
+    const resets = this.watches.connectionRequests(resumed);
+    resets.forEach(({ op, body }, i) => {
+      frames.push(encodeRequest(Xid.setWatches, op, body as never, { maxBufferBytes: 2 ** 30 }));
+      const last = i === resets.length - 1 ? () => this.watches.primed() : undefined;
+      this.sent.push(this.internalRequest(op, Xid.setWatches, last));
+    });
+    this.outbox.push(...frames); // the outbox is empty between connections
+    for (const request of this.queued.splice(0)) this.send(request);
+    this.flush();
+    const up = m.readOnly ? ConnectionState.CONNECTED_RO : ConnectionState.CONNECTED;
+    if (replays.length === 0) {
+      this.setState(up, m.address);
+      return;
+    }
+    // CONNECTED only once every stored credential is accepted (kazoo #594).
+    const epoch = m.epoch;
+    Promise.all(replays).then(
+      () => {
+        if (this.epoch === epoch && this.connected) this.setState(up, m.address);
+      },
+      () => {},
+    );
+  }
+
+  /**
+   * Decodes and applies a batch of frames in wire order. A watch callback runs as soon as it is
+   * dispatched, while a reply's caller resumes only when microtasks run; so when an event follows
+   * a reply in one batch, the rest of the batch waits for a macrotask, and the caller of the reply
+   * sees it before the event's callback runs, as on the wire.
+   */
+  private onFrames(frames: Buffer[], mayHold = true): void {
+    let settled = false;
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i]!;
+      let reply: ReturnType<typeof decodeReply>;
+      try {
+        reply = decodeReply(frame, this.opForXid, DECODE_OPTIONS);
+      } catch (err) {
+        this.dropConnection(err instanceof ProtocolError ? err.message : String(err));
+        return;
+      }
+      const { header } = reply;
+      if (reply.kind === 'notification') {
+        if (settled && mayHold) {
+          this.holdFrames(frames, i);
+          return;
+        }
+        this.watches.onEvent(reply.event.type as EventType, reply.event.path);
+        continue;
+      }
+      if (header.zxid > this.lastZxid) this.lastZxid = header.zxid;
+      if (header.xid === Xid.auth) {
+        this.onAuthReply(header.err);
+      } else {
+        settleRequest(this.sent.shift(), header.err, reply.body);
+        settled = true;
+      }
+    }
+  }
+
+  /** Keeps `frames` from index `from` until the next macrotask (see onFrames). */
+  private holdFrames(frames: Buffer[], from: number): void {
+    this.heldFrames = frames.slice(from);
+    setImmediate(() => this.releaseHeldFrames());
+  }
+
+  /** Applies the held frames: all of them with `all`, else up to the next event that follows a reply. */
+  private releaseHeldFrames(all = false): void {
+    const held = this.heldFrames;
+    if (held === undefined) return;
+    this.heldFrames = undefined;
+    this.onFrames(held, !all);
+  }
+
+  private onAuthReply(err: number): void {
+    const waiter = this.auths.shift();
+    if (err === 0) {
+      waiter?.resolve();
+      return;
+    }
+    // The server closes the connection after a failed auth; the session cannot go on (Java: AUTH_FAILED).
+    const error = new AuthFailedError(undefined, undefined, 'authentication failed (AUTHFAILED)');
+    waiter?.reject(error);
+    this.setState(ConnectionState.AUTH_FAILED, 'authentication failed');
+    this.closed = true;
+    this.failAll(error);
+    this.loseWatches(KeeperState.AuthFailed);
+    this.channel.post({ t: 'stop', graceful: false });
+  }
+
+  private onEnded(reason: string | undefined): void {
+    this.connected = false;
+    this.closed = true;
+    this.failAll(new ConnectionClosedError(reason ?? 'the client was stopped'));
+    if (reason !== undefined && this.state !== ConnectionState.AUTH_FAILED) {
+      this.loseWatches(KeeperState.Closed);
+      this.setState(ConnectionState.CLOSED, reason);
+    }
+    this.resolveEnded?.(reason);
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  /**
+   * A request the session sends itself (SetWatches). `onAnswered` runs when its reply comes, an
+   * error reply included; not when the connection is lost first.
+   */
+  private internalRequest(op: ClientOp, xid: number, onAnswered?: () => void): PendingRequest {
+    const fail = (why: string): void => this.owner.onLog('warn', `setWatches (op ${op}) failed: ${why}`);
+    return {
+      op,
+      frame: undefined,
+      path: undefined,
+      xid,
+      epoch: this.epoch,
+      abandoned: false,
+      convert: (b) => b,
+      accept: (code) => {
+        fail(errorFromCode(code).message);
+        return { value: undefined };
+      },
+      resolve: () => onAnswered?.(),
+      reject: (err) => fail(err.message),
+    };
+  }
+
+  private dropConnection(reason: string): void {
+    this.owner.onLog('warn', `dropping the connection: ${reason}`);
+    this.channel.post({ t: 'drop', epoch: this.epoch, reason });
+  }
+
+  private failPending(error: Error): void {
+    for (const r of this.sent.takeAll()) failRequest(r, error);
+    for (const a of this.auths.splice(0)) a.reject(error);
+    this.outbox = [];
+    this.batch.truncate(0);
+  }
+
+  private failQueued(error: Error): void {
+    for (const r of this.queued.splice(0)) failRequest(r, error);
+  }
+
+  private failAll(error: Error): void {
+    this.failPending(error);
+    this.failQueued(error);
+  }
+
+  /** Watches end with the session: each callback gets one final event, then is forgotten. */
+  private loseWatches(state: number): void {
+    this.watches.lose(state);
+  }
+
+  private setState(state: ConnectionState, detail: string | undefined): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.owner.onState(state, detail);
+  }
+}
