@@ -1,28 +1,51 @@
-// The zookit package entry: the client, its handlers, the errors it raises, and the protocol
-// constants and records its results are made of.
+// The `zookit` entry: the public surface, listed name by name so that widening it is a decision
+// (the API report in api/ shows every change in review). It holds what a user meets in calls,
+// options, results and errors: the client and its types, the handlers, the recipes, the errors,
+// and the protocol constants and records results are made of (Stat, ACL, EventType, ...). The
+// wire codec itself stays behind `zookit/protocol`.
+
 export * from './handlers/index.js';
-export * from './lib/acl.js';
 export {
-  type AddWatchOptions,
-  type CallOptions,
-  type ClientEvents,
-  type ClientOptions,
-  type CreateOptions,
-  type Logger,
-  type MultiReadRequest,
-  type RemoveWatchesOptions,
-  type StateListener,
-  type Value,
-  ZooKeeperClient,
-} from './lib/client/client.js';
-export { fourLetterWord } from './lib/client/four-letter-words.js';
+  type AclPermissions,
+  CREATOR_ALL_ACL,
+  makeAcl,
+  makeDigestAcl,
+  makeDigestCredential,
+  OPEN_ACL_UNSAFE,
+  READ_ACL_UNSAFE,
+} from './lib/acl.js';
+export { ZooKeeperClient } from './lib/client/client.js';
 export {
+  DEFAULT_FOUR_LETTER_WORD_TIMEOUT_MS,
+  type FourLetterWordOptions,
+  fourLetterWord,
+} from './lib/client/four-letter-words.js';
+export type {
+  AddWatchOptions,
+  CallOptions,
+  ClientEvents,
+  ClientOptions,
+  CreateOptions,
+  DeleteOptions,
+  EnsurePathOptions,
+  Logger,
+  MultiReadItem,
+  RemoveWatchesOptions,
+  SetOptions,
+  StartOptions,
+  StateListener,
+  Value,
+} from './lib/client/options.js';
+export type { RecipeFactories } from './lib/client/recipe-factories.js';
+export {
+  type CommitOptions,
   Transaction,
   type TransactionCreateOptions,
   type TransactionResult,
 } from './lib/client/transaction.js';
 export * from './lib/errors.js';
 export { basename, joinPath, parentOf, parseHosts, sequenceOf, validatePath } from './lib/paths.js';
+export type { RecipeClient, RecipeHandler } from './lib/recipe-client.js';
 export { isRetryable, type RetryOptions, RetryPolicy } from './lib/retry.js';
 export { ClientState, ConnectionState } from './lib/states.js';
 export {
@@ -34,5 +57,27 @@ export {
 export type { PersistentMode, WatchCallback, WatchedEvent } from './lib/watches/watch-registry.js';
 export type { RemovableWatchType } from './lib/watches/watch-removal.js';
 export { WatchStream, type WatchStreamOptions } from './lib/watches/watch-stream.js';
-export * from './protocol/index.js';
-export * from './recipes/index.js';
+export { EventType, KeeperState, Perm } from './protocol/constants.js';
+export { ErrorCode, type ErrorCodeName, errorCodeName } from './protocol/error-codes.js';
+export type { ACL, ClientInfo, Id, Stat } from './protocol/records.js';
+export {
+  type CachedNode,
+  type CacheEvent,
+  CacheEventEmitter,
+  type CacheEventName,
+  type CacheEvents,
+  type CacheListener,
+  ChildrenWatch,
+  type ChildrenWatchBinder,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+  CuratorCache,
+  DataWatch,
+  type DataWatchBinder,
+  type DataWatchFunction,
+  type DataWatchOptions,
+  RearmingWatch,
+  TreeCache,
+  type TreeCacheOptions,
+  type WatchFunction,
+} from './recipes/index.js';

@@ -3,8 +3,8 @@
 // with their arguments, the same events as one tagged union, and the emitter that delivers them.
 
 import EventEmitter from 'eventemitter3';
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import type { Stat } from '../protocol/records.js';
+import type { RecipeClient } from '../lib/recipe-client.js';
+import type { Stat } from '../protocol/index.js';
 import { reportFault } from './faults.js';
 
 /** One node as a cache holds it (kazoo's NodeData, Curator's ChildData). Never mutated: a change is a new object. */
@@ -58,7 +58,7 @@ export type CacheListener = (event: CacheEvent) => unknown;
 export class CacheEventEmitter extends EventEmitter<CacheEvents> {
   private readonly streamListeners = new Set<CacheListener>();
 
-  constructor(protected readonly client: ZooKeeperClient) {
+  constructor(protected readonly client: RecipeClient) {
     super();
   }
 

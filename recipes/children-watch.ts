@@ -1,8 +1,6 @@
 // kazoo's ChildrenWatch: `fn(children)` now and after every change of a node's children list.
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { NoNodeError } from '../lib/errors.js';
-import type { WatchedEvent } from '../lib/watches/watch-registry.js';
+import { NoNodeError, type RecipeClient, type WatchedEvent } from '../lib/recipe-client.js';
 import { RearmingWatch } from './rearming-watch.js';
 import type { WatchType } from './remove-watch.js';
 
@@ -45,7 +43,7 @@ export class ChildrenWatch extends RearmingWatch<ChildrenWatchFunction> {
   private prior: string[] | undefined;
 
   constructor(
-    client: ZooKeeperClient,
+    client: RecipeClient,
     path: string,
     fn?: ChildrenWatchFunction,
     options: ChildrenWatchOptions = {},
@@ -85,7 +83,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 /** The client's `ChildrenWatch(path, fn?, options?)`: a started watch, or the decorator form without `fn`. */
 export function childrenWatch(
-  client: ZooKeeperClient,
+  client: RecipeClient,
   path: string,
   fnOrOptions?: ChildrenWatchFunction | ChildrenWatchOptions,
   options?: ChildrenWatchOptions,

@@ -16,13 +16,18 @@
 //   re-sync rebuilds the tree, reporting only differences, then 'initialized' again.
 // - A pass that fails on a connection problem is dropped; the next CONNECTED starts a new one.
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { NoNodeError } from '../lib/errors.js';
-import { basename, joinPath, parentOf, validatePath } from '../lib/paths.js';
-import { ClientState } from '../lib/states.js';
-import type { WatchCallback, WatchedEvent } from '../lib/watches/watch-registry.js';
-import { EventType } from '../protocol/constants.js';
-import type { Stat } from '../protocol/records.js';
+import {
+  basename,
+  ClientState,
+  joinPath,
+  NoNodeError,
+  parentOf,
+  type RecipeClient,
+  validatePath,
+  type WatchCallback,
+  type WatchedEvent,
+} from '../lib/recipe-client.js';
+import { EventType, type Stat } from '../protocol/index.js';
 import { type CachedNode, CacheEventEmitter } from './cache-events.js';
 import { isConnectionProblem } from './faults.js';
 
@@ -56,7 +61,7 @@ export class CuratorCache extends CacheEventEmitter {
   private readonly onWatch: WatchCallback = (event) => this.watchFired(event);
   private readonly onState = (state: ClientState): void => this.stateChanged(state);
 
-  constructor(client: ZooKeeperClient, path: string) {
+  constructor(client: RecipeClient, path: string) {
     super(client);
     validatePath(path);
     this.path = path;
@@ -83,7 +88,7 @@ export class CuratorCache extends CacheEventEmitter {
     this.state = 'closed';
     this.pass++;
     this.watching = false;
-    this.client.removeListener('state', this.onState);
+    this.client.off('state', this.onState);
     this.rejectInitialized(new Error('the cache was closed before it was initialized'));
     if (wasWatching) {
       await this.client

@@ -2,10 +2,8 @@
 // creation and deletion; a missing node is `fn(null, null)`, so it doubles as an existence watch
 // that survives session loss.
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { NoNodeError } from '../lib/errors.js';
-import type { WatchedEvent } from '../lib/watches/watch-registry.js';
-import type { Stat } from '../protocol/records.js';
+import { NoNodeError, type RecipeClient, type WatchedEvent } from '../lib/recipe-client.js';
+import type { Stat } from '../protocol/index.js';
 import { RearmingWatch } from './rearming-watch.js';
 import type { WatchType } from './remove-watch.js';
 
@@ -39,7 +37,7 @@ export class DataWatch extends RearmingWatch<DataWatchFunction> {
   /** The mzxid the function was last called with; null for "no node". */
   private mzxid: bigint | null = null;
 
-  constructor(client: ZooKeeperClient, path: string, fn?: DataWatchFunction, options: DataWatchOptions = {}) {
+  constructor(client: RecipeClient, path: string, fn?: DataWatchFunction, options: DataWatchOptions = {}) {
     super(client, path);
     this.sendEvent = options.sendEvent;
     if (fn !== undefined) this.watch(fn);
@@ -75,7 +73,7 @@ export class DataWatch extends RearmingWatch<DataWatchFunction> {
 
 /** The client's `DataWatch(path, fn?, options?)`: a started watch, or the decorator form without `fn`. */
 export function dataWatch(
-  client: ZooKeeperClient,
+  client: RecipeClient,
   path: string,
   fnOrOptions?: DataWatchFunction | DataWatchOptions,
   options?: DataWatchOptions,

@@ -2,16 +2,19 @@
 // the next connection and read again) from a real fault (report it where the client reports
 // callback errors: its logger and its 'error' event).
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { ConnectionClosedError, RetryFailedError } from '../lib/errors.js';
-import { isRetryable } from '../lib/retry.js';
+import {
+  ConnectionClosedError,
+  isRetryable,
+  type RecipeClient,
+  RetryFailedError,
+} from '../lib/recipe-client.js';
 
 /**
  * Whether a failed read says "not now" rather than "no": connection loss, an expired or closed
  * session, a timeout, or a retry that gave up on one of those. The recipe reads again once the
  * client is connected.
  */
-export function isConnectionProblem(client: ZooKeeperClient, error: unknown): boolean {
+export function isConnectionProblem(client: RecipeClient, error: unknown): boolean {
   if (error instanceof RetryFailedError) return isConnectionProblem(client, error.cause);
   return (
     error instanceof ConnectionClosedError ||
@@ -25,7 +28,7 @@ export function isConnectionProblem(client: ZooKeeperClient, error: unknown): bo
  * dispatch, which logs it and emits it as the client's 'error' event, in order with every other
  * callback. The recipe itself goes on.
  */
-export function reportFault(client: ZooKeeperClient, error: unknown): void {
+export function reportFault(client: RecipeClient, error: unknown): void {
   client.handler.dispatchCallback(() => {
     throw error;
   });

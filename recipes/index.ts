@@ -1,5 +1,7 @@
-// The recipes built on the client's public API: kazoo's DataWatch, ChildrenWatch and TreeCache,
-// and the cache event types other caches share.
+// The recipes built on the client's public API (RecipeClient): kazoo's DataWatch, ChildrenWatch
+// and TreeCache, Curator's CuratorCache, and the cache event types the caches share. `dataWatch`
+// and `childrenWatch` are the factories the client binds (zk.DataWatch); the package entry leaves
+// them out.
 export {
   type CachedNode,
   type CacheEvent,
@@ -13,6 +15,7 @@ export {
   type ChildrenWatchBinder,
   type ChildrenWatchFunction,
   type ChildrenWatchOptions,
+  childrenWatch,
 } from './children-watch.js';
 export { CuratorCache } from './curator-cache.js';
 export {
@@ -20,6 +23,7 @@ export {
   type DataWatchBinder,
   type DataWatchFunction,
   type DataWatchOptions,
+  dataWatch,
 } from './data-watch.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { TreeCache, type TreeCacheOptions } from './tree-cache.js';

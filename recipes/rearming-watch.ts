@@ -11,12 +11,15 @@
 // - A read that fails on a connection problem is retried by client.retry(); if that gives up, it
 //   waits for the next CONNECTED instead of spinning.
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { InvalidArgumentError } from '../lib/errors.js';
-import { validatePath } from '../lib/paths.js';
-import { ClientState } from '../lib/states.js';
-import type { WatchCallback, WatchedEvent } from '../lib/watches/watch-registry.js';
-import { EventType } from '../protocol/constants.js';
+import {
+  ClientState,
+  InvalidArgumentError,
+  type RecipeClient,
+  validatePath,
+  type WatchCallback,
+  type WatchedEvent,
+} from '../lib/recipe-client.js';
+import { EventType } from '../protocol/index.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 import { removeWatch, type WatchType } from './remove-watch.js';
 import { SerialRefresh } from './serial-refresh.js';
@@ -37,7 +40,7 @@ export abstract class RearmingWatch<F extends WatchFunction> {
    * missing node). Never an unhandled rejection when nobody awaits it.
    */
   readonly initialized: Promise<void>;
-  protected readonly client: ZooKeeperClient;
+  protected readonly client: RecipeClient;
   protected fn: F | undefined;
   /** Which server-side watches stop() removes. */
   protected abstract readonly watchType: WatchType;
@@ -64,7 +67,7 @@ export abstract class RearmingWatch<F extends WatchFunction> {
   );
   private readonly onState = (state: ClientState): void => this.stateChanged(state);
 
-  protected constructor(client: ZooKeeperClient, path: string) {
+  protected constructor(client: RecipeClient, path: string) {
     validatePath(path);
     this.client = client;
     this.path = path;

@@ -2,9 +2,7 @@
 // watch that is merely forgotten stays on the server until it fires (kazoo #733); ZooKeeper 3.5+
 // removes it with removeWatches (op 18).
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { NoNodeError, NoWatcherError } from '../lib/errors.js';
-import type { WatchCallback } from '../lib/watches/watch-registry.js';
+import { NoNodeError, NoWatcherError, type RecipeClient, type WatchCallback } from '../lib/recipe-client.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 
 /** Which watches of a path to remove, as removeWatches names them ('data' includes exist watches). */
@@ -16,7 +14,7 @@ export type WatchType = 'data' | 'children' | 'any';
  * locally, so no SetWatches sets it again after a reconnect; other failures are reported as faults.
  */
 export async function removeWatch(
-  client: ZooKeeperClient,
+  client: RecipeClient,
   path: string,
   type: WatchType,
   callback: WatchCallback,

@@ -16,13 +16,18 @@
 // - A read that fails on a connection problem waits for the next CONNECTED; nothing retries on a
 //   timer per node during an outage.
 
-import type { ZooKeeperClient } from '../lib/client/client.js';
-import { InvalidArgumentError, NoNodeError } from '../lib/errors.js';
-import { basename, joinPath, validatePath } from '../lib/paths.js';
-import { ClientState } from '../lib/states.js';
-import type { WatchCallback, WatchedEvent } from '../lib/watches/watch-registry.js';
-import { EventType } from '../protocol/constants.js';
-import type { Stat } from '../protocol/records.js';
+import {
+  basename,
+  ClientState,
+  InvalidArgumentError,
+  joinPath,
+  NoNodeError,
+  type RecipeClient,
+  validatePath,
+  type WatchCallback,
+  type WatchedEvent,
+} from '../lib/recipe-client.js';
+import { EventType, type Stat } from '../protocol/index.js';
 import { type CachedNode, CacheEventEmitter } from './cache-events.js';
 import { isConnectionProblem } from './faults.js';
 import { removeWatch } from './remove-watch.js';
@@ -68,7 +73,7 @@ export class TreeCache extends CacheEventEmitter {
   private readonly onWatch: WatchCallback = (event) => this.watchFired(event);
   private readonly onState = (state: ClientState): void => this.stateChanged(state);
 
-  constructor(client: ZooKeeperClient, path: string, options: TreeCacheOptions = {}) {
+  constructor(client: RecipeClient, path: string, options: TreeCacheOptions = {}) {
     super(client);
     validatePath(path);
     const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;

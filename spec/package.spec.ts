@@ -3,6 +3,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = ['zookit', 'zookit/protocol', 'zookit/testing'];
@@ -58,6 +59,36 @@ describe('package', () => {
     }
   });
 
+  it('keeps the wire codec behind zookit/protocol and the names of results and errors in zookit', () => {
+    const main = Object.keys(require(join(process.cwd(), 'dist/cjs/index.js')));
+    const protocol = Object.keys(require(join(process.cwd(), 'dist/cjs/protocol/index.js')));
+    for (const codec of [
+      'encodeRequest',
+      'decodeReply',
+      'JuteReader',
+      'JuteWriter',
+      'FrameAccumulator',
+      'OpCode',
+      'Xid',
+    ]) {
+      expect([codec, main.includes(codec)]).toEqual([codec, false]);
+      expect([codec, protocol.includes(codec)]).toEqual([codec, true]);
+    }
+    for (const name of [
+      'ZooKeeperClient',
+      'EventType',
+      'KeeperState',
+      'Perm',
+      'ErrorCode',
+      'NoNodeError',
+      'ProtocolError',
+    ]) {
+      expect([name, main.includes(name)]).toEqual([name, true]);
+    }
+    // Type-only names (Stat, ACL, ...) are checked by the API report (api/zookit.api.md).
+    expect(main.length).toBeLessThan(140);
+  });
+
   it('lists types first in every export condition', () => {
     for (const [name, target] of Object.entries(pkg.exports)) {
       if (typeof target === 'string') continue;
@@ -88,12 +119,12 @@ describe('package', () => {
     const esm = run([
       '--input-type=module',
       '-e',
-      `import { OpCode, NoNodeError } from 'zookit'; console.log(OpCode.getData, new NoNodeError().code, import.meta.resolve('zookit'))`,
+      `import { EventType, NoNodeError } from 'zookit'; console.log(EventType.NodeDataChanged, new NoNodeError().code, import.meta.resolve('zookit'))`,
     ]);
-    expect(esm).toMatch(/^4 -101 .*dist\/esm\/index\.js/);
+    expect(esm).toMatch(/^3 -101 .*dist\/esm\/index\.js/);
     const cjs = run([
       '-e',
-      `const z = require('zookit'); console.log(z.OpCode.multi, require.resolve('zookit'))`,
+      `const z = require('zookit/protocol'); console.log(z.OpCode.multi, require.resolve('zookit'))`,
     ]);
     expect(cjs).toMatch(/^14 .*dist\/cjs\/index\.js/);
   });

@@ -1,48 +1,73 @@
 // ZooKeeperClient: kazoo's KazooClient in TypeScript. An event emitter with a promise API; the
 // session and its connection loop run on the Handler given (SequentialMicrotaskHandler by default).
-// The class is built in layers, one file each: the session and its states (client-core.ts), the
-// znode operations (client-operations.ts), and here the watches and the recipes' factories.
+//
+// The class is a facade, read top to bottom: states and listeners, the lifecycle (SessionLifecycle
+// does the work), then every operation. An operation is validation and one `#request` call: the
+// helper turns a throw into a rejection, finds the live session, and the session encodes, sends,
+// matches the reply and converts it (replies.ts). Since no promise is layered on top, a result
+// settles in the same tick as its reply is read, in the order the requests were issued.
+// Credentials live only in private fields: util.inspect and JSON show a summary, never them.
 
-import type { Handler } from '../../handlers/handler.js';
+import EventEmitter from 'eventemitter3';
+import type { Handler, HandlerEvent } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
+import { OpCode } from '../../protocol/constants.js';
+import type { MultiReadOp, MultiResult } from '../../protocol/multi.js';
+import type { ACL, ClientInfo, Stat } from '../../protocol/records.js';
+import { validateAcl } from '../acl.js';
 import {
-  type ChildrenWatch,
-  type ChildrenWatchBinder,
-  type ChildrenWatchFunction,
-  type ChildrenWatchOptions,
-  childrenWatch,
-} from '../../recipes/children-watch.js';
-import { CuratorCache } from '../../recipes/curator-cache.js';
-import {
-  type DataWatch,
-  type DataWatchBinder,
-  type DataWatchFunction,
-  type DataWatchOptions,
-  dataWatch,
-} from '../../recipes/data-watch.js';
-import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { WatchCallback } from '../watches/watch-registry.js';
+  BadVersionError,
+  errorFromCode,
+  InvalidArgumentError,
+  NodeExistsError,
+  NoNodeError,
+} from '../errors.js';
+import { joinPath, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
+import type { RecipeClient } from '../recipe-client.js';
+import { RetryPolicy } from '../retry.js';
+import type { Session } from '../session/session.js';
+import type { ClientState, ConnectionState } from '../states.js';
+import type { OneShotKind, WatchCallback } from '../watches/watch-registry.js';
 import type { RemovableWatchType } from '../watches/watch-removal.js';
 import { WatchStream, type WatchStreamOptions } from '../watches/watch-stream.js';
-import { ClientOperations } from './client-operations.js';
-import type { AddWatchOptions, CallOptions, ClientOptions, RemoveWatchesOptions } from './options.js';
-
-export type {
+import { type ClientConfig, checkTimeout, resolveConfig } from './config.js';
+import { startDeadline } from './deadline.js';
+import { fourLetterWord } from './four-letter-words.js';
+import { SessionLifecycle } from './lifecycle.js';
+import type {
   AddWatchOptions,
   CallOptions,
   ClientEvents,
   ClientOptions,
   CreateOptions,
+  DeleteOptions,
+  EnsurePathOptions,
   Logger,
-  MultiReadRequest,
+  MultiReadItem,
   RemoveWatchesOptions,
+  SetOptions,
+  StartOptions,
   StateListener,
   Value,
 } from './options.js';
+import { bindRecipeFactories, type RecipeFactories } from './recipe-factories.js';
+import {
+  childrenAndStat,
+  childrenOf,
+  clientInfoOf,
+  dataAndStat,
+  nullOnNoNode,
+  statOf,
+  toVoid,
+} from './replies.js';
+import { type CommitOptions, checkCreateOptions, createFlag, Transaction } from './transaction.js';
+
+/** The recipe factories (`zk.DataWatch(...)`, `zk.TreeCache(...)`), installed by recipe-factories.ts. */
+export interface ZooKeeperClient extends RecipeFactories {}
 
 /** The client. */
-export class ZooKeeperClient extends ClientOperations {
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: bindRecipeFactories(), below the class, puts every member of the interface on the prototype
+export class ZooKeeperClient extends EventEmitter<ClientEvents> implements RecipeClient {
   /**
    * Makes the handler of a client constructed without one. Replace it to move every such client
    * to another handler at once, e.g. `ZooKeeperClient.defaultHandler = () => new WorkerThreadsHandler()`
@@ -50,8 +75,453 @@ export class ZooKeeperClient extends ClientOperations {
    */
   static defaultHandler: () => Handler = () => new SequentialMicrotaskHandler();
 
+  /** The runtime the client runs on: its clock, primitives, sockets and callback dispatch. */
+  readonly handler: Handler;
+  /** The chroot every path is relative to ('' for none). */
+  readonly chroot: string;
+  readonly #config: ClientConfig;
+  readonly #lifecycle: SessionLifecycle;
+  readonly #commandRetry: RetryPolicy;
+  readonly #stateListeners = new Set<StateListener>();
+
   constructor(options: ClientOptions = {}) {
-    super(options, () => ZooKeeperClient.defaultHandler());
+    super();
+    this.#config = resolveConfig(options);
+    this.chroot = this.#config.chroot;
+    this.handler = options.handler ?? ZooKeeperClient.defaultHandler();
+    this.handler.onCallbackError((error) => {
+      this.#log('error', `a callback threw: ${(error as Error)?.stack ?? String(error)}`);
+      this.emit('error', error);
+    });
+    this.#commandRetry = new RetryPolicy(this.#config.commandRetry, this.handler);
+    this.#lifecycle = new SessionLifecycle(this.handler, this.#config, options.handler === undefined, {
+      stateChanged: (state, detail, clientState) => this.#onState(state, detail, clientState),
+      log: (level, message) => this.#log(level, message),
+      error: (error) => this.emit('error', error),
+    });
+  }
+
+  // --- state ------------------------------------------------------------------------------------
+
+  /** CONNECTED, SUSPENDED or LOST (kazoo's KazooState). */
+  get state(): ClientState {
+    return this.#lifecycle.clientState;
+  }
+
+  /** The connection's own state: CONNECTING, CONNECTED, CONNECTED_RO, AUTH_FAILED, EXPIRED_SESSION or CLOSED. */
+  get connectionState(): ConnectionState {
+    return this.#lifecycle.connectionState;
+  }
+
+  /** Whether requests can be sent now. */
+  get isConnected(): boolean {
+    return this.state === 'CONNECTED';
+  }
+
+  /** The session id and password, to resume the session from another client; undefined before one exists. */
+  get clientId(): { sessionId: bigint; password: Buffer } | undefined {
+    const s = this.#lifecycle.current;
+    if (s === undefined || s.sessionId === 0n) return undefined;
+    return { sessionId: s.sessionId, password: Buffer.from(s.passwd) };
+  }
+
+  /** The negotiated session timeout, ms (0 before the first connection). */
+  get sessionTimeout(): number {
+    return this.#lifecycle.current?.negotiatedTimeout ?? 0;
+  }
+
+  /** `host:port` of the server the client is connected to. */
+  get connectedTo(): string | undefined {
+    return this.#lifecycle.current?.connectedTo;
+  }
+
+  /** kazoo's add_listener: `listener(state)` on every CONNECTED/SUSPENDED/LOST change; returning true removes it. */
+  override addListener(listener: StateListener): this;
+  override addListener<E extends keyof ClientEvents>(
+    event: E,
+    fn: (...args: ClientEvents[E]) => void,
+    context?: unknown,
+  ): this;
+  override addListener(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
+    if (typeof eventOrListener === 'function') {
+      this.#stateListeners.add(eventOrListener as StateListener);
+      return this;
+    }
+    return super.addListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
+  }
+
+  /** Removes a listener added with addListener(listener). */
+  override removeListener(listener: StateListener): this;
+  override removeListener<E extends keyof ClientEvents>(
+    event: E,
+    fn?: (...args: ClientEvents[E]) => void,
+    context?: unknown,
+  ): this;
+  override removeListener(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
+    if (typeof eventOrListener === 'function') {
+      this.#stateListeners.delete(eventOrListener as StateListener);
+      return this;
+    }
+    return super.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
+  }
+
+  /**
+   * The same as removeListener. eventemitter3 binds `off` to its own removeListener when it
+   * loads, so without this `off(listener)` would skip the kazoo-style form above.
+   */
+  override off(listener: StateListener): this;
+  override off<E extends keyof ClientEvents>(
+    event: E,
+    fn?: (...args: ClientEvents[E]) => void,
+    context?: unknown,
+  ): this;
+  override off(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
+    return this.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
+  }
+
+  // --- lifecycle --------------------------------------------------------------------------------
+
+  /**
+   * Connects and resolves once CONNECTED (credentials replayed and accepted). On timeout (ms,
+   * default 15000) the client is stopped and the handler's TimeoutError thrown; on authentication
+   * failure, AuthFailedError. Safe to call twice.
+   */
+  start(options?: StartOptions): Promise<void> {
+    return this.#lifecycle.start(options);
+  }
+
+  /** Starts connecting without waiting; the returned event is set once connected. */
+  startAsync(): HandlerEvent {
+    return this.#lifecycle.startAsync();
+  }
+
+  /**
+   * Ends the session gracefully: requests already sent are answered, closeSession is sent and its
+   * reply awaited, then the connection closes. Idempotent; safe from inside any callback.
+   */
+  stop(): Promise<void> {
+    return this.#lifecycle.stop();
+  }
+
+  /** Stops (if needed) and frees what the client holds; the kazoo `close()` after `stop()`. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.removeAllListeners();
+    this.#stateListeners.clear();
+  }
+
+  /** Stops and starts again with a new session. */
+  restart(options?: StartOptions): Promise<void> {
+    return this.#lifecycle.restart(options);
+  }
+
+  // --- znodes -----------------------------------------------------------------------------------
+
+  /**
+   * Creates a node. Returns its path (with the sequence suffix for sequential nodes), or
+   * [path, stat] with `includeData`. Containers use op 19 and TTL nodes op 21 (`ttl` in ms).
+   */
+  create(path: string, value?: Value, options?: CreateOptions & { includeData?: false }): Promise<string>;
+  create(
+    path: string,
+    value: Value | undefined,
+    options: CreateOptions & { includeData: true },
+  ): Promise<[string, Stat]>;
+  create(path: string, value?: Value, options: CreateOptions = {}): Promise<string | [string, Stat]> {
+    if (!options.makepath) return this.#create(path, value, options, options);
+    // Several requests: the caller's timeout bounds them all.
+    const deadline = startDeadline(this.handler, options, `create ${path}`);
+    const call = deadline.options;
+    return this.#create(path, value, options, call)
+      .catch(async (err: unknown) => {
+        if (!(err instanceof NoNodeError)) throw err;
+        await this.ensurePath(parentOf(path), { ...call, acl: options.acl });
+        return this.#create(path, value, options, call);
+      })
+      .finally(() => deadline.finish());
+  }
+
+  /** Creates `path` and any missing parents as persistent nodes; does nothing if it exists. */
+  ensurePath(path: string, options: EnsurePathOptions | readonly ACL[] = {}): Promise<void> {
+    // kazoo's form, ensure_path(path, acl), is taken too.
+    const { acl, ...call } = Array.isArray(options)
+      ? { acl: options as readonly ACL[] }
+      : (options as EnsurePathOptions);
+    return this.#request(call, async () => {
+      this.#serverPath(path);
+      // Checked before the first exists(), so a bad list is refused with nothing sent.
+      if (acl !== undefined) validateAcl(acl);
+      const deadline = startDeadline(this.handler, call, `ensurePath ${path}`);
+      try {
+        await this.#ensurePath(path, acl, deadline.options);
+      } finally {
+        deadline.finish();
+      }
+    });
+  }
+
+  /** The node's Stat, or null when it does not exist. A watch is set either way (NodeCreated fires it). */
+  exists(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<Stat | null> {
+    return this.#request(options, (session) => {
+      const serverPath = this.#serverPath(path);
+      const oneShot = this.#oneShot(session, path, watch, 'data', 'exist');
+      return session.submit(
+        OpCode.exists,
+        { path: serverPath, watch: oneShot?.sent ?? false },
+        { path, convert: statOf, accept: nullOnNoNode, watch: oneShot },
+        options,
+      );
+    });
+  }
+
+  /** [data, stat]; data is null for a node created with null data. */
+  get(path: string, watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
+    return this.#request(options, (session) => {
+      const serverPath = this.#serverPath(path);
+      const oneShot = this.#oneShot(session, path, watch, 'data');
+      return session.submit(
+        OpCode.getData,
+        { path: serverPath, watch: oneShot?.sent ?? false },
+        { path, convert: dataAndStat, watch: oneShot },
+        options,
+      );
+    });
+  }
+
+  /** The children's names (unsorted), or [names, stat] with `includeData`. */
+  getChildren(
+    path: string,
+    watch?: WatchCallback,
+    options?: CallOptions & { includeData?: false },
+  ): Promise<string[]>;
+  getChildren(
+    path: string,
+    watch: WatchCallback | undefined,
+    options: CallOptions & { includeData: true },
+  ): Promise<[string[], Stat]>;
+  getChildren(
+    path: string,
+    watch?: WatchCallback,
+    options: CallOptions & { includeData?: boolean } = {},
+  ): Promise<string[] | [string[], Stat]> {
+    return this.#request(options, (session) => {
+      const serverPath = this.#serverPath(path);
+      const oneShot = this.#oneShot(session, path, watch, 'child');
+      const body = { path: serverPath, watch: oneShot?.sent ?? false };
+      return options.includeData
+        ? session.submit(
+            OpCode.getChildren2,
+            body,
+            { path, convert: childrenAndStat, watch: oneShot },
+            options,
+          )
+        : session.submit(OpCode.getChildren, body, { path, convert: childrenOf, watch: oneShot }, options);
+    });
+  }
+
+  /** Sets the data; with `version`, only if the node is at that version (BadVersionError otherwise). */
+  set(path: string, value: Value, options: SetOptions = {}): Promise<Stat> {
+    return this.#request(options, (session) => {
+      const body = {
+        path: this.#serverPath(path),
+        data: toBytes(value),
+        version: checkVersion(options.version),
+      };
+      return session.submit(OpCode.setData, body, { path, convert: statOf }, options);
+    });
+  }
+
+  /**
+   * Deletes a node; with `version`, only if it is at that version. `recursive` deletes its subtree
+   * first (NoNode along the way is fine, and a missing node is not an error).
+   */
+  delete(path: string, options: DeleteOptions = {}): Promise<void> {
+    return this.#request(options, (session) => {
+      const body = { path: this.#serverPath(path), version: checkVersion(options.version) };
+      if (options.recursive) return this.#deleteTree(path, body.version, options);
+      return session.submit(OpCode.delete, body, { path, convert: toVoid }, options);
+    });
+  }
+
+  /** [acl, stat]. */
+  getAcls(path: string, options: CallOptions = {}): Promise<[ACL[], Stat]> {
+    return this.#request(options, (session) =>
+      session.submit(OpCode.getACL, { path: this.#serverPath(path) }, { path, convert: aclAndStat }, options),
+    );
+  }
+
+  /** Replaces the ACL; `version` is the ACL version (aversion). */
+  setAcls(path: string, acl: readonly ACL[], options: SetOptions = {}): Promise<Stat> {
+    return this.#request(options, (session) => {
+      validateAcl(acl);
+      const body = { path: this.#serverPath(path), acl: [...acl], version: checkVersion(options.version) };
+      return session.submit(OpCode.setACL, body, { path, convert: statOf }, options);
+    });
+  }
+
+  /** Waits until the server the client is on has caught up with the leader for `path`. */
+  sync(path: string, options: CallOptions = {}): Promise<string> {
+    return this.#request(options, (session) =>
+      session.submit(
+        OpCode.sync,
+        { path: this.#serverPath(path) },
+        { path, convert: (r) => this.#clientPath(r.path) },
+        options,
+      ),
+    );
+  }
+
+  /** A transaction: add create/delete/setData/check, then `commit({ signal, timeout })`. */
+  transaction(): Transaction {
+    return new Transaction({
+      serverPath: (p, o) => this.#serverPath(p, o),
+      clientPath: (p) => this.#clientPath(p),
+      encodeValue: toBytes,
+      resolveAcl: (a) => this.#resolveAcl(a),
+      checkVersion,
+      commit: (ops, convert, options: CommitOptions) =>
+        this.#request(options, (session) =>
+          session.submit(
+            OpCode.multi,
+            ops,
+            { convert: (results) => convert(results as MultiResult[]) },
+            options,
+          ),
+        ),
+    });
+  }
+
+  /** Several reads in one round trip (op 22); each result is [data, stat], names, or that read's error. */
+  multiRead(
+    reads: readonly MultiReadItem[],
+    options: CallOptions = {},
+  ): Promise<Array<[Buffer | null, Stat] | string[] | Error>> {
+    return this.#request(options, (session) => {
+      const ops: MultiReadOp[] = reads.map((r) => {
+        const request = { path: this.#serverPath(r.path), watch: false };
+        return r.op === 'get' ? { type: OpCode.getData, request } : { type: OpCode.getChildren, request };
+      });
+      const convert = (results: MultiResult[]): Array<[Buffer | null, Stat] | string[] | Error> =>
+        results.map((r, i) => {
+          if (r.type === OpCode.getData) return [r.data, r.stat];
+          if (r.type === OpCode.getChildren) return r.children;
+          if (r.type === OpCode.error) return errorFromCode(r.err, reads[i]?.path);
+          return new Error(`unexpected result type ${r.type} in multiRead`);
+        });
+      return session.submit(OpCode.multiRead, ops, { convert: (r) => convert(r as MultiResult[]) }, options);
+    });
+  }
+
+  /** Paths of this session's ephemeral nodes under `prefix` (client paths). */
+  getEphemerals(prefix = '/', options: CallOptions = {}): Promise<string[]> {
+    // The server matches the prefix as a string: under chroot '/app' it also returns the session's
+    // nodes under '/application', which are outside the client's tree (docs/protocol.md#operations).
+    const convert = (r: { ephemerals: string[] }): string[] =>
+      r.ephemerals.filter((p) => this.#inChroot(p)).map((p) => this.#clientPath(p));
+    return this.#request(options, (session) =>
+      session.submit(
+        OpCode.getEphemerals,
+        { prefixPath: this.#serverPath(prefix) },
+        { path: prefix, convert },
+        options,
+      ),
+    );
+  }
+
+  /** How many nodes lie below `path`, at any depth. */
+  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
+    return this.#request(options, (session) =>
+      session.submit(
+        OpCode.getAllChildrenNumber,
+        { path: this.#serverPath(path) },
+        { path, convert: (r) => r.totalNumber },
+        options,
+      ),
+    );
+  }
+
+  // --- session and server -----------------------------------------------------------------------
+
+  /**
+   * Authenticates the session (e.g. 'digest', 'user:password'). The credential is kept and
+   * replayed on every reconnect. Resolves once the server has accepted it (when called while
+   * disconnected: with its replay on the next connection). A refused credential ends the session
+   * (AUTH_FAILED), as ZooKeeper closes it.
+   */
+  addAuth(scheme: string, credential: string, options: CallOptions = {}): Promise<void> {
+    return this.#request(options, (session) => {
+      if (typeof scheme !== 'string' || scheme === '')
+        throw new InvalidArgumentError('scheme', 'scheme must be a non-empty string');
+      if (typeof credential !== 'string')
+        throw new InvalidArgumentError('credential', 'credential must be a string');
+      return session.addAuth(scheme, credential, options);
+    });
+  }
+
+  /** The identities the server has for this session (ip, digest, x509, ...). */
+  whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
+    return this.#request(options, (session) =>
+      session.submit(OpCode.whoAmI, {}, { convert: clientInfoOf }, options),
+    );
+  }
+
+  /**
+   * Changes the ensemble's membership (needs reconfigEnabled and an authorised session):
+   * incremental with `joining`/`leaving`, or bulk with `newMembers`. Returns the new [config, stat].
+   */
+  reconfig(
+    change: { joining?: string; leaving?: string; newMembers?: string; fromConfig?: bigint },
+    options: CallOptions = {},
+  ): Promise<[Buffer | null, Stat]> {
+    const body = {
+      joiningServers: change.joining ?? null,
+      leavingServers: change.leaving ?? null,
+      newMembers: change.newMembers ?? null,
+      curConfigId: change.fromConfig ?? -1n,
+    };
+    return this.#request(options, (session) =>
+      session.submit(OpCode.reconfig, body, { convert: dataAndStat }, options),
+    );
+  }
+
+  /** The ensemble configuration node, /zookeeper/config (outside any chroot). */
+  getConfig(watch?: WatchCallback, options: CallOptions = {}): Promise<[Buffer | null, Stat]> {
+    const path = '/zookeeper/config';
+    return this.#request(options, (session) => {
+      const oneShot = this.#oneShot(session, path, watch, 'data');
+      return session.submit(
+        OpCode.getData,
+        { path, watch: oneShot?.sent ?? false },
+        { path, convert: dataAndStat, watch: oneShot },
+        options,
+      );
+    });
+  }
+
+  /** Sends a four-letter word (ruok, srvr, mntr, ...) to the server the client is on (else the first host). */
+  command(word = 'ruok', options: CallOptions = {}): Promise<string> {
+    return attempt(() => {
+      checkTimeout(options.timeout);
+      const first = this.#config.hosts[0]!;
+      const target = this.connectedTo ?? `${first.host}:${first.port}`;
+      const colon = target.lastIndexOf(':');
+      return fourLetterWord(target.slice(0, colon), Number(target.slice(colon + 1)), word, {
+        timeoutMs: options.timeout,
+      });
+    });
+  }
+
+  /** The server's version as numbers, e.g. [3, 8, 0], read from `srvr`. */
+  async serverVersion(options: CallOptions = {}): Promise<number[]> {
+    const text = await this.command('srvr', options);
+    const match = /Zookeeper version: (\d+)\.(\d+)\.(\d+)/.exec(text);
+    if (match === null) throw new Error(`no version in the server's srvr answer`);
+    return match.slice(1, 4).map(Number);
+  }
+
+  /** Runs `fn` under the command retry policy (ConnectionLoss, OperationTimeout, SessionExpired are retried). */
+  retry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#commandRetry.run(fn, signal);
   }
 
   // --- watches ----------------------------------------------------------------------------------
@@ -64,10 +534,9 @@ export class ZooKeeperClient extends ClientOperations {
    * SyncConnected marks the reconnect) and ends with the session (a None event with its state).
    */
   addWatch(path: string, callback: WatchCallback, options: AddWatchOptions = {}): Promise<void> {
-    return this.request(() => {
-      this.serverPath(path);
-      if (typeof callback !== 'function')
-        throw new InvalidArgumentError('callback', `callback must be a function, got ${typeof callback}`);
+    return this.#request(options, (session) => {
+      this.#serverPath(path);
+      checkCallback(callback);
       const mode = options.mode ?? 'persistent';
       if (mode !== 'persistent' && mode !== 'persistentRecursive') {
         throw new InvalidArgumentError(
@@ -75,10 +544,7 @@ export class ZooKeeperClient extends ClientOperations {
           `mode must be 'persistent' or 'persistentRecursive', got ${String(mode)}`,
         );
       }
-      return this.requireSession().watches.addPersistent(path, mode, callback, {
-        signal: options.signal,
-        timeoutMs: this.options.requestTimeout,
-      });
+      return session.watches.addPersistent(path, mode, callback, options);
     });
   }
 
@@ -89,21 +555,16 @@ export class ZooKeeperClient extends ClientOperations {
    * DataWatchRemoved, ChildWatchRemoved or PersistentWatchRemoved event, as in the Java client.
    */
   removeWatches(path: string, type: RemovableWatchType, options: RemoveWatchesOptions = {}): Promise<void> {
-    return this.request(() => {
-      this.serverPath(path);
+    return this.#request(options, (session) => {
+      this.#serverPath(path);
       if (!REMOVABLE_TYPES.has(type)) {
         throw new InvalidArgumentError(
           'type',
           `type must be one of ${[...REMOVABLE_TYPES].join(', ')}, got ${String(type)}`,
         );
       }
-      const callback = options.callback;
-      if (callback !== undefined && typeof callback !== 'function')
-        throw new InvalidArgumentError('callback', `callback must be a function, got ${typeof callback}`);
-      return this.requireSession().watches.remove(path, type, callback, options.local === true, {
-        signal: options.signal,
-        timeoutMs: this.options.requestTimeout,
-      });
+      if (options.callback !== undefined) checkCallback(options.callback);
+      return session.watches.remove(path, type, options.callback, options.local === true, options);
     });
   }
 
@@ -113,7 +574,11 @@ export class ZooKeeperClient extends ClientOperations {
     type: RemovableWatchType,
     options: CallOptions & { local?: boolean } = {},
   ): Promise<void> {
-    return this.removeWatches(path, type, { signal: options.signal, local: options.local });
+    return this.removeWatches(path, type, {
+      signal: options.signal,
+      timeout: options.timeout,
+      local: options.local,
+    });
   }
 
   /**
@@ -121,44 +586,194 @@ export class ZooKeeperClient extends ClientOperations {
    * async iterable: `for await (const event of client.watch(path))`. See WatchStream for how it ends.
    */
   watch(path: string, options: WatchStreamOptions = {}): WatchStream {
-    this.serverPath(path);
+    this.#serverPath(path);
     return new WatchStream(this, path, options);
   }
 
-  // --- recipes (recipes/) -----------------------------------------------------------------------
+  // --- what inspection shows --------------------------------------------------------------------
 
-  /** kazoo's DataWatch: `fn(data, stat)` now and on every change; without `fn`, the decorator form `zk.DataWatch(path)(fn)`. */
-  DataWatch(path: string, fn: DataWatchFunction, options?: DataWatchOptions): DataWatch;
-  DataWatch(path: string, options?: DataWatchOptions): DataWatchBinder;
-  DataWatch(
+  /** A summary for JSON.stringify: where the client points and its state, never a credential. */
+  toJSON(): {
+    hosts: string;
+    chroot: string;
+    state: ClientState;
+    connectionState: ConnectionState;
+    sessionId?: string;
+  } {
+    const sessionId = this.clientId?.sessionId;
+    return {
+      hosts: this.#config.hosts.map((h) => `${h.host}:${h.port}`).join(','),
+      chroot: this.chroot,
+      state: this.state,
+      connectionState: this.connectionState,
+      ...(sessionId === undefined ? {} : { sessionId: `0x${sessionId.toString(16)}` }),
+    };
+  }
+
+  /** util.inspect and console.log show the same summary (listeners and handler internals are noise). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ZooKeeperClient ${JSON.stringify(this.toJSON())}`;
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  /**
+   * The one request path: checks the call options, finds the live session and runs `send`, whose
+   * throw (bad input, a stopped client) becomes the promise's rejection, as a server error would.
+   */
+  #request<T>(options: CallOptions, send: (session: Session) => Promise<T>): Promise<T> {
+    return attempt(() => {
+      checkTimeout(options.timeout);
+      return send(this.#lifecycle.requireSession());
+    });
+  }
+
+  #create(
     path: string,
-    fnOrOptions?: DataWatchFunction | DataWatchOptions,
-    options?: DataWatchOptions,
-  ): DataWatch | DataWatchBinder {
-    return dataWatch(this, path, fnOrOptions, options);
+    value: Value | undefined,
+    options: CreateOptions,
+    call: CallOptions,
+  ): Promise<string | [string, Stat]> {
+    return this.#request(call, (session) => {
+      checkCreateOptions(options);
+      const body = {
+        path: this.#serverPath(path, { sequential: options.sequence === true }),
+        data: toBytes(value),
+        acl: this.#resolveAcl(options.acl),
+        flags: createFlag(options),
+      };
+      const convert = (r: { path: string; stat?: Stat }): string | [string, Stat] =>
+        options.includeData && r.stat ? [this.#clientPath(r.path), r.stat] : this.#clientPath(r.path);
+      if (options.ttl !== undefined)
+        return session.submit(
+          OpCode.createTTL,
+          { ...body, ttl: BigInt(options.ttl) },
+          { path, convert },
+          call,
+        );
+      if (options.container) return session.submit(OpCode.createContainer, body, { path, convert }, call);
+      const op = options.includeData ? OpCode.create2 : OpCode.create;
+      return session.submit(op, body, { path, convert }, call);
+    });
   }
 
-  /** kazoo's ChildrenWatch: `fn(children)` now and on every change; without `fn`, the decorator form. */
-  ChildrenWatch(path: string, fn: ChildrenWatchFunction, options?: ChildrenWatchOptions): ChildrenWatch;
-  ChildrenWatch(path: string, options?: ChildrenWatchOptions): ChildrenWatchBinder;
-  ChildrenWatch(
+  async #ensurePath(path: string, acl: readonly ACL[] | undefined, call: CallOptions): Promise<void> {
+    if (path === '/' || (await this.exists(path, undefined, call)) !== null) return;
+    await this.#ensurePath(parentOf(path), acl, call);
+    try {
+      await this.create(path, undefined, { ...call, acl });
+    } catch (err) {
+      if (!(err instanceof NodeExistsError)) throw err;
+    }
+  }
+
+  /**
+   * Deletes the subtree below `path`, then `path` itself with `version`. A version other than -1
+   * is checked before anything is deleted, so a stale version deletes nothing (the server checks
+   * it again on the last delete: a concurrent setData still wins).
+   */
+  async #deleteTree(path: string, version: number, options: CallOptions): Promise<void> {
+    const deadline = startDeadline(this.handler, options, `delete ${path}`);
+    const call = deadline.options;
+    try {
+      if (version !== -1) {
+        const stat = await this.exists(path, undefined, call);
+        if (stat === null) return;
+        if (stat.version !== version) throw new BadVersionError(undefined, path);
+      }
+      await this.#deleteChildren(path, call);
+      if (path === '/') return;
+      await this.delete(path, { ...call, version }).catch((err: unknown) => {
+        if (!(err instanceof NoNodeError)) throw err;
+      });
+    } finally {
+      deadline.finish();
+    }
+  }
+
+  async #deleteChildren(path: string, call: CallOptions): Promise<void> {
+    let children: string[];
+    try {
+      children = await this.getChildren(path, undefined, call);
+    } catch (err) {
+      if (err instanceof NoNodeError) return;
+      throw err;
+    }
+    await Promise.all(
+      children.map(async (name) => {
+        const child = joinPath(path, name);
+        await this.#deleteChildren(child, call);
+        await this.delete(child, call).catch((err: unknown) => {
+          if (!(err instanceof NoNodeError)) throw err;
+        });
+      }),
+    );
+  }
+
+  /** A one-shot watch for a read of `path`, or undefined without a callback. */
+  #oneShot(
+    session: Session,
     path: string,
-    fnOrOptions?: ChildrenWatchFunction | ChildrenWatchOptions,
-    options?: ChildrenWatchOptions,
-  ): ChildrenWatch | ChildrenWatchBinder {
-    return childrenWatch(this, path, fnOrOptions, options);
+    watch: WatchCallback | undefined,
+    onOk: OneShotKind,
+    onNoNode?: OneShotKind,
+  ): ReturnType<Session['watches']['oneShot']> | undefined {
+    if (watch === undefined) return undefined;
+    checkCallback(watch);
+    return session.watches.oneShot(path, watch, onOk, onNoNode);
   }
 
-  /** kazoo's TreeCache of the subtree at `path` (not started: call `start()`). */
-  TreeCache(path: string, options?: TreeCacheOptions): TreeCache {
-    return new TreeCache(this, path, options);
+  #serverPath(path: string, options?: { sequential?: boolean }): string {
+    validatePath(path, options);
+    return prefixChroot(this.chroot, path);
   }
 
-  /** Curator's CuratorCache of the subtree at `path`, on one persistent recursive watch (not started: call `start()`). */
-  CuratorCache(path: string): CuratorCache {
-    return new CuratorCache(this, path);
+  #clientPath(serverPath: string): string {
+    return stripChroot(this.chroot, serverPath);
+  }
+
+  /** Whether a server path lies in this client's tree (the chroot node or below it). */
+  #inChroot(serverPath: string): boolean {
+    const root = this.chroot;
+    return root === '' || serverPath === root || serverPath.startsWith(`${root}/`);
+  }
+
+  #resolveAcl(acl: readonly ACL[] | undefined): ACL[] {
+    if (acl === undefined) return this.#config.defaultAcl as ACL[];
+    validateAcl(acl);
+    return [...acl];
+  }
+
+  /** Emits a state change: listeners run through the handler's dispatch, never on the connection loop. */
+  #onState(state: ConnectionState, detail: string | undefined, clientState: ClientState | undefined): void {
+    this.#emitEach('connectionState', state, detail);
+    if (clientState === undefined) return;
+    this.#emitEach('state', clientState);
+    for (const listener of [...this.#stateListeners]) {
+      this.handler.dispatchCallback(() => {
+        if (listener(clientState) === true) this.#stateListeners.delete(listener);
+      });
+    }
+  }
+
+  /**
+   * Emits through the handler's dispatch, one callback per listener: eventemitter3's emit() stops
+   * at the first listener that throws, and the dispatcher reports a throw and runs the next one.
+   */
+  #emitEach<E extends 'state' | 'connectionState'>(event: E, ...args: ClientEvents[E]): void {
+    for (const listener of this.listeners(event)) {
+      // once() listeners are removed now, as emit() would before calling them.
+      super.removeListener(event, listener, undefined, true);
+      this.handler.dispatchCallback(() => (listener as (...a: ClientEvents[E]) => void).apply(this, args));
+    }
+  }
+
+  #log(level: keyof Logger, message: string): void {
+    this.#config.logger?.[level]?.(message);
   }
 }
+
+bindRecipeFactories(ZooKeeperClient.prototype);
 
 const REMOVABLE_TYPES: ReadonlySet<string> = new Set<RemovableWatchType>([
   'data',
@@ -167,3 +782,37 @@ const REMOVABLE_TYPES: ReadonlySet<string> = new Set<RemovableWatchType>([
   'persistent',
   'persistentRecursive',
 ]);
+
+/** `fn()`'s promise, or its synchronous throw as a rejection (with no promise layered on top). */
+function attempt<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const aclAndStat = (r: { acl: ACL[]; stat: Stat }): [ACL[], Stat] => [r.acl, r.stat];
+
+/** A value as bytes: a string as UTF-8; a Uint8Array viewed as a Buffer without a copy. */
+function toBytes(value: Value | undefined): Buffer {
+  if (value === undefined) return Buffer.alloc(0);
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value instanceof Uint8Array)
+    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new InvalidArgumentError('value', `value must be a string or a Uint8Array, got ${typeof value}`);
+}
+
+/** A version argument: an integer from -1 (any) to 2^31-1; undefined is -1. */
+function checkVersion(version: number | undefined): number {
+  if (version === undefined) return -1;
+  if (!Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
+    throw new InvalidArgumentError('version', `version must be an integer from -1 to 2^31-1, got ${version}`);
+  }
+  return version;
+}
+
+function checkCallback(callback: unknown): void {
+  if (typeof callback !== 'function')
+    throw new InvalidArgumentError('callback', `callback must be a function, got ${typeof callback}`);
+}

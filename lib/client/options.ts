@@ -46,12 +46,29 @@ export interface ClientOptions {
   logger?: Logger;
   /** Largest request frame, bytes (the server's jute.maxbuffer). Default 0xfffff. */
   maxBufferBytes?: number;
-  /** Fail a request that has no reply after this many ms (default: wait). */
+  /** Fail a request that has no reply after this many ms (default: wait); a call's own `timeout` overrides it. */
   requestTimeout?: number;
 }
 
-/** Per-call options every operation accepts. */
+/**
+ * Per-call options every operation and wait accepts. A call given up (aborted, timed out) rejects
+ * at once; a request already sent still gets its reply, which is dropped, so the session goes on.
+ */
 export interface CallOptions {
+  /** Aborting it rejects the call with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Give up after this many ms (the handler's TimeoutError), on the handler's clock. Default: the
+   * client's `requestTimeout`. For a call made of several requests (ensurePath, a recursive
+   * delete) it bounds the whole call.
+   */
+  timeout?: number;
+}
+
+/** Options of `start` and `restart`. */
+export interface StartOptions {
+  /** Give up connecting after this many ms (default 15000): the client is stopped and TimeoutError thrown. */
+  timeout?: number;
   signal?: AbortSignal;
 }
 
@@ -61,6 +78,27 @@ export interface CreateOptions extends TransactionCreateOptions, CallOptions {
   makepath?: boolean;
   /** Return [path, stat] (create2) instead of the path. */
   includeData?: boolean;
+}
+
+/** Options of `set` and `setAcls`. */
+export interface SetOptions extends CallOptions {
+  /** Only if the node is at this version (the ACL version for setAcls); BadVersionError otherwise. Default -1: any. */
+  version?: number;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions extends SetOptions {
+  /**
+   * Delete the subtree first (children missing by then are fine). With `version`, the node's
+   * version is checked before anything is deleted, and again by the server on the node's own delete.
+   */
+  recursive?: boolean;
+}
+
+/** Options of `ensurePath`. */
+export interface EnsurePathOptions extends CallOptions {
+  /** ACL of the nodes it creates (default: the client's defaultAcl). */
+  acl?: readonly ACL[];
 }
 
 /** Options of `addWatch`. */
@@ -93,5 +131,5 @@ export interface ClientEvents {
 /** A value as the client sends it: bytes, or a string sent as UTF-8. */
 export type Value = Uint8Array | string;
 
-/** One read of multiRead. */
-export type MultiReadRequest = { op: 'get'; path: string } | { op: 'getChildren'; path: string };
+/** One read of multiRead: a node's data, or its children. */
+export type MultiReadItem = { op: 'get'; path: string } | { op: 'getChildren'; path: string };

@@ -22,7 +22,7 @@ export interface TransactionHost {
   /** Checks a version argument (an integer ≥ -1). */
   checkVersion(version: number): number;
   /** Sends the multi; `convert` turns the results into the caller's value as the reply is read. */
-  commit<T>(ops: MultiOp[], convert: (results: MultiResult[]) => T): Promise<T>;
+  commit<T>(ops: MultiOp[], convert: (results: MultiResult[]) => T, options: CommitOptions): Promise<T>;
 }
 
 /** Options of a create inside a transaction. */
@@ -32,6 +32,13 @@ export interface TransactionCreateOptions {
   sequence?: boolean;
   container?: boolean;
   ttl?: number;
+}
+
+/** How long `commit()` waits. */
+export interface CommitOptions {
+  signal?: AbortSignal;
+  /** Give up after this many ms (default: the client's `requestTimeout`). */
+  timeout?: number;
 }
 
 /** A transaction: add ops, then `commit()` once. Every op is validated when it is added. */
@@ -94,10 +101,10 @@ export class Transaction {
    * applied: that op's result is its error, the ops before it RolledBackError, those after it
    * RuntimeInconsistencyError (kazoo's list).
    */
-  commit(): Promise<TransactionResult[]> {
+  commit(options: CommitOptions = {}): Promise<TransactionResult[]> {
     if (this.committed) return Promise.reject(new Error('transaction already committed'));
     this.committed = true;
-    return this.host.commit(this.ops, (results) => results.map((r) => this.toResult(r)));
+    return this.host.commit(this.ops, (results) => results.map((r) => this.toResult(r)), options);
   }
 
   private toResult(result: MultiResult): TransactionResult {

@@ -46,6 +46,12 @@ interface AuthWaiter {
   reject: (error: Error) => void;
 }
 
+/** An addAuth made while disconnected: it settles with its credential's replay on the next connection. */
+interface QueuedAuth extends AuthWaiter {
+  scheme: string;
+  credential: string;
+}
+
 /** What the session tells its owner. */
 export interface SessionOwner {
   onState(state: ConnectionState, detail: string | undefined): void;
@@ -54,23 +60,30 @@ export interface SessionOwner {
   onError?(error: Error): void;
 }
 
-/** How to submit a request. */
-export interface SubmitOptions<O extends ClientOp> {
+/** What a request's reply becomes, and what it changes in the watch registry. */
+export interface RequestSpec<O extends ClientOp> {
+  /** The client path the request names, for error messages. */
   path?: string;
   convert?: (body: ResponseOf<O>) => unknown;
   accept?: PendingRequest['accept'];
   watch?: PendingRequest['watch'];
-  signal?: AbortSignal;
-  /** Reject after this many ms (on the handler's clock). */
-  timeoutMs?: number;
 }
 
-/** Session settings that do not change. */
+/** How long one caller waits: its abort signal, and a timeout in ms on the handler's clock. */
+export interface CallLimits {
+  signal?: AbortSignal | undefined;
+  /** Give up after this many ms; default the session's `requestTimeout` (none: wait for the reply). */
+  timeout?: number | undefined;
+}
+
+/** Session settings. */
 export interface SessionSettings {
   chroot: string;
   maxBufferBytes: number;
-  /** Credentials replayed on every connection: [scheme, credential]. */
-  authData: Array<[string, string]>;
+  /** Credentials replayed on every connection: [scheme, credential]; addAuth adds to it. */
+  authData: Array<readonly [string, string]>;
+  /** A request's timeout when its caller gives none, ms (undefined: wait for the reply). */
+  requestTimeout: number | undefined;
 }
 
 /** One client's session state and request pipeline. */
@@ -97,6 +110,8 @@ export class Session {
   private queued: PendingRequest[] = [];
   private readonly sent = new SentRequests();
   private auths: AuthWaiter[] = [];
+  /** addAuth calls made while disconnected, waiting for the next connection's replay. */
+  private queuedAuths: QueuedAuth[] = [];
   /** Frames to write, in order; the batch writer's bytes go last. */
   private outbox: Buffer[] = [];
   /** Frames that wait for a macrotask because an event follows a reply (see onFrames). */
@@ -126,7 +141,7 @@ export class Session {
       chroot: settings.chroot,
       lastZxid: () => this.lastZxid,
       isConnected: () => this.connected,
-      submit: (op, body, options) => this.submit(op, body, options),
+      submit: (op, body, spec, call) => this.submit(op, body, spec, call),
       log: (level, message) => owner.onLog(level, message),
     });
   }
@@ -195,7 +210,12 @@ export class Session {
   }
 
   /** Encodes and sends (or queues) one request; settles with its converted reply. */
-  submit<O extends ClientOp, T>(op: O, body: RequestOf<O>, options: SubmitOptions<O> = {}): Promise<T> {
+  submit<O extends ClientOp, T>(
+    op: O,
+    body: RequestOf<O>,
+    spec: RequestSpec<O> = {},
+    call: CallLimits = {},
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
     let frame: Buffer | undefined;
     let xid = 0;
@@ -219,31 +239,41 @@ export class Session {
       const request: PendingRequest = {
         op,
         frame,
-        path: options.path,
+        path: spec.path,
         xid,
         epoch: frame === undefined ? this.epoch : -1,
         abandoned: false,
-        convert: (options.convert as ((b: unknown) => unknown) | undefined) ?? identity,
-        accept: options.accept,
-        watch: options.watch,
+        convert: (spec.convert as ((b: unknown) => unknown) | undefined) ?? identity,
+        accept: spec.accept,
+        watch: spec.watch,
         resolve: resolve as (value: unknown) => void,
         reject,
       };
-      if (options.signal !== undefined || options.timeoutMs !== undefined) this.watchCaller(request, options);
+      const timeoutMs = call.timeout ?? this.settings.requestTimeout;
+      if (call.signal !== undefined || timeoutMs !== undefined)
+        this.watchCaller(request, call.signal, timeoutMs);
       if (frame === undefined) this.sent.push(request);
       else this.queued.push(request);
     });
   }
 
-  /** Sends an auth packet now (when connected) and remembers the credential for reconnects. */
-  addAuth(scheme: string, credential: string): Promise<void> {
+  /**
+   * Remembers the credential for every later connection (once, however often it is added) and
+   * settles when the server has answered it: at once when connected, else with its replay on the
+   * next connection. A refused credential ends the session (AuthFailedError); a connection lost
+   * before the answer rejects with ConnectionLossError, and the credential is replayed on the next.
+   */
+  addAuth(scheme: string, credential: string, call: CallLimits = {}): Promise<void> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
-    this.settings.authData.push([scheme, credential]);
-    if (!this.connected) return Promise.resolve(); // replayed and checked on the next connection
-    return new Promise<void>((resolve, reject) => {
-      this.auths.push({ resolve, reject });
-      this.enqueueFrame(this.authFrame(scheme, credential));
+    const { authData } = this.settings;
+    if (!authData.some(([s, c]) => s === scheme && c === credential)) authData.push([scheme, credential]);
+    const answered = new Promise<void>((resolve, reject) => {
+      if (this.connected) {
+        this.auths.push({ resolve, reject });
+        this.enqueueFrame(this.authFrame(scheme, credential));
+      } else this.queuedAuths.push({ scheme, credential, resolve, reject });
     });
+    return this.limited(answered, call, 'addAuth');
   }
 
   /**
@@ -256,7 +286,7 @@ export class Session {
       return;
     }
     if (this.connected && !this.closed) {
-      const reply = this.submit(OpCode.closeSession, {}, { timeoutMs });
+      const reply = this.submit(OpCode.closeSession, {}, {}, { timeout: timeoutMs });
       this.channel.post({ t: 'stop', graceful: true });
       this.closed = true;
       await reply.catch(() => undefined);
@@ -312,7 +342,11 @@ export class Session {
   }
 
   /** Abort signal and timeout of one request. */
-  private watchCaller(request: PendingRequest, options: { signal?: AbortSignal; timeoutMs?: number }): void {
+  private watchCaller(
+    request: PendingRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): void {
     const giveUp = (error: Error): void => {
       // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
       request.abandoned = true;
@@ -325,23 +359,56 @@ export class Session {
       request.reject(error);
     };
     const cancel = new AbortController();
-    const onAbort = (): void => giveUp(options.signal?.reason as Error);
-    if (options.signal?.aborted) {
+    const onAbort = (): void => giveUp(signal?.reason as Error);
+    if (signal?.aborted) {
       onAbort();
       return;
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.timeoutMs !== undefined) {
-      const ms = options.timeoutMs;
-      this.handler.sleep(ms, cancel.signal).then(
-        () => giveUp(new this.handler.TimeoutError(`request timed out after ${ms} ms`)),
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      this.handler.sleep(timeoutMs, cancel.signal).then(
+        () => giveUp(new this.handler.TimeoutError(`request timed out after ${timeoutMs} ms`)),
         () => {},
       );
     }
     request.done = () => {
       cancel.abort();
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     };
+  }
+
+  /**
+   * `promise`, or a rejection once the caller's signal aborts or its timeout passes. What the
+   * promise stands for goes on (an auth packet sent is still answered, in order).
+   */
+  private limited<T>(promise: Promise<T>, call: CallLimits, what: string): Promise<T> {
+    const timeoutMs = call.timeout ?? this.settings.requestTimeout;
+    const signal = call.signal;
+    if (signal === undefined && timeoutMs === undefined) return promise;
+    promise.catch(() => undefined); // the caller may have given up; never an unhandled rejection
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const cancel = new AbortController();
+      const onAbort = (): void => finish(() => reject(signal?.reason));
+      const finish = (settle: () => void): void => {
+        if (cancel.signal.aborted) return;
+        cancel.abort();
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        this.handler.sleep(timeoutMs, cancel.signal).then(
+          () =>
+            finish(() => reject(new this.handler.TimeoutError(`${what} timed out after ${timeoutMs} ms`))),
+          () => {},
+        );
+      }
+      promise.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
   }
 
   // --- messages from the loop -----------------------------------------------------------------
@@ -420,6 +487,11 @@ export class Session {
       frames.push(this.authFrame(scheme, credential));
       return new Promise<void>((resolve, reject) => this.auths.push({ resolve, reject }));
     });
+    // An addAuth made while disconnected settles with its credential's replay.
+    for (const queued of this.queuedAuths.splice(0)) {
+      const i = this.settings.authData.findIndex(([s, c]) => s === queued.scheme && c === queued.credential);
+      replays[i]!.then(queued.resolve, queued.reject);
+    }
     const resets = this.watches.connectionRequests(resumed);
     resets.forEach(({ op, body }, i) => {
       frames.push(encodeRequest(Xid.setWatches, op, body as never, { maxBufferBytes: 2 ** 30 }));
@@ -560,6 +632,7 @@ export class Session {
 
   private failQueued(error: Error): void {
     for (const r of this.queued.splice(0)) failRequest(r, error);
+    for (const a of this.queuedAuths.splice(0)) a.reject(error);
   }
 
   private failAll(error: Error): void {

@@ -34,23 +34,24 @@ export interface WatchAction {
   settle(code: number, abandoned: boolean): number;
 }
 
-/** Per-call options the manager passes on to the requests it sends. */
+/** How long the caller of an addWatch or removeWatches waits (the session's CallLimits). */
 export interface WatchCallOptions {
   signal?: AbortSignal | undefined;
   /** Fail after this many ms without a reply. */
-  timeoutMs?: number | undefined;
+  timeout?: number | undefined;
 }
 
 /** How a request the manager sends is submitted (the session's `submit`). */
 export type WatchSubmit = <O extends ClientOp>(
   op: O,
   body: RequestOf<O>,
-  options: WatchCallOptions & {
+  spec: {
     path?: string;
     convert?: (body: ResponseOf<O>) => unknown;
     accept?: (code: number) => { value: unknown } | undefined;
     watch?: WatchAction;
   },
+  call?: WatchCallOptions,
 ) => Promise<unknown>;
 
 /** What the manager needs from its session. */
@@ -184,9 +185,8 @@ export class WatchManager {
     const reply = this.host.submit(
       OpCode.addWatch,
       body,
-      learn
-        ? { path, convert: toVoid, watch: watchAction }
-        : { ...options, path, convert: toVoid, watch: watchAction },
+      { path, convert: toVoid, watch: watchAction },
+      learn ? {} : options,
     ) as Promise<void>;
     if (mode === 'persistentRecursive' && this.registry.has('child', path)) this.rearm(path);
     if (!learn) return reply;
@@ -200,7 +200,8 @@ export class WatchManager {
     return this.host.submit(
       OpCode.exists,
       { path: serverPath, watch: false },
-      { ...options, path, convert: toVoid, watch: existsAction },
+      { path, convert: toVoid, watch: existsAction },
+      options,
     ) as Promise<void>;
   }
 
@@ -228,12 +229,12 @@ export class WatchManager {
     if (plan === undefined) return Promise.reject(new NoWatcherError(undefined, path));
     const action: WatchAction = { settle: (code) => this.applyRemoval(plan, path, code, local) };
     const { op, body } = plan.request;
-    return this.host.submit(op, body as never, {
-      ...options,
-      path,
-      convert: toVoid,
-      watch: action,
-    }) as Promise<void>;
+    return this.host.submit(
+      op,
+      body as never,
+      { path, convert: toVoid, watch: action },
+      options,
+    ) as Promise<void>;
   }
 
   private applyRemoval(plan: RemovalPlan, path: string, code: number, local: boolean): number {

@@ -71,7 +71,7 @@ describe('authentication', () => {
     const secret = await protectedNode('auth-ctor', 'u', 'p');
     const zk = track(new ZooKeeperClient({ hosts: server.connectString, authData: [['digest', 'u:p']] }));
     await zk.start();
-    expect(zk.keeperState).toBe('CONNECTED');
+    expect(zk.connectionState).toBe('CONNECTED');
     const [data] = await zk.get(secret);
     expect(data?.toString()).toBe('classified');
     expect(await zk.whoAmI()).toContainEqual({ authScheme: 'digest', user: 'u' });
@@ -126,7 +126,7 @@ describe('authentication', () => {
 
     const error = await rejectionOf(zk.addAuth('nope', 'x'));
     expect(error).toBeInstanceOf(AuthFailedError);
-    expect(zk.keeperState).toBe('AUTH_FAILED');
+    expect(zk.connectionState).toBe('AUTH_FAILED');
     expect(zk.state).toBe('LOST');
     expect(recorder.stateNames).toEqual(['LOST']);
     await waitFor(() => events.length > 0, 2000, 'the final watch event');
@@ -142,7 +142,7 @@ describe('authentication', () => {
     await sleep(1500);
     expect(await connectedSessionIds()).not.toContain(sessionId);
     expect(recorder.connectionStateNames).toEqual(['AUTH_FAILED']);
-    expect(zk.keeperState).toBe('AUTH_FAILED');
+    expect(zk.connectionState).toBe('AUTH_FAILED');
     await expect(zk.get(path)).rejects.toThrow();
   });
 

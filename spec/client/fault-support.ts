@@ -3,7 +3,7 @@
 // a logger that keeps every line.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Logger, ZooKeeperClient } from '../../lib/client/client.js';
+import type { Logger, ZooKeeperClient } from '../../index.js';
 import type { ClientState, ConnectionState } from '../../lib/states.js';
 
 /** Polling interval of `waitFor`, ms. */

@@ -3,7 +3,7 @@
 // requests do while no server can be reached. One ensemble serves every test; each test puts back
 // the members it took away (afterEach), so the next one starts from a full quorum.
 import { performance } from 'node:perf_hooks';
-import { type ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
+import { type ClientOptions, ZooKeeperClient } from '../../index.js';
 import { ConnectionLossError, RetryFailedError, SessionExpiredError } from '../../lib/errors.js';
 import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';

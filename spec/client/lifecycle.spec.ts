@@ -53,7 +53,7 @@ describe('start', () => {
     zk.on('connectionState', (s) => connectionStates.push(s));
     await zk.start();
     expect(zk.state).toBe('CONNECTED');
-    expect(zk.keeperState).toBe('CONNECTED');
+    expect(zk.connectionState).toBe('CONNECTED');
     expect(zk.isConnected).toBe(true);
     expect(zk.clientId?.sessionId).toEqual(expect.any(BigInt));
     expect(zk.clientId?.sessionId).not.toBe(0n);
@@ -122,7 +122,7 @@ describe('start', () => {
     expect(elapsed).toBeGreaterThanOrEqual(550);
     expect(elapsed).toBeLessThan(5000);
     expect(zk.state).toBe('LOST');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
     expect(await rejectionOf(() => zk.exists('/'))).toBeInstanceOf(ConnectionClosedError);
   });
 });
@@ -134,7 +134,7 @@ describe('stop', () => {
     await Promise.all([zk.stop(), zk.stop()]);
     await zk.stop();
     expect(zk.state).toBe('LOST');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
     const never = client();
     await expect(never.stop()).resolves.toBeUndefined();
     expect(never.state).toBe('LOST');
@@ -231,7 +231,7 @@ describe('stop', () => {
     await waitUntil(() => stopping !== undefined, 'the watch to fire', { intervalMs: 5 });
     await withTimeout(stopping!, 5000, 'stop() called from a watch callback');
     expect(zk.state).toBe('LOST');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
   });
 
   it('works from inside a watch callback fired by the client’s own write, which still resolves', async () => {
@@ -250,7 +250,7 @@ describe('stop', () => {
     expect(stat.version).toBe(1);
     expect(stopping).toBeDefined();
     await withTimeout(stopping!, 5000, 'stop() called from a watch callback');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
   });
 
   it('works from inside a state listener, when connected', async () => {
@@ -267,7 +267,7 @@ describe('stop', () => {
     await waitUntil(() => stopping !== undefined, 'the listener to run', { intervalMs: 5 });
     await withTimeout(stopping!, 5000, 'stop() called from a state listener');
     expect(zk.state).toBe('LOST');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
   });
 
   it('works from inside a state listener, while the connection is lost', async () => {
@@ -282,7 +282,7 @@ describe('stop', () => {
     await waitUntil(() => stopping !== undefined, 'SUSPENDED', { intervalMs: 5 });
     await withTimeout(stopping!, 5000, 'stop() called from a SUSPENDED listener');
     expect(zk.state).toBe('LOST');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
   });
 });
 

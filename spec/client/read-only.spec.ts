@@ -63,7 +63,7 @@ describe('read-only mode', () => {
     );
     const recorder = new StateRecorder(zk);
     await zk.start({ timeout: 20_000 });
-    expect(zk.keeperState).toBe('CONNECTED_RO');
+    expect(zk.connectionState).toBe('CONNECTED_RO');
     expect(zk.state).toBe('CONNECTED');
     expect(zk.connectedTo).toBe(survivor.connectString);
 
@@ -79,7 +79,7 @@ describe('read-only mode', () => {
     await cluster.waitForQuorum();
 
     await recorder.waitForConnectionState('CONNECTED', 30_000);
-    expect(zk.keeperState).toBe('CONNECTED');
+    expect(zk.connectionState).toBe('CONNECTED');
     // Only read-only servers were ever seen: no read/write session existed that could be lost.
     expect(recorder.stateNames).not.toContain('LOST');
     expect(recorder.connectionStateNames).not.toContain('EXPIRED_SESSION');
@@ -128,7 +128,7 @@ describe('read-only mode', () => {
     expect(recorder.connectionStateNames).not.toContain('CONNECTED');
     expect(recorder.connectionStateNames).not.toContain('CONNECTED_RO');
     expect(zk.state).toBe('LOST');
-    expect(zk.keeperState).toBe('CLOSED');
+    expect(zk.connectionState).toBe('CLOSED');
   });
 });
 
@@ -157,7 +157,7 @@ describe('read-only mode, for a session made on a read/write member', () => {
     );
     const recorder = new StateRecorder(zk);
     await zk.start();
-    expect(zk.keeperState).toBe('CONNECTED');
+    expect(zk.connectionState).toBe('CONNECTED');
     const sessionId = zk.clientId!.sessionId;
     await zk.create(base, 'rw');
     await zk.create(`${base}/ephemeral`, '', { ephemeral: true });
@@ -169,13 +169,13 @@ describe('read-only mode, for a session made on a read/write member', () => {
     // in RO mode"): the client keeps trying and must not take the refusal for an expiry.
     await sleep(2000);
     expect(recorder.stateNames).toEqual(['SUSPENDED']);
-    expect(zk.keeperState).toBe('CONNECTING');
+    expect(zk.connectionState).toBe('CONNECTING');
 
     await Promise.all(plain.servers.filter((server) => !server.running).map((server) => server.restart()));
     await plain.waitForQuorum();
     await recorder.waitForState('CONNECTED', 20_000);
     expect(recorder.stateNames).toEqual(['SUSPENDED', 'CONNECTED']);
-    expect(zk.keeperState).toBe('CONNECTED');
+    expect(zk.connectionState).toBe('CONNECTED');
     expect(zk.clientId!.sessionId).toBe(sessionId);
     expect((await zk.exists(`${base}/ephemeral`))?.ephemeralOwner).toBe(sessionId);
   });

@@ -23,5 +23,5 @@ it('connects, creates, reads, watches and stops', async () => {
   expect(await zk.exists('/missing')).toBeNull();
   await zk.stop();
   expect(zk.state).toBe('LOST');
-  expect(zk.keeperState).toBe('CLOSED');
+  expect(zk.connectionState).toBe('CLOSED');
 });

@@ -4,7 +4,7 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import type { ConnectOptions, Transport } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
-import { type ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
+import { type ClientOptions, ZooKeeperClient } from '../../index.js';
 import { Xid } from '../../protocol/constants.js';
 
 let counter = 0;

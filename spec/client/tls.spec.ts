@@ -10,8 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { WorkerArgumentError, WorkerThreadsHandler } from '../../handlers/worker-threads.js';
+import { type ClientOptions, ZooKeeperClient } from '../../index.js';
 import { makeAcl } from '../../lib/acl.js';
-import { type ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
 import { NoAuthError } from '../../lib/errors.js';
 import { DEBIAN_JAVA_DIR, findJava } from '../../testing/backend.js';
 import { freePort } from '../../testing/ports.js';
@@ -141,7 +141,7 @@ describe('TLS on a real server', () => {
 
     it('connects to localhost:<securePort> when it trusts the CA, and creates and reads a node', async () => {
       const zk = await pool.open({ hosts: `localhost:${securePort}`, tls: { ca: material.ca } });
-      expect(zk.keeperState).toBe('CONNECTED');
+      expect(zk.connectionState).toBe('CONNECTED');
       const path = `/${uniqueName('tls-ca')}`;
       expect(await zk.create(path, 'over tls')).toBe(path);
       const [data, stat] = await zk.get(path);
@@ -222,7 +222,7 @@ describe('TLS on a real server', () => {
       for (const { error, log, states, client } of attempts) {
         expect(error).toBeInstanceOf(client.handler.TimeoutError);
         expect(states).not.toContain('CONNECTED');
-        expect(client.keeperState).not.toBe('CONNECTED');
+        expect(client.connectionState).not.toBe('CONNECTED');
         // The server sends the CA with its certificate, so Node names the self-signed root.
         expect(log.join('\n')).toMatch(
           /self-signed certificate in certificate chain|unable to get local issuer/,

@@ -4,7 +4,7 @@
 
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ClientOptions, ZooKeeperClient } from '../../lib/client/client.js';
+import type { ClientOptions, ZooKeeperClient } from '../../index.js';
 import { expireSession } from '../../testing/expire-session.js';
 import type { ServerHandle } from '../../testing/server-handle.js';
 import type { StateRecorder } from '../client/fault-support.js';

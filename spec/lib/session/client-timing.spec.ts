@@ -3,7 +3,7 @@
 // retry and request timeouts are checked at exact virtual times, with no real waiting.
 
 import type { VirtualClockHandler } from '../../../handlers/virtual-clock.js';
-import { type ClientOptions, ZooKeeperClient } from '../../../lib/client/client.js';
+import { type ClientOptions, ZooKeeperClient } from '../../../index.js';
 import { ConnectionLossError, RetryFailedError } from '../../../lib/errors.js';
 import { RetryPolicy } from '../../../lib/retry.js';
 import { ClientState, ConnectionState } from '../../../lib/states.js';
@@ -103,7 +103,7 @@ describe('client state on connection loss', () => {
     // Never connected, so never SUSPENDED: there is no session that could still be alive.
     expect(states).toEqual([]);
     expect(client.state).toBe(ClientState.LOST);
-    expect(client.keeperState).toBe(ConnectionState.CONNECTING);
+    expect(client.connectionState).toBe(ConnectionState.CONNECTING);
   });
 });
 
@@ -175,7 +175,7 @@ describe('client session expiry', () => {
     expect(lost.length).toBe(1);
     expect(lost[0]).toBeGreaterThan(8000);
     expect(lost[0]).toBeLessThanOrEqual(9000);
-    expect(client.keeperState).toBe(ConnectionState.EXPIRED_SESSION);
+    expect(client.connectionState).toBe(ConnectionState.EXPIRED_SESSION);
     expect(fake.connectRequests()).toHaveLength(1); // never told by a server
   });
 });

@@ -1,0 +1,68 @@
+// The recipes, bound on the client as kazoo binds them (`self.Lock = partial(Lock, self)`):
+// `zk.DataWatch(path, fn)` is `new DataWatch(zk, path, fn)`. This is the one module of lib/ that
+// imports recipes/ (dependency-cruiser's `lib-imports-recipes-only-in-binding`); the recipes know
+// the client only as a RecipeClient, so nothing imports back and there is no cycle.
+
+import {
+  type ChildrenWatch,
+  type ChildrenWatchBinder,
+  type ChildrenWatchFunction,
+  type ChildrenWatchOptions,
+  CuratorCache,
+  childrenWatch,
+  type DataWatch,
+  type DataWatchBinder,
+  type DataWatchFunction,
+  type DataWatchOptions,
+  dataWatch,
+  TreeCache,
+  type TreeCacheOptions,
+} from '../../recipes/index.js';
+import type { RecipeClient } from '../recipe-client.js';
+
+/** The recipe factories every ZooKeeperClient has, named as kazoo names them. */
+export interface RecipeFactories {
+  /** kazoo's DataWatch: `fn(data, stat)` now and on every change; without `fn`, the decorator form `zk.DataWatch(path)(fn)`. */
+  DataWatch(path: string, fn: DataWatchFunction, options?: DataWatchOptions): DataWatch;
+  DataWatch(path: string, options?: DataWatchOptions): DataWatchBinder;
+  /** kazoo's ChildrenWatch: `fn(children)` now and on every change; without `fn`, the decorator form. */
+  ChildrenWatch(path: string, fn: ChildrenWatchFunction, options?: ChildrenWatchOptions): ChildrenWatch;
+  ChildrenWatch(path: string, options?: ChildrenWatchOptions): ChildrenWatchBinder;
+  /** kazoo's TreeCache of the subtree at `path` (not started: call `start()`). */
+  TreeCache(path: string, options?: TreeCacheOptions): TreeCache;
+  /** Curator's CuratorCache of the subtree at `path`, on one persistent recursive watch (not started: call `start()`). */
+  CuratorCache(path: string): CuratorCache;
+}
+
+/** Each factory, with the client it is called on as `this`. */
+const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: never[]) => unknown } = {
+  DataWatch(
+    this: RecipeClient,
+    path: string,
+    fnOrOptions?: DataWatchFunction | DataWatchOptions,
+    options?: DataWatchOptions,
+  ) {
+    return dataWatch(this, path, fnOrOptions, options);
+  },
+  ChildrenWatch(
+    this: RecipeClient,
+    path: string,
+    fnOrOptions?: ChildrenWatchFunction | ChildrenWatchOptions,
+    options?: ChildrenWatchOptions,
+  ) {
+    return childrenWatch(this, path, fnOrOptions, options);
+  },
+  TreeCache(this: RecipeClient, path: string, options?: TreeCacheOptions) {
+    return new TreeCache(this, path, options);
+  },
+  CuratorCache(this: RecipeClient, path: string) {
+    return new CuratorCache(this, path);
+  },
+};
+
+/** Puts the factories on the client class's prototype (not enumerable, like class methods). */
+export function bindRecipeFactories(prototype: object): void {
+  for (const [name, factory] of Object.entries(factories)) {
+    Object.defineProperty(prototype, name, { value: factory, writable: true, configurable: true });
+  }
+}
