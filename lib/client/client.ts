@@ -8,21 +8,14 @@
 // settles in the same tick as its reply is read, in the order the requests were issued.
 // Credentials live only in private fields: util.inspect and JSON show a summary, never them.
 
-import EventEmitter from 'eventemitter3';
 import type { Handler, HandlerEvent } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { OpCode } from '../../protocol/constants.js';
 import type { MultiReadOp, MultiResult } from '../../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../../protocol/records.js';
 import { validateAcl } from '../acl.js';
-import {
-  BadVersionError,
-  errorFromCode,
-  InvalidArgumentError,
-  NodeExistsError,
-  NoNodeError,
-} from '../errors.js';
-import { joinPath, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
+import { errorFromCode, InvalidArgumentError } from '../errors.js';
+import { prefixChroot, stripChroot, validatePath } from '../paths.js';
 import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
 import type { Session } from '../session/session.js';
@@ -30,14 +23,15 @@ import type { ClientState, ConnectionState } from '../states.js';
 import type { OneShotKind, WatchCallback } from '../watches/watch-registry.js';
 import type { RemovableWatchType } from '../watches/watch-removal.js';
 import { WatchStream, type WatchStreamOptions } from '../watches/watch-stream.js';
+import { checkCallback, checkVersion, toBytes } from './arguments.js';
+import { ClientEventEmitter } from './client-events.js';
+import { createWithParents, deleteTree, ensurePath } from './composite-calls.js';
 import { type ClientConfig, checkTimeout, resolveConfig } from './config.js';
-import { startDeadline } from './deadline.js';
 import { fourLetterWord } from './four-letter-words.js';
 import { SessionLifecycle } from './lifecycle.js';
 import type {
   AddWatchOptions,
   CallOptions,
-  ClientEvents,
   ClientOptions,
   CreateOptions,
   DeleteOptions,
@@ -47,7 +41,6 @@ import type {
   RemoveWatchesOptions,
   SetOptions,
   StartOptions,
-  StateListener,
   Value,
 } from './options.js';
 import { bindRecipeFactories, type RecipeFactories } from './recipe-factories.js';
@@ -67,7 +60,7 @@ export interface ZooKeeperClient extends RecipeFactories {}
 
 /** The client. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: bindRecipeFactories(), below the class, puts every member of the interface on the prototype
-export class ZooKeeperClient extends EventEmitter<ClientEvents> implements RecipeClient {
+export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient {
   /**
    * Makes the handler of a client constructed without one. Replace it to move every such client
    * to another handler at once, e.g. `ZooKeeperClient.defaultHandler = () => new WorkerThreadsHandler()`
@@ -82,7 +75,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
   readonly #config: ClientConfig;
   readonly #lifecycle: SessionLifecycle;
   readonly #commandRetry: RetryPolicy;
-  readonly #stateListeners = new Set<StateListener>();
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -95,7 +87,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
     });
     this.#commandRetry = new RetryPolicy(this.#config.commandRetry, this.handler);
     this.#lifecycle = new SessionLifecycle(this.handler, this.#config, options.handler === undefined, {
-      stateChanged: (state, detail, clientState) => this.#onState(state, detail, clientState),
+      stateChanged: (state, detail, clientState) => this.announceState(state, detail, clientState),
       log: (level, message) => this.#log(level, message),
       error: (error) => this.emit('error', error),
     });
@@ -135,50 +127,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
     return this.#lifecycle.current?.connectedTo;
   }
 
-  /** kazoo's add_listener: `listener(state)` on every CONNECTED/SUSPENDED/LOST change; returning true removes it. */
-  override addListener(listener: StateListener): this;
-  override addListener<E extends keyof ClientEvents>(
-    event: E,
-    fn: (...args: ClientEvents[E]) => void,
-    context?: unknown,
-  ): this;
-  override addListener(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
-    if (typeof eventOrListener === 'function') {
-      this.#stateListeners.add(eventOrListener as StateListener);
-      return this;
-    }
-    return super.addListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
-  }
-
-  /** Removes a listener added with addListener(listener). */
-  override removeListener(listener: StateListener): this;
-  override removeListener<E extends keyof ClientEvents>(
-    event: E,
-    fn?: (...args: ClientEvents[E]) => void,
-    context?: unknown,
-  ): this;
-  override removeListener(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
-    if (typeof eventOrListener === 'function') {
-      this.#stateListeners.delete(eventOrListener as StateListener);
-      return this;
-    }
-    return super.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
-  }
-
-  /**
-   * The same as removeListener. eventemitter3 binds `off` to its own removeListener when it
-   * loads, so without this `off(listener)` would skip the kazoo-style form above.
-   */
-  override off(listener: StateListener): this;
-  override off<E extends keyof ClientEvents>(
-    event: E,
-    fn?: (...args: ClientEvents[E]) => void,
-    context?: unknown,
-  ): this;
-  override off(eventOrListener: unknown, fn?: unknown, context?: unknown): this {
-    return this.removeListener(eventOrListener as keyof ClientEvents, fn as () => void, context);
-  }
-
   // --- lifecycle --------------------------------------------------------------------------------
 
   /**
@@ -207,7 +155,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
   async close(): Promise<void> {
     await this.stop();
     this.removeAllListeners();
-    this.#stateListeners.clear();
   }
 
   /** Stops and starts again with a new session. */
@@ -229,16 +176,12 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
   ): Promise<[string, Stat]>;
   create(path: string, value?: Value, options: CreateOptions = {}): Promise<string | [string, Stat]> {
     if (!options.makepath) return this.#create(path, value, options, options);
-    // Several requests: the caller's timeout bounds them all.
-    const deadline = startDeadline(this.handler, options, `create ${path}`);
-    const call = deadline.options;
-    return this.#create(path, value, options, call)
-      .catch(async (err: unknown) => {
-        if (!(err instanceof NoNodeError)) throw err;
-        await this.ensurePath(parentOf(path), { ...call, acl: options.acl });
-        return this.#create(path, value, options, call);
-      })
-      .finally(() => deadline.finish());
+    return this.#request(options, () => {
+      this.#serverPath(path, { sequential: options.sequence === true });
+      return createWithParents(this, path, options.acl, options, (call) =>
+        this.#create(path, value, options, call),
+      );
+    });
   }
 
   /** Creates `path` and any missing parents as persistent nodes; does nothing if it exists. */
@@ -247,16 +190,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
     const { acl, ...call } = Array.isArray(options)
       ? { acl: options as readonly ACL[] }
       : (options as EnsurePathOptions);
-    return this.#request(call, async () => {
+    return this.#request(call, () => {
       this.#serverPath(path);
       // Checked before the first exists(), so a bad list is refused with nothing sent.
       if (acl !== undefined) validateAcl(acl);
-      const deadline = startDeadline(this.handler, call, `ensurePath ${path}`);
-      try {
-        await this.#ensurePath(path, acl, deadline.options);
-      } finally {
-        deadline.finish();
-      }
+      return ensurePath(this, path, acl, call);
     });
   }
 
@@ -338,7 +276,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
   delete(path: string, options: DeleteOptions = {}): Promise<void> {
     return this.#request(options, (session) => {
       const body = { path: this.#serverPath(path), version: checkVersion(options.version) };
-      if (options.recursive) return this.#deleteTree(path, body.version, options);
+      if (options.recursive) return deleteTree(this, path, body.version, options);
       return session.submit(OpCode.delete, body, { path, convert: toVoid }, options);
     });
   }
@@ -657,59 +595,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
     });
   }
 
-  async #ensurePath(path: string, acl: readonly ACL[] | undefined, call: CallOptions): Promise<void> {
-    if (path === '/' || (await this.exists(path, undefined, call)) !== null) return;
-    await this.#ensurePath(parentOf(path), acl, call);
-    try {
-      await this.create(path, undefined, { ...call, acl });
-    } catch (err) {
-      if (!(err instanceof NodeExistsError)) throw err;
-    }
-  }
-
-  /**
-   * Deletes the subtree below `path`, then `path` itself with `version`. A version other than -1
-   * is checked before anything is deleted, so a stale version deletes nothing (the server checks
-   * it again on the last delete: a concurrent setData still wins).
-   */
-  async #deleteTree(path: string, version: number, options: CallOptions): Promise<void> {
-    const deadline = startDeadline(this.handler, options, `delete ${path}`);
-    const call = deadline.options;
-    try {
-      if (version !== -1) {
-        const stat = await this.exists(path, undefined, call);
-        if (stat === null) return;
-        if (stat.version !== version) throw new BadVersionError(undefined, path);
-      }
-      await this.#deleteChildren(path, call);
-      if (path === '/') return;
-      await this.delete(path, { ...call, version }).catch((err: unknown) => {
-        if (!(err instanceof NoNodeError)) throw err;
-      });
-    } finally {
-      deadline.finish();
-    }
-  }
-
-  async #deleteChildren(path: string, call: CallOptions): Promise<void> {
-    let children: string[];
-    try {
-      children = await this.getChildren(path, undefined, call);
-    } catch (err) {
-      if (err instanceof NoNodeError) return;
-      throw err;
-    }
-    await Promise.all(
-      children.map(async (name) => {
-        const child = joinPath(path, name);
-        await this.#deleteChildren(child, call);
-        await this.delete(child, call).catch((err: unknown) => {
-          if (!(err instanceof NoNodeError)) throw err;
-        });
-      }),
-    );
-  }
-
   /** A one-shot watch for a read of `path`, or undefined without a callback. */
   #oneShot(
     session: Session,
@@ -744,30 +629,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Recip
     return [...acl];
   }
 
-  /** Emits a state change: listeners run through the handler's dispatch, never on the connection loop. */
-  #onState(state: ConnectionState, detail: string | undefined, clientState: ClientState | undefined): void {
-    this.#emitEach('connectionState', state, detail);
-    if (clientState === undefined) return;
-    this.#emitEach('state', clientState);
-    for (const listener of [...this.#stateListeners]) {
-      this.handler.dispatchCallback(() => {
-        if (listener(clientState) === true) this.#stateListeners.delete(listener);
-      });
-    }
-  }
-
-  /**
-   * Emits through the handler's dispatch, one callback per listener: eventemitter3's emit() stops
-   * at the first listener that throws, and the dispatcher reports a throw and runs the next one.
-   */
-  #emitEach<E extends 'state' | 'connectionState'>(event: E, ...args: ClientEvents[E]): void {
-    for (const listener of this.listeners(event)) {
-      // once() listeners are removed now, as emit() would before calling them.
-      super.removeListener(event, listener, undefined, true);
-      this.handler.dispatchCallback(() => (listener as (...a: ClientEvents[E]) => void).apply(this, args));
-    }
-  }
-
   #log(level: keyof Logger, message: string): void {
     this.#config.logger?.[level]?.(message);
   }
@@ -793,26 +654,3 @@ function attempt<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 const aclAndStat = (r: { acl: ACL[]; stat: Stat }): [ACL[], Stat] => [r.acl, r.stat];
-
-/** A value as bytes: a string as UTF-8; a Uint8Array viewed as a Buffer without a copy. */
-function toBytes(value: Value | undefined): Buffer {
-  if (value === undefined) return Buffer.alloc(0);
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (value instanceof Uint8Array)
-    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new InvalidArgumentError('value', `value must be a string or a Uint8Array, got ${typeof value}`);
-}
-
-/** A version argument: an integer from -1 (any) to 2^31-1; undefined is -1. */
-function checkVersion(version: number | undefined): number {
-  if (version === undefined) return -1;
-  if (!Number.isInteger(version) || version < -1 || version > 0x7fffffff) {
-    throw new InvalidArgumentError('version', `version must be an integer from -1 to 2^31-1, got ${version}`);
-  }
-  return version;
-}
-
-function checkCallback(callback: unknown): void {
-  if (typeof callback !== 'function')
-    throw new InvalidArgumentError('callback', `callback must be a function, got ${typeof callback}`);
-}
