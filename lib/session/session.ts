@@ -217,6 +217,8 @@ export class Session {
     call: CallLimits = {},
   ): Promise<T> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    // Given up before it was made: nothing is sent.
+    if (call.signal?.aborted) return Promise.reject(call.signal.reason);
     let frame: Buffer | undefined;
     let xid = 0;
     try {
@@ -265,6 +267,7 @@ export class Session {
    */
   addAuth(scheme: string, credential: string, call: CallLimits = {}): Promise<void> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    if (call.signal?.aborted) return Promise.reject(call.signal.reason);
     const { authData } = this.settings;
     if (!authData.some(([s, c]) => s === scheme && c === credential)) authData.push([scheme, credential]);
     const answered = new Promise<void>((resolve, reject) => {

@@ -67,6 +67,13 @@ export class CuttableProxy {
     this.held ??= new Map();
   }
 
+  /** How many bytes servers sent that are being held (0 when not holding). */
+  heldBytes(): number {
+    let total = 0;
+    for (const chunks of this.held?.values() ?? []) for (const chunk of chunks) total += chunk.length;
+    return total;
+  }
+
   /** Delivers what was held, each connection's bytes in one write, and lets bytes through again. */
   release(): void {
     const held = this.held;
