@@ -1,5 +1,6 @@
 // What the in-thread handlers share: primitives built on the handler's own clock, the in-memory
-// channel, in-process spawn and ordered callback dispatch. Subclasses supply the clock and sockets.
+// channel, in-process spawn and ordered callback dispatch. Subclasses supply the clock, randomness
+// and sockets.
 
 import { CallbackDispatcher } from './callback-dispatcher.js';
 import {
@@ -39,6 +40,7 @@ export abstract class InThreadHandler implements Handler {
 
   abstract now(): number;
   abstract sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  abstract random(): number;
   abstract createConnection(options: ConnectOptions): Promise<Transport>;
 
   eventObject(): HandlerEvent {

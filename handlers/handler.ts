@@ -102,8 +102,9 @@ export interface Spawned {
 export type CallbackErrorReporter = (error: unknown) => void;
 
 /**
- * The runtime a client runs on. `now` and `sleep` are the only clocks the connection loop, ping
- * scheduling, deadlines and the retry policy read.
+ * The runtime a client runs on, and the client's only door to time, randomness and sockets: `now`
+ * and `sleep` are the only clocks the connection loop, ping scheduling, deadlines and the retry
+ * policy read, and `random` their only source of chance (ping jitter, host order, backoff jitter).
  */
 export interface Handler {
   /** A name for logs (`sequential_microtask`, `virtual_clock`, ...). */
@@ -122,6 +123,8 @@ export interface Handler {
   now(): number;
   /** Resolves after `ms` on this handler's clock; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A uniform random number in [0, 1) (seeded, so replayable, on VirtualClockHandler). */
+  random(): number;
 
   eventObject(): HandlerEvent;
   lockObject(): HandlerLock;

@@ -42,6 +42,10 @@ export class SequentialMicrotaskHandler extends InThreadHandler {
     });
   }
 
+  random(): number {
+    return Math.random();
+  }
+
   createConnection(options: ConnectOptions): Promise<Transport> {
     return connectSocket(options, this.TimeoutError);
   }

@@ -1,7 +1,7 @@
 // The connection loop (kazoo's zk_loop / _connect_loop / _connect_attempt) with the Java client's
 // timing: it owns the socket, does the handshake, pings, enforces the read timeout, tracks
 // lastZxid, reconnects and resumes the session. It talks to the client only through the channel,
-// and reaches time and sockets only through the handler.
+// and reaches time, randomness, name resolution and sockets only through the handler.
 
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -100,8 +100,10 @@ class ConnectionLoop {
     let reason: string | undefined;
     while (!this.stopping.signal.aborted && !this.closing) {
       // A fresh policy run per outage: the backoff resets after every successful handshake.
+      // The jitter is the handler's unless the user gave connectionRetry.random (in-thread only).
       const retry = new RetryPolicy(this.init.connectionRetry, {
         now: () => this.handler.now(),
+        random: () => this.handler.random(),
         // A backoff sleep (up to maxDelay, 10 s by default) must not hide the client-side expiry
         // deadline: wake just past it, so the next pass reports the session lost on time.
         sleep: (ms, signal) => this.handler.sleep(Math.min(ms, this.untilClientSideExpiry()), signal),
@@ -172,7 +174,7 @@ class ConnectionLoop {
   /** Every address of every host, resolved now, starting after the last one used. */
   private async resolveHosts(): Promise<HostAddress[]> {
     const hosts = [...this.init.hosts];
-    if (this.init.randomizeHosts) shuffle(hosts);
+    if (this.init.randomizeHosts) shuffle(hosts, () => this.handler.random());
     const rotated = hosts
       .slice(this.nextHost % hosts.length)
       .concat(hosts.slice(0, this.nextHost % hosts.length));
@@ -356,7 +358,7 @@ class ConnectionLoop {
   private async keepAlive(live: Live, signal: AbortSignal): Promise<void> {
     const ping = encodeRequest(Xid.ping, OpCode.ping, {});
     while (!signal.aborted) {
-      const jitter = 10 + Math.floor(Math.random() * 390);
+      const jitter = 10 + Math.floor(this.handler.random() * 390);
       const now = this.handler.now();
       const pingDue = live.lastSend + Math.max(0, live.pingInterval - jitter);
       const readDeadline = live.lastRecv + live.readTimeout;
@@ -458,9 +460,10 @@ class ConnectionLoop {
   }
 }
 
-function shuffle<T>(list: T[]): void {
+/** Fisher–Yates, drawing from `random` (uniform in [0, 1)). */
+function shuffle<T>(list: T[], random: () => number): void {
   for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     [list[i], list[j]] = [list[j]!, list[i]!];
   }
 }

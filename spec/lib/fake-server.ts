@@ -5,7 +5,7 @@
 // handshake, expire sessions, go silent, sit on replies, drop connections.
 
 import type { ConnectOptions, Transport } from '../../handlers/handler.js';
-import { VirtualClockHandler } from '../../handlers/virtual-clock.js';
+import { VirtualClockHandler, type VirtualClockOptions } from '../../handlers/virtual-clock.js';
 import { OpCode, SESSION_PASSWORD_BYTES, Xid } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FrameAccumulator } from '../../protocol/frame-accumulator.js';
@@ -71,13 +71,16 @@ export function stat(overrides: Partial<Stat> = {}): Stat {
   };
 }
 
-/** A FakeZooKeeper and the VirtualClockHandler whose connections reach it. */
-export function fakeEnsemble(options: FakeZooKeeperOptions = {}): {
+/** A FakeZooKeeper and the VirtualClockHandler (with `handlerOptions`) whose connections reach it. */
+export function fakeEnsemble(
+  options: FakeZooKeeperOptions = {},
+  handlerOptions: Omit<VirtualClockOptions, 'connect'> = {},
+): {
   fake: FakeZooKeeper;
   handler: VirtualClockHandler;
 } {
   let fake: FakeZooKeeper | undefined;
-  const handler = new VirtualClockHandler({ connect: (o) => fake!.connect(o) });
+  const handler = new VirtualClockHandler({ ...handlerOptions, connect: (o) => fake!.connect(o) });
   fake = new FakeZooKeeper(handler, options);
   return { fake, handler };
 }

@@ -286,6 +286,73 @@ describe('connection loop backoff', () => {
   });
 });
 
+describe('connection loop randomness', () => {
+  it('draws the ping jitter from the handler, so the pings fall at exact instants', async () => {
+    // random 0.5: jitter 10 + ⌊0.5 × 390⌋ = 205 ms off the 3000 ms interval.
+    const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 9000 }, { random: () => 0.5 });
+    startLoop(handler, { hosts: [H1] });
+    await handler.advance(9000);
+    expect(fake.pingTimes()).toEqual([2795, 5590, 8385]);
+  });
+
+  it("shuffles the hosts with the handler's random numbers", async () => {
+    const firstPass = async (random: () => number): Promise<string[]> => {
+      const { fake, handler } = fakeEnsemble({}, { random });
+      fake.setMode('refuse');
+      startLoop(handler, { hosts: [H1, H2, H3], randomizeHosts: true });
+      await handler.advance(0);
+      return fake.attempts.map((a) => a.address);
+    };
+    // Fisher–Yates drawing 0 every time swaps each place with the first: [H2, H3, H1].
+    expect(await firstPass(() => 0)).toEqual([H2, H3, H1]);
+    // Drawing just under 1 swaps each place with itself: the order as given.
+    expect(await firstPass(() => 0.999_999)).toEqual([H1, H2, H3]);
+  });
+
+  it('draws the connect backoff jitter from the handler, unless connectionRetry.random is given', async () => {
+    const passes = async (connectionRetry: LoopInit['connectionRetry']): Promise<number[]> => {
+      // random 0.75: jitter factor 1 − 0.5 + 2 × 0.5 × 0.75 = 1.25.
+      const { fake, handler } = fakeEnsemble({}, { random: () => 0.75 });
+      fake.setMode('refuse');
+      const loop = startLoop(handler, { hosts: [H1], connectionRetry });
+      await handler.advance(500);
+      return loop.of('cycleFailed').map((e) => e.at);
+    };
+    const retry = { maxTries: -1, delay: 100, backoff: 2, maxJitter: 0.5 };
+    // Sleeps of 125, then 250 × 1.25 = 312.5.
+    expect(await passes(retry)).toEqual([0, 125, 437.5]);
+    // The user's own source wins: factor 0.5, so every sleep is 100 × 0.5 = 50, then 2 × 50 × 0.5.
+    expect(await passes({ ...retry, random: () => 0 })).toEqual([
+      0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500,
+    ]);
+  });
+
+  it('replays a run exactly on a virtual clock with the default seed', async () => {
+    const run = async () => {
+      const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 9000 });
+      fake.setMode('refuse', H1);
+      const loop = startLoop(handler, {
+        hosts: [H1, H2, H3],
+        randomizeHosts: true,
+        connectionRetry: { maxTries: -1, delay: 100, backoff: 2, maxJitter: 0.4 },
+      });
+      await handler.advance(5000);
+      fake.setMode('refuse');
+      fake.latest!.close();
+      await handler.advance(30_000);
+      return {
+        attempts: fake.attempts.map((a) => [a.at, a.address]),
+        pings: fake.pingTimes(),
+        events: loop.events.map((e) => [e.at, e.message.t]),
+      };
+    };
+    const first = await run();
+    expect(first.pings.length).toBeGreaterThan(0);
+    expect(new Set(first.attempts.map(([, address]) => address)).size).toBe(3);
+    expect(await run()).toEqual(first);
+  });
+});
+
 describe('connection loop client-side expiry', () => {
   it('expires the session after more than 4/3 of the negotiated timeout without a byte, and not before', async () => {
     const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 6000 });
