@@ -1,6 +1,6 @@
 // The Handler seam, kazoo's IHandler in Node terms: everything the client and its connection loop
-// need from the runtime — time, concurrency primitives, the channel between them, sockets and
-// callback delivery — so a test can swap the handler and drive time itself, and so the loop can
+// need from the runtime — time, randomness, concurrency primitives, the channel between them,
+// name resolution, sockets and callback delivery — so a test can swap the handler and drive time itself, and so the loop can
 // run in another thread (WorkerThreadsHandler) without the client knowing.
 
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -84,6 +84,12 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
+/** One address a host name resolves to. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
 /** The long-running task a handler spawns: the connection loop. */
 export interface SpawnTask<A> {
   /** A name for logs and errors. */
@@ -136,6 +142,8 @@ export interface Handler {
   createSocketPair<A, B>(): [ChannelEnd<B, A>, ChannelEnd<A, B>];
   /** Opens a TCP or TLS connection; rejects with the TimeoutError after `timeoutMs`. */
   createConnection(options: ConnectOptions): Promise<Transport>;
+  /** Every address `hostname` resolves to, in the resolver's order (Node's `dns.lookup`, `all: true`). */
+  lookup(hostname: string): Promise<ResolvedAddress[]>;
 
   /**
    * Delivers a watch, state or completion callback. Callbacks run one at a time in the order they

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { InThreadHandler } from './base-handler.js';
-import type { ConnectOptions, Transport } from './handler.js';
-import { connectSocket, MAX_TIMER_MS } from './node-transport.js';
+import type { ConnectOptions, ResolvedAddress, Transport } from './handler.js';
+import { connectSocket, lookupAll, MAX_TIMER_MS } from './node-transport.js';
 
 /**
  * The default handler: the client, its connection loop and every callback share the main event
@@ -48,5 +48,9 @@ export class SequentialMicrotaskHandler extends InThreadHandler {
 
   createConnection(options: ConnectOptions): Promise<Transport> {
     return connectSocket(options, this.TimeoutError);
+  }
+
+  lookup(hostname: string): Promise<ResolvedAddress[]> {
+    return lookupAll(hostname);
   }
 }

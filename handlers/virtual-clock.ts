@@ -1,7 +1,7 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { InThreadHandler } from './base-handler.js';
-import type { ConnectOptions, Transport } from './handler.js';
-import { connectSocket } from './node-transport.js';
+import type { ConnectOptions, ResolvedAddress, Transport } from './handler.js';
+import { connectSocket, lookupAll } from './node-transport.js';
 
 interface Timer {
   at: number;
@@ -12,6 +12,8 @@ interface Timer {
 export interface VirtualClockOptions {
   /** Opens transports; default real TCP/TLS sockets. Tests pass in-memory servers here. */
   connect?: (options: ConnectOptions) => Promise<Transport>;
+  /** Resolves host names; default the system resolver. Tests pass a table here. */
+  lookup?: (hostname: string) => Promise<ResolvedAddress[]>;
   /** The clock's reading at creation, ms (default 0). */
   startTime?: number;
   /** Seed of the built-in random source (default a fixed one), so a run replays exactly. */
@@ -50,12 +52,14 @@ export class VirtualClockHandler extends InThreadHandler {
   private timers: Timer[] = [];
   private readonly connector: (options: ConnectOptions) => Promise<Transport>;
   private readonly randomSource: () => number;
+  private readonly resolver: (hostname: string) => Promise<ResolvedAddress[]>;
 
   constructor(options: VirtualClockOptions = {}) {
     super();
     this.time = options.startTime ?? 0;
     this.connector = options.connect ?? ((o) => connectSocket(o, this.TimeoutError));
     this.randomSource = options.random ?? seededRandom(options.seed ?? DEFAULT_RANDOM_SEED);
+    this.resolver = options.lookup ?? lookupAll;
   }
 
   now(): number {
@@ -133,6 +137,10 @@ export class VirtualClockHandler extends InThreadHandler {
 
   createConnection(options: ConnectOptions): Promise<Transport> {
     return this.connector(options);
+  }
+
+  lookup(hostname: string): Promise<ResolvedAddress[]> {
+    return this.resolver(hostname);
   }
 
   private insert(timer: Timer): void {

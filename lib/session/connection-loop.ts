@@ -3,7 +3,6 @@
 // lastZxid, reconnects and resumes the session. It talks to the client only through the channel,
 // and reaches time, randomness, name resolution and sockets only through the handler.
 
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ChannelEnd, Handler, SpawnTask, Transport } from '../../handlers/handler.js';
 import { OpCode, REPLY_HEADER_BYTES, SESSION_PASSWORD_BYTES, Xid } from '../../protocol/constants.js';
@@ -188,7 +187,7 @@ class ConnectionLoop {
         continue;
       }
       try {
-        for (const a of await lookup(h.host, { all: true })) {
+        for (const a of await this.handler.lookup(h.host)) {
           resolved.push({ host: a.address, port: h.port, hostname: h.host });
         }
       } catch (err) {

@@ -389,4 +389,16 @@ describe('VirtualClockHandler connections', () => {
     await expect(handler.createConnection(options)).resolves.toBe(fake);
     expect(seen).toEqual([options]);
   });
+
+  it('resolves names through the lookup function it was given', async () => {
+    const asked: string[] = [];
+    const handler = new VirtualClockHandler({
+      lookup: async (hostname) => {
+        asked.push(hostname);
+        return [{ address: '10.0.0.7', family: 4 }];
+      },
+    });
+    await expect(handler.lookup('zk1.example')).resolves.toEqual([{ address: '10.0.0.7', family: 4 }]);
+    expect(asked).toEqual(['zk1.example']);
+  });
 });

@@ -353,6 +353,34 @@ describe('connection loop randomness', () => {
   });
 });
 
+describe('connection loop name resolution', () => {
+  it("resolves host names only through the handler's lookup, every address of each, and logs the ones it cannot", async () => {
+    const asked: string[] = [];
+    const { fake, handler } = fakeEnsemble(
+      {},
+      {
+        lookup: async (hostname) => {
+          asked.push(hostname);
+          if (hostname === 'zk-a.test')
+            return [
+              { address: '10.0.0.1', family: 4 },
+              { address: 'fd00::1', family: 6 },
+            ];
+          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+        },
+      },
+    );
+    fake.setMode('refuse');
+    const loop = startLoop(handler, { hosts: ['zk-a.test:2181', 'zk-b.test:2182', '10.0.0.9:2183'] });
+    await handler.advance(0);
+    expect(asked).toEqual(['zk-a.test', 'zk-b.test']); // an address literal is not looked up
+    expect(fake.attempts.map((a) => a.address)).toEqual(['10.0.0.1:2181', 'fd00::1:2181', '10.0.0.9:2183']);
+    expect(loop.of('log').map((e) => e.message.message)).toContain(
+      'cannot resolve zk-b.test: getaddrinfo ENOTFOUND zk-b.test',
+    );
+  });
+});
+
 describe('connection loop client-side expiry', () => {
   it('expires the session after more than 4/3 of the negotiated timeout without a byte, and not before', async () => {
     const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 6000 });
