@@ -90,10 +90,16 @@ export interface ResolvedAddress {
   family: 4 | 6;
 }
 
-/** The long-running task a handler spawns: the connection loop. */
+/** A long-running task a handler spawns (the connection loop). */
 export interface SpawnTask<A> {
-  /** A name for logs and errors. */
+  /** Its name, unique within its module: how a worker thread finds it, and what logs call it. */
   readonly name: string;
+  /**
+   * Absolute path of a module exporting `spawnTasks: SpawnTask[]` that holds this task, in the
+   * format being run (`.ts` from sources, `.js` when built): a handler that runs tasks in another
+   * thread loads it there (once) and looks the task up by name. In-thread handlers ignore it.
+   */
+  readonly module: string;
   /** The task itself, for handlers that run it in this thread. */
   run(arg: A, handler: Handler): Promise<void>;
 }

@@ -28,8 +28,14 @@ export interface ConnectionLoopArg {
 /** The spawn task handlers run. */
 export const connectionLoopTask: SpawnTask<ConnectionLoopArg> = {
   name: 'zookit-connection-loop',
+  // This file, as it runs: the .ts source under jest and the worker's TypeScript bootstrap, the
+  // .js of dist/cjs, and that of dist/esm (scripts/build.mjs defines __filename there).
+  module: __filename,
   run: (arg, handler) => new ConnectionLoop(arg.init, arg.channel, handler).run(),
 };
+
+/** What a worker thread loads this module for. */
+export const spawnTasks: SpawnTask<never>[] = [connectionLoopTask as SpawnTask<never>];
 
 class SessionExpired extends Error {}
 
