@@ -1,5 +1,6 @@
 // What the in-thread handlers share: primitives built on the handler's own clock, the in-memory
-// channel, in-process spawn and ordered callback dispatch. Subclasses supply the clock and sockets.
+// channel, in-process spawn and ordered callback dispatch. Subclasses supply the clock, randomness,
+// name resolution and sockets.
 
 import { CallbackDispatcher } from './callback-dispatcher.js';
 import {
@@ -11,6 +12,7 @@ import {
   type HandlerEvent,
   type HandlerLock,
   HandlerTimeoutError,
+  type ResolvedAddress,
   type Spawned,
   type SpawnTask,
   type Transport,
@@ -39,7 +41,9 @@ export abstract class InThreadHandler implements Handler {
 
   abstract now(): number;
   abstract sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  abstract random(): number;
   abstract createConnection(options: ConnectOptions): Promise<Transport>;
+  abstract lookup(hostname: string): Promise<ResolvedAddress[]>;
 
   eventObject(): HandlerEvent {
     return new ClockEvent(this);

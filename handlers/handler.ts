@@ -1,6 +1,6 @@
 // The Handler seam, kazoo's IHandler in Node terms: everything the client and its connection loop
-// need from the runtime — time, concurrency primitives, the channel between them, sockets and
-// callback delivery — so a test can swap the handler and drive time itself, and so the loop can
+// need from the runtime — time, randomness, concurrency primitives, the channel between them,
+// name resolution, sockets and callback delivery — so a test can swap the handler and drive time itself, and so the loop can
 // run in another thread (WorkerThreadsHandler) without the client knowing.
 
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -84,10 +84,22 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** The long-running task a handler spawns: the connection loop. */
+/** One address a host name resolves to. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** A long-running task a handler spawns (the connection loop). */
 export interface SpawnTask<A> {
-  /** A name for logs and errors. */
+  /** Its name, unique within its module: how a worker thread finds it, and what logs call it. */
   readonly name: string;
+  /**
+   * Absolute path of a module exporting `spawnTasks: SpawnTask[]` that holds this task, in the
+   * format being run (`.ts` from sources, `.js` when built): a handler that runs tasks in another
+   * thread loads it there (once) and looks the task up by name. In-thread handlers ignore it.
+   */
+  readonly module: string;
   /** The task itself, for handlers that run it in this thread. */
   run(arg: A, handler: Handler): Promise<void>;
 }
@@ -102,8 +114,9 @@ export interface Spawned {
 export type CallbackErrorReporter = (error: unknown) => void;
 
 /**
- * The runtime a client runs on. `now` and `sleep` are the only clocks the connection loop, ping
- * scheduling, deadlines and the retry policy read.
+ * The runtime a client runs on, and the client's only door to time, randomness and sockets: `now`
+ * and `sleep` are the only clocks the connection loop, ping scheduling, deadlines and the retry
+ * policy read, and `random` their only source of chance (ping jitter, host order, backoff jitter).
  */
 export interface Handler {
   /** A name for logs (`sequential_microtask`, `virtual_clock`, ...). */
@@ -122,6 +135,8 @@ export interface Handler {
   now(): number;
   /** Resolves after `ms` on this handler's clock; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A uniform random number in [0, 1) (seeded, so replayable, on VirtualClockHandler). */
+  random(): number;
 
   eventObject(): HandlerEvent;
   lockObject(): HandlerLock;
@@ -133,6 +148,8 @@ export interface Handler {
   createSocketPair<A, B>(): [ChannelEnd<B, A>, ChannelEnd<A, B>];
   /** Opens a TCP or TLS connection; rejects with the TimeoutError after `timeoutMs`. */
   createConnection(options: ConnectOptions): Promise<Transport>;
+  /** Every address `hostname` resolves to, in the resolver's order (Node's `dns.lookup`, `all: true`). */
+  lookup(hostname: string): Promise<ResolvedAddress[]>;
 
   /**
    * Delivers a watch, state or completion callback. Callbacks run one at a time in the order they

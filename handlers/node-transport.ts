@@ -1,6 +1,7 @@
+import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ConnectOptions, Transport } from './handler.js';
+import type { ConnectOptions, ResolvedAddress, Transport } from './handler.js';
 
 /** The longest delay setTimeout honours, ms; it fires after 1 ms for anything longer. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -114,4 +115,10 @@ export function connectSocket(
       resolve(new SocketTransport(socket, address));
     });
   });
+}
+
+/** Every address of `hostname` from the system resolver (getaddrinfo, as `net.connect` itself uses). */
+export async function lookupAll(hostname: string): Promise<ResolvedAddress[]> {
+  const found = await lookup(hostname, { all: true });
+  return found.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { InThreadHandler } from './base-handler.js';
-import type { ConnectOptions, Transport } from './handler.js';
-import { connectSocket, MAX_TIMER_MS } from './node-transport.js';
+import type { ConnectOptions, ResolvedAddress, Transport } from './handler.js';
+import { connectSocket, lookupAll, MAX_TIMER_MS } from './node-transport.js';
 
 /**
  * The default handler: the client, its connection loop and every callback share the main event
@@ -42,7 +42,15 @@ export class SequentialMicrotaskHandler extends InThreadHandler {
     });
   }
 
+  random(): number {
+    return Math.random();
+  }
+
   createConnection(options: ConnectOptions): Promise<Transport> {
     return connectSocket(options, this.TimeoutError);
+  }
+
+  lookup(hostname: string): Promise<ResolvedAddress[]> {
+    return lookupAll(hostname);
   }
 }

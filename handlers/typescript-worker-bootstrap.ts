@@ -11,7 +11,7 @@ const path = require('node:path');
 const os = require('node:os');
 const crypto = require('node:crypto');
 const Module = require('node:module');
-const { workerData } = require('node:worker_threads');
+const { threadId, workerData } = require('node:worker_threads');
 const cacheDir = path.join(os.tmpdir(), 'zookit-ts-cache-' + (process.getuid ? process.getuid() : 'user'));
 fs.mkdirSync(cacheDir, { recursive: true });
 let ts;
@@ -24,7 +24,7 @@ function transpile(source, filename) {
     fileName: filename,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, inlineSourceMap: true },
   }).outputText;
-  const temp = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2);
+  const temp = cached + '.' + process.pid + '.' + threadId;
   fs.writeFileSync(temp, out);
   fs.renameSync(temp, cached);
   return out;

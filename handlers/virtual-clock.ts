@@ -1,7 +1,7 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { InThreadHandler } from './base-handler.js';
-import type { ConnectOptions, Transport } from './handler.js';
-import { connectSocket } from './node-transport.js';
+import type { ConnectOptions, ResolvedAddress, Transport } from './handler.js';
+import { connectSocket, lookupAll } from './node-transport.js';
 
 interface Timer {
   at: number;
@@ -12,29 +12,62 @@ interface Timer {
 export interface VirtualClockOptions {
   /** Opens transports; default real TCP/TLS sockets. Tests pass in-memory servers here. */
   connect?: (options: ConnectOptions) => Promise<Transport>;
+  /** Resolves host names; default the system resolver. Tests pass a table here. */
+  lookup?: (hostname: string) => Promise<ResolvedAddress[]>;
   /** The clock's reading at creation, ms (default 0). */
   startTime?: number;
+  /** Seed of the built-in random source (default a fixed one), so a run replays exactly. */
+  seed?: number;
+  /** Replaces the seeded source of `random()`: uniform numbers in [0, 1). */
+  random?: () => number;
+}
+
+/** The seed of a VirtualClockHandler's random source when none is given. */
+const DEFAULT_RANDOM_SEED = 0x2008_0b1e;
+
+/**
+ * mulberry32: a 32-bit state, uniform in [0, 1) with 2^32 distinct values, fast and good enough for
+ * jitter and shuffles (not for secrets). The same seed gives the same sequence on every platform.
+ */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b_79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 /**
  * A handler whose clock moves only when the test says so: `sleep` waits for `advance(ms)` or
  * `runUntilIdle()`. Retry backoff, ping intervals, read timeouts and deadlines can then be tested
- * exactly and with no real waiting. Everything else behaves as SequentialMicrotaskHandler.
+ * exactly and with no real waiting, and since `random()` is seeded too, a run replays exactly.
+ * Everything else behaves as SequentialMicrotaskHandler.
  */
 export class VirtualClockHandler extends InThreadHandler {
   readonly name = 'virtual_clock';
   private time: number;
   private timers: Timer[] = [];
   private readonly connector: (options: ConnectOptions) => Promise<Transport>;
+  private readonly randomSource: () => number;
+  private readonly resolver: (hostname: string) => Promise<ResolvedAddress[]>;
 
   constructor(options: VirtualClockOptions = {}) {
     super();
     this.time = options.startTime ?? 0;
     this.connector = options.connect ?? ((o) => connectSocket(o, this.TimeoutError));
+    this.randomSource = options.random ?? seededRandom(options.seed ?? DEFAULT_RANDOM_SEED);
+    this.resolver = options.lookup ?? lookupAll;
   }
 
   now(): number {
     return this.time;
+  }
+
+  random(): number {
+    return this.randomSource();
   }
 
   /** Sleeps still waiting, for assertions. */
@@ -104,6 +137,10 @@ export class VirtualClockHandler extends InThreadHandler {
 
   createConnection(options: ConnectOptions): Promise<Transport> {
     return this.connector(options);
+  }
+
+  lookup(hostname: string): Promise<ResolvedAddress[]> {
+    return this.resolver(hostname);
   }
 
   private insert(timer: Timer): void {

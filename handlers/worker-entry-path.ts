@@ -1,6 +1,6 @@
 // Where the worker thread's entry module is: next to this file, with this file's extension
-// (`.ts` when running from source under ts-jest or a TypeScript loader, `.js` when built). This is
-// the CommonJS form; scripts/build.mjs writes the ES-module form (import.meta.url) into dist/esm.
+// (`.ts` when running from source under ts-jest or a TypeScript loader, `.js` when built). In
+// dist/esm, scripts/build.mjs defines __filename and __dirname from import.meta.url.
 
 import { extname, join } from 'node:path';
 

@@ -1,28 +1,38 @@
 // The worker thread of WorkerThreadsHandler: it runs spawned tasks (the connection loop) on a
 // SequentialMicrotaskHandler of its own, so sockets, pings, read timeouts and reconnects go on
-// while the main thread is busy. Each task's channel end arrives as a transferred MessagePort.
+// while the main thread is busy. Each task names the module that exports it, loaded here on first
+// use, so the worker knows nothing of what it runs (handlers/ imports nothing from lib/). Each
+// task's channel end arrives as a transferred MessagePort.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { connectionLoopTask } from '../lib/session/connection-loop.js';
+import { pathToFileURL } from 'node:url';
+import { parentPort } from 'node:worker_threads';
 import type { SpawnTask } from './handler.js';
 import { PortChannelEnd, reviveBuffers } from './port-channel.js';
 import { SequentialMicrotaskHandler } from './sequential-microtask.js';
-import { type FromWorker, isPortMarker, type ToWorker, type WorkerBoot } from './worker-protocol.js';
+import { type FromWorker, isPortMarker, type ToWorker } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run in a worker thread');
 
-const boot = workerData as WorkerBoot;
-const tasks = new Map<string, SpawnTask<unknown>>([
-  [connectionLoopTask.name, connectionLoopTask as SpawnTask<unknown>],
-]);
-/** Extra tasks (tests use this to run a task that misbehaves). */
-const tasksLoaded = Promise.all(
-  boot.taskModules.map(async (module) => {
-    const { spawnTasks } = (await import(module)) as { spawnTasks: SpawnTask<unknown>[] };
-    for (const task of spawnTasks) tasks.set(task.name, task);
-  }),
-);
+/** Each task module's tasks by name, loading or loaded: a module is imported once per worker. */
+const modules = new Map<string, Promise<Map<string, SpawnTask<unknown>>>>();
+
+function tasksOf(module: string): Promise<Map<string, SpawnTask<unknown>>> {
+  let tasks = modules.get(module);
+  if (tasks === undefined) {
+    // Built as CommonJS (and from TypeScript sources) import() is require(), which takes a path;
+    // an ES module's import() takes a URL.
+    const specifier = typeof require === 'function' ? module : pathToFileURL(module).href;
+    tasks = import(specifier).then((exports: { spawnTasks?: unknown }) => {
+      if (!Array.isArray(exports.spawnTasks)) throw new Error(`${module} exports no spawnTasks array`);
+      return new Map((exports.spawnTasks as SpawnTask<unknown>[]).map((task) => [task.name, task]));
+    });
+    // A module that failed to load is tried again by the next task that names it.
+    tasks.catch(() => modules.delete(module));
+    modules.set(module, tasks);
+  }
+  return tasks;
+}
 
 const handler = new SequentialMicrotaskHandler();
 handler.start();
@@ -41,19 +51,13 @@ function reply(message: FromWorker): void {
   port!.postMessage(message);
 }
 
-port.on('message', async (message: ToWorker) => {
-  await tasksLoaded;
-  const task = tasks.get(message.task);
-  if (task === undefined) {
-    reply({
-      t: 'failed',
-      id: message.id,
-      error: { name: 'Error', message: `no task named ${message.task}` },
-    });
-    return;
-  }
-  Promise.resolve()
-    .then(() => task.run(revive(message.arg), handler))
+port.on('message', (message: ToWorker) => {
+  tasksOf(message.module)
+    .then((tasks) => {
+      const task = tasks.get(message.task);
+      if (task === undefined) throw new Error(`no task named ${message.task} in ${message.module}`);
+      return task.run(revive(message.arg), handler);
+    })
     .then(
       () => reply({ t: 'done', id: message.id }),
       (error: Error) =>

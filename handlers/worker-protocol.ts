@@ -14,14 +14,12 @@ export function isPortMarker(value: unknown): value is PortMarker {
 
 /** The worker's start-up data. */
 export interface WorkerBoot {
-  /** Modules whose `spawnTasks` export adds tasks the worker can run (the connection loop is built in). */
-  taskModules: string[];
   /** The entry to require (the TypeScript bootstrap reads it). */
-  entry?: string;
+  entry: string;
 }
 
-/** Main thread → worker. */
-export type ToWorker = { t: 'spawn'; id: number; task: string; arg: unknown };
+/** Main thread → worker: run task `task` of module `module` (a SpawnTask's name and module). */
+export type ToWorker = { t: 'spawn'; id: number; task: string; module: string; arg: unknown };
 
 /** Worker → main thread. */
 export type FromWorker =

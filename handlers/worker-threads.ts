@@ -37,11 +37,6 @@ function startWorker(script: string, options: WorkerOptions): Worker {
 
 /** Options of WorkerThreadsHandler. */
 export interface WorkerThreadsHandlerOptions {
-  /**
-   * Modules (absolute paths) exporting `spawnTasks: SpawnTask[]`, loaded in the worker so it can
-   * run tasks besides the connection loop. For tests of the handler itself.
-   */
-  taskModules?: string[];
   /** Resource limits of the worker (Node's `resourceLimits`). */
   resourceLimits?: ResourceLimits;
 }
@@ -113,7 +108,8 @@ export class WorkerThreadsHandler extends SequentialMicrotaskHandler {
   }
 
   /**
-   * Runs `task` in the worker. `arg` must be structured-clone safe, except that channel ends from
+   * Runs `task` in the worker, which loads `task.module` (once) and runs the task of that name.
+   * `arg` must be structured-clone safe, except that channel ends from
    * `createSocketPair` may sit in its top-level fields: their ports are transferred. An argument
    * that cannot cross (a function, such as a TLS `checkServerIdentity`) throws WorkerArgumentError.
    */
@@ -131,7 +127,10 @@ export class WorkerThreadsHandler extends SequentialMicrotaskHandler {
     const done = new Promise<void>((resolve, reject) => this.tasks.set(id, { worker, resolve, reject }));
     done.catch(() => {}); // the owner observes `done`; never an unhandled rejection here
     try {
-      worker.postMessage({ t: 'spawn', id, task: task.name, arg: wireArg } satisfies ToWorker, transfer);
+      worker.postMessage(
+        { t: 'spawn', id, task: task.name, module: task.module, arg: wireArg } satisfies ToWorker,
+        transfer,
+      );
     } catch (error) {
       this.tasks.delete(id);
       throw new WorkerArgumentError(
@@ -147,7 +146,7 @@ export class WorkerThreadsHandler extends SequentialMicrotaskHandler {
   private ensureWorker(): Worker {
     if (this.worker !== undefined) return this.worker;
     const entry = workerEntryPath();
-    const boot: WorkerBoot = { taskModules: this.options.taskModules ?? [], entry };
+    const boot: WorkerBoot = { entry };
     const fromSource = entry.endsWith('.ts');
     const worker = startWorker(fromSource ? TYPESCRIPT_WORKER_BOOTSTRAP : entry, {
       eval: fromSource,

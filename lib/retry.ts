@@ -1,6 +1,7 @@
 // kazoo's KazooRetry in milliseconds: run an operation again when the failure says "the request may
 // not have happened, try later" (connection loss, timeout, throttling), with jittered exponential
-// backoff. It sleeps only through the handler, so a virtual clock drives it in tests.
+// backoff. It sleeps and draws its jitter only through the handler, so a virtual clock drives it in
+// tests.
 
 import type { Handler } from '../handlers/handler.js';
 import {
@@ -32,7 +33,7 @@ export interface RetryOptions {
   ignoreExpire?: boolean;
   /** Aborting it stops every run of this policy at once, with the signal's reason. */
   signal?: AbortSignal;
-  /** A source of uniform numbers in [0, 1) for the jitter, for deterministic tests. Default Math.random. */
+  /** A source of uniform numbers in [0, 1) for the jitter. Default: the clock's (the handler's) `random`. */
   random?: () => number;
 }
 
@@ -40,6 +41,9 @@ export interface RetryOptions {
 export type ResolvedRetryOptions = Readonly<
   Required<Omit<RetryOptions, 'deadline' | 'signal'>> & Pick<RetryOptions, 'deadline' | 'signal'>
 >;
+
+/** What a RetryPolicy needs of its handler: the clock it sleeps on and the source of its jitter. */
+export type RetryClock = Pick<Handler, 'now' | 'sleep' | 'random'>;
 
 /**
  * Whether a failure is worth another attempt: connection loss, operation timeout, throttling and
@@ -64,10 +68,10 @@ export function isRetryable(error: unknown, ignoreExpire: boolean): boolean {
 export class RetryPolicy {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedRetryOptions;
-  private readonly clock: Pick<Handler, 'now' | 'sleep'>;
+  private readonly clock: RetryClock;
 
-  constructor(options: RetryOptions, clock: Pick<Handler, 'now' | 'sleep'>) {
-    this.options = resolve(options);
+  constructor(options: RetryOptions, clock: RetryClock) {
+    this.options = resolve(options, clock);
     this.clock = clock;
   }
 
@@ -117,7 +121,7 @@ export class RetryPolicy {
   }
 }
 
-function resolve(options: RetryOptions): ResolvedRetryOptions {
+function resolve(options: RetryOptions, clock: RetryClock): ResolvedRetryOptions {
   const resolved = {
     maxTries: options.maxTries ?? 5,
     delay: options.delay ?? 100,
@@ -127,7 +131,7 @@ function resolve(options: RetryOptions): ResolvedRetryOptions {
     deadline: options.deadline,
     ignoreExpire: options.ignoreExpire ?? true,
     signal: options.signal,
-    random: options.random ?? Math.random,
+    random: options.random ?? (() => clock.random()),
   };
   if (!Number.isInteger(resolved.maxTries) || resolved.maxTries < -1) {
     throw new InvalidArgumentError('maxTries', 'maxTries must be an integer ≥ -1 (-1: no limit)');

@@ -127,7 +127,7 @@ class DockerServer implements ServerHandle {
   }
 
   mode(options?: FourLetterWordOptions): Promise<ServerMode | undefined> {
-    return serverMode(this.host, this.port, options?.timeoutMs);
+    return serverMode(this.host, this.port, options);
   }
 
   /** Removes the container and its volumes. */

@@ -57,6 +57,6 @@ export class ExternalServer implements ServerHandle {
   }
 
   mode(options?: FourLetterWordOptions): Promise<ServerMode | undefined> {
-    return serverMode(this.host, this.port, options?.timeoutMs);
+    return serverMode(this.host, this.port, options);
   }
 }

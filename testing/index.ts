@@ -11,6 +11,7 @@ export {
   digestId,
   type ServerLogLevel,
   type ServerOptions,
+  type StandaloneServerOptions,
   SUPER_DIGEST,
   SUPER_PASSWORD,
 } from './server-config.js';

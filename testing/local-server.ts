@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { type FourLetterWordOptions, fourLetterWord } from '../lib/client/four-letter-words.js';
 import type { LocalBackend } from './backend.js';
 import { freePorts, LOOPBACK } from './ports.js';
@@ -14,6 +15,7 @@ import {
   jvmFlagsFor,
   type MemberPorts,
   type ServerOptions,
+  type StandaloneServerOptions,
   standaloneConfig,
 } from './server-config.js';
 import type { RestartOptions, RestartWaitFor, ServerHandle, ServerMode } from './server-handle.js';
@@ -52,6 +54,8 @@ interface LocalServerSpec {
   /** JVM flags before -cp: heap, GC, JIT and every -D. */
   readonly jvmFlags: readonly string[];
   readonly startTimeoutMs: number;
+  /** Set when the client port is TLS only: how the harness's own probes connect to it. */
+  readonly tls?: TlsConnectionOptions;
 }
 
 /** One ZooKeeper JVM run from a local install, with its own data directory. */
@@ -146,7 +150,9 @@ export class LocalServer implements ServerHandle {
     try {
       await pollUntil(
         () =>
-          waitFor === 'process' ? answersRuok(this.host, this.port) : isServing(this.host, this.port, role),
+          waitFor === 'process'
+            ? answersRuok(this.host, this.port, { tls: this.#spec.tls })
+            : isServing(this.host, this.port, role, { tls: this.#spec.tls }),
         {
           timeoutMs,
           abort: () => (this.#child ? undefined : exited),
@@ -175,7 +181,7 @@ export class LocalServer implements ServerHandle {
    */
   async isOwnPort(): Promise<boolean> {
     try {
-      return (await this.fourLetterWord('conf', { timeoutMs: 2000 })).includes(`dataDir=${this.dataDir}`);
+      return (await this.fourLetterWord('conf', { timeout: 2000 })).includes(`dataDir=${this.dataDir}`);
     } catch {
       return false;
     }
@@ -219,12 +225,13 @@ export class LocalServer implements ServerHandle {
     this.#signal('resume', 'SIGCONT');
   }
 
+  /** Over TLS, with the harness's TLS options, when the server's client port is TLS only. */
   fourLetterWord(command: string, options?: FourLetterWordOptions): Promise<string> {
-    return fourLetterWord(this.host, this.port, command, options);
+    return fourLetterWord(this.host, this.port, command, { tls: this.#spec.tls, ...options });
   }
 
   mode(options?: FourLetterWordOptions): Promise<ServerMode | undefined> {
-    return serverMode(this.host, this.port, options?.timeoutMs);
+    return serverMode(this.host, this.port, { tls: this.#spec.tls, ...options });
   }
 
   /** The last 40 lines of the server log, labelled, for error messages. */
@@ -256,7 +263,7 @@ export class LocalServer implements ServerHandle {
 /** Starts a standalone server from a local install, retrying on fresh ports if the port was taken. */
 export async function startLocalStandalone(
   backend: LocalBackend,
-  options: ServerOptions = {},
+  options: StandaloneServerOptions = {},
 ): Promise<LocalServer> {
   const [server] = await startWithRetries(options, 1, async () => {
     const [clientPort] = await freePorts(1);
@@ -266,6 +273,7 @@ export async function startLocalStandalone(
       standaloneConfig({
         dataDir,
         clientPort: clientPort!,
+        tlsOnly: options.tlsOnly !== undefined,
         tickTimeMs: options.tickTimeMs,
         extraConfig: options.extraConfig,
       }),
@@ -278,6 +286,7 @@ export async function startLocalStandalone(
       port: clientPort!,
       jvmFlags: jvmFlagsFor(options, false),
       startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      tls: options.tlsOnly,
     });
     return [server];
   });

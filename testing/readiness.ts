@@ -1,4 +1,4 @@
-import { fourLetterWord } from '../lib/client/four-letter-words.js';
+import { type FourLetterWordOptions, fourLetterWord } from '../lib/client/four-letter-words.js';
 import type { ServerMode } from './server-handle.js';
 
 /** How long one readiness probe may take, in milliseconds; a slow answer just means "not yet". */
@@ -15,27 +15,30 @@ export function parseMode(srvr: string): ServerMode | undefined {
   return match && (MODES as readonly string[]).includes(match[1]!) ? (match[1] as ServerMode) : undefined;
 }
 
+/** How a probe talks to a server: `timeout` defaults to PROBE_TIMEOUT_MS; `tls` for a TLS-only port. */
+export type ProbeOptions = FourLetterWordOptions;
+
+function probe(host: string, port: number, word: string, options: ProbeOptions): Promise<string> {
+  return fourLetterWord(host, port, word, { ...options, timeout: options.timeout ?? PROBE_TIMEOUT_MS });
+}
+
 /** Asks `srvr` for a server's mode; undefined when it does not answer or is not serving yet. */
 export async function serverMode(
   host: string,
   port: number,
-  timeoutMs = PROBE_TIMEOUT_MS,
+  options: ProbeOptions = {},
 ): Promise<ServerMode | undefined> {
   try {
-    return parseMode(await fourLetterWord(host, port, 'srvr', { timeoutMs }));
+    return parseMode(await probe(host, port, 'srvr', options));
   } catch {
     return undefined;
   }
 }
 
 /** True when the server answers `ruok` with `imok`, which a JVM does before it serves clients. */
-export async function answersRuok(
-  host: string,
-  port: number,
-  timeoutMs = PROBE_TIMEOUT_MS,
-): Promise<boolean> {
+export async function answersRuok(host: string, port: number, options: ProbeOptions = {}): Promise<boolean> {
   try {
-    return (await fourLetterWord(host, port, 'ruok', { timeoutMs })) === 'imok';
+    return (await probe(host, port, 'ruok', options)) === 'imok';
   } catch {
     return false;
   }
@@ -46,10 +49,15 @@ export async function answersRuok(
  * imok while `srvr` still says "not currently serving", and an ensemble member answers imok before
  * its quorum exists, so a member counts only once it is a leader or follower.
  */
-export async function isServing(host: string, port: number, role: 'standalone' | 'member'): Promise<boolean> {
-  const mode = await serverMode(host, port);
+export async function isServing(
+  host: string,
+  port: number,
+  role: 'standalone' | 'member',
+  options: ProbeOptions = {},
+): Promise<boolean> {
+  const mode = await serverMode(host, port, options);
   return role === 'standalone'
-    ? mode === 'standalone' && (await answersRuok(host, port))
+    ? mode === 'standalone' && (await answersRuok(host, port, options))
     : mode === 'leader' || mode === 'follower';
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { BackendKind } from './backend.js';
 
 /**
@@ -50,6 +51,18 @@ export interface ServerOptions {
   backend?: BackendKind;
 }
 
+/** Options of `startTestingServer`: the shared ones and a standalone server's own. */
+export interface StandaloneServerOptions extends ServerOptions {
+  /**
+   * Serve clients over TLS only: the server's one client port is a `secureClientPort` (through the
+   * Netty connection factory) and it opens no plain one, so `port` is the TLS port. The harness's
+   * own probes (readiness, `fourLetterWord`, `mode`) connect with these Node `tls.connect` options.
+   * The server's key and trust stores still go in `extraConfig` (see `serverSslConfig`). Local
+   * backend only: the stores are files on this machine.
+   */
+  tlsOnly?: TlsConnectionOptions;
+}
+
 /** The ports of one ensemble member, all on 127.0.0.1. */
 export interface MemberPorts {
   /** The member's myid, 1-based. */
@@ -82,17 +95,27 @@ function commonConfig(dataDir: string, tickTimeMs: number): Record<string, strin
   };
 }
 
-/** zoo.cfg text for a standalone server listening on 127.0.0.1:`clientPort`. */
+/**
+ * zoo.cfg text for a standalone server listening on 127.0.0.1:`clientPort`; with `tlsOnly` that
+ * port is a secureClientPort (the Netty factory serves it) and no plain port is opened.
+ */
 export function standaloneConfig(options: {
   dataDir: string;
   clientPort: number;
+  tlsOnly?: boolean;
   tickTimeMs?: number;
   extraConfig?: ServerOptions['extraConfig'];
 }): string {
+  const port: Record<string, string | number> = options.tlsOnly
+    ? {
+        secureClientPort: options.clientPort,
+        secureClientPortAddress: '127.0.0.1',
+        serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+      }
+    : { clientPort: options.clientPort, clientPortAddress: '127.0.0.1' };
   return renderConfig({
     ...commonConfig(options.dataDir, options.tickTimeMs ?? DEFAULT_TICK_TIME_MS),
-    clientPort: options.clientPort,
-    clientPortAddress: '127.0.0.1',
+    ...port,
     ...options.extraConfig,
   });
 }

@@ -4,7 +4,7 @@ import { startDockerServers } from './docker-server.js';
 import { ExternalServer } from './external-server.js';
 import { startLocalStandalone } from './local-server.js';
 import { registerOpen, unregisterOpen } from './process-registry.js';
-import type { ServerOptions } from './server-config.js';
+import type { StandaloneServerOptions } from './server-config.js';
 import type { RestartOptions, ServerHandle, ServerMode } from './server-handle.js';
 
 /**
@@ -88,8 +88,13 @@ export class TestingServer implements ServerHandle {
  * Starts a standalone server on a free port of 127.0.0.1 and resolves once it serves. With
  * ZK_CONNECT set it starts nothing and wraps that server instead (process operations then throw).
  */
-export async function startTestingServer(options: ServerOptions = {}): Promise<TestingServer> {
+export async function startTestingServer(options: StandaloneServerOptions = {}): Promise<TestingServer> {
   const backend = await resolveBackend({ backend: options.backend });
+  if (options.tlsOnly !== undefined && backend.kind !== 'local') {
+    throw new Error(
+      `tlsOnly servers run on the local backend only (their key stores are files on this machine), not on ${backend.kind}`,
+    );
+  }
   switch (backend.kind) {
     case 'external':
       return new TestingServer(new ExternalServer(backend.connectString), async () => {});

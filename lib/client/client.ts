@@ -124,7 +124,8 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
 
   /** `host:port` of the server the client is connected to. */
   get connectedTo(): string | undefined {
-    return this.#lifecycle.current?.connectedTo;
+    const server = this.#lifecycle.current?.server;
+    return server && `${server.host}:${server.port}`;
   }
 
   // --- lifecycle --------------------------------------------------------------------------------
@@ -436,15 +437,24 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     });
   }
 
-  /** Sends a four-letter word (ruok, srvr, mntr, ...) to the server the client is on (else the first host). */
+  /**
+   * Sends a four-letter word (ruok, srvr, mntr, ...) to the server the client is on (else the first
+   * host), through the handler: over TLS when the client uses TLS, on the handler's clock.
+   */
   command(word = 'ruok', options: CallOptions = {}): Promise<string> {
     return attempt(() => {
       checkTimeout(options.timeout);
-      const first = this.#config.hosts[0]!;
-      const target = this.connectedTo ?? `${first.host}:${first.port}`;
-      const colon = target.lastIndexOf(':');
-      return fourLetterWord(target.slice(0, colon), Number(target.slice(colon + 1)), word, {
-        timeoutMs: options.timeout,
+      const server = this.#lifecycle.current?.server ?? this.#config.hosts[0]!;
+      // The certificate is checked against the name the address was resolved from, as for the session.
+      const tls =
+        this.#config.tls && server.hostname
+          ? { servername: server.hostname, ...this.#config.tls }
+          : this.#config.tls;
+      return fourLetterWord(server.host, server.port, word, {
+        handler: this.handler,
+        tls,
+        timeout: options.timeout,
+        signal: options.signal,
       });
     });
   }

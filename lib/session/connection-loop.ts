@@ -1,9 +1,8 @@
 // The connection loop (kazoo's zk_loop / _connect_loop / _connect_attempt) with the Java client's
 // timing: it owns the socket, does the handshake, pings, enforces the read timeout, tracks
 // lastZxid, reconnects and resumes the session. It talks to the client only through the channel,
-// and reaches time and sockets only through the handler.
+// and reaches time, randomness, name resolution and sockets only through the handler.
 
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ChannelEnd, Handler, SpawnTask, Transport } from '../../handlers/handler.js';
 import { OpCode, REPLY_HEADER_BYTES, SESSION_PASSWORD_BYTES, Xid } from '../../protocol/constants.js';
@@ -29,8 +28,14 @@ export interface ConnectionLoopArg {
 /** The spawn task handlers run. */
 export const connectionLoopTask: SpawnTask<ConnectionLoopArg> = {
   name: 'zookit-connection-loop',
+  // This file, as it runs: the .ts source under jest and the worker's TypeScript bootstrap, the
+  // .js of dist/cjs, and that of dist/esm (scripts/build.mjs defines __filename there).
+  module: __filename,
   run: (arg, handler) => new ConnectionLoop(arg.init, arg.channel, handler).run(),
 };
+
+/** What a worker thread loads this module for. */
+export const spawnTasks: SpawnTask<never>[] = [connectionLoopTask as SpawnTask<never>];
 
 class SessionExpired extends Error {}
 
@@ -100,10 +105,12 @@ class ConnectionLoop {
     let reason: string | undefined;
     while (!this.stopping.signal.aborted && !this.closing) {
       // A fresh policy run per outage: the backoff resets after every successful handshake.
+      // The jitter is the handler's unless the user gave connectionRetry.random (in-thread only).
       const retry = new RetryPolicy(this.init.connectionRetry, {
         now: () => this.handler.now(),
+        random: () => this.handler.random(),
         // A backoff sleep (up to maxDelay, 10 s by default) must not hide the client-side expiry
-        // deadline: wake just past it, so the next pass reports the session lost on time.
+        // deadline: wake at it, so the next pass reports the session lost on time.
         sleep: (ms, signal) => this.handler.sleep(Math.min(ms, this.untilClientSideExpiry()), signal),
       });
       try {
@@ -146,13 +153,19 @@ class ConnectionLoop {
    * throws ConnectionLossError when no host could be reached, so the retry policy backs off.
    */
   private async connectCycle(): Promise<void> {
-    const addresses = await this.resolveHosts();
+    let addresses: HostAddress[];
+    try {
+      addresses = await this.beforeExpiry(() => this.resolveHosts());
+    } catch (err) {
+      if (this.stopping.signal.aborted || err instanceof SessionExpired) return;
+      throw err;
+    }
     const failures: string[] = [];
     for (const address of addresses) {
       if (this.stopping.signal.aborted || this.closing) return;
       this.checkClientSideExpiry();
       try {
-        const attempt = await this.connect(address);
+        const attempt = await this.beforeExpiry((signal) => this.connect(address, signal));
         await this.serve(attempt);
         return;
       } catch (err) {
@@ -172,7 +185,7 @@ class ConnectionLoop {
   /** Every address of every host, resolved now, starting after the last one used. */
   private async resolveHosts(): Promise<HostAddress[]> {
     const hosts = [...this.init.hosts];
-    if (this.init.randomizeHosts) shuffle(hosts);
+    if (this.init.randomizeHosts) shuffle(hosts, () => this.handler.random());
     const rotated = hosts
       .slice(this.nextHost % hosts.length)
       .concat(hosts.slice(0, this.nextHost % hosts.length));
@@ -186,7 +199,7 @@ class ConnectionLoop {
         continue;
       }
       try {
-        for (const a of await lookup(h.host, { all: true })) {
+        for (const a of await this.handler.lookup(h.host)) {
           resolved.push({ host: a.address, port: h.port, hostname: h.host });
         }
       } catch (err) {
@@ -196,8 +209,48 @@ class ConnectionLoop {
     return resolved;
   }
 
-  /** TCP connect and session handshake with one server. */
-  private async connect(address: HostAddress): Promise<Handshake> {
+  /**
+   * Runs one step of connecting (resolving the hosts; a TCP connect and handshake) against the
+   * client-side expiry deadline. `step` gets a signal that aborts when the loop stops or the
+   * deadline passes, and the step is abandoned then even if it never looks at it (a name lookup
+   * cannot be cancelled). At the deadline the session is expired and SessionExpired thrown: a
+   * black-holed server (no bytes, no FIN, no RST) must not hold LOST back until the connect or
+   * handshake timeout, up to a whole session timeout later (ZOOKEEPER-4508).
+   */
+  private async beforeExpiry<T>(step: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const attempt = new AbortController();
+    const onStop = (): void => attempt.abort(this.stopping.signal.reason);
+    this.stopping.signal.addEventListener('abort', onStop, { once: true });
+    if (this.stopping.signal.aborted) onStop();
+    const abandoned = new Promise<never>((_resolve, reject) => {
+      const onAbort = (): void => reject(attempt.signal.reason);
+      if (attempt.signal.aborted) onAbort();
+      else attempt.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const wait = this.untilClientSideExpiry();
+    if (wait !== Number.POSITIVE_INFINITY) {
+      this.handler.sleep(wait, attempt.signal).then(
+        () => {
+          if (this.expiryDeadline() === Number.POSITIVE_INFINITY) return; // already expired meanwhile
+          this.expireSilentSession();
+          attempt.abort(new SessionExpired());
+        },
+        () => {}, // the step ended first, or the loop stopped
+      );
+    }
+    try {
+      return await Promise.race([step(attempt.signal), abandoned]);
+    } finally {
+      this.stopping.signal.removeEventListener('abort', onStop);
+      attempt.abort(); // ends the deadline's sleep; a step that succeeded no longer listens
+    }
+  }
+
+  /**
+   * TCP connect and session handshake with one server, given up when `signal` aborts (the loop
+   * stops, or the client-side expiry deadline passes).
+   */
+  private async connect(address: HostAddress, signal: AbortSignal): Promise<Handshake> {
     const timeoutMs = Math.max(
       1,
       Math.floor((this.negotiatedTimeout || this.init.sessionTimeout) / this.init.hosts.length),
@@ -207,8 +260,12 @@ class ConnectionLoop {
       port: address.port,
       timeoutMs,
       tls: tlsFor(this.init.tls, address),
-      signal: this.stopping.signal,
+      signal,
     });
+    if (signal.aborted) {
+      transport.destroy(); // a handler that connected anyway: nobody will serve this connection
+      throw signal.reason;
+    }
     const frames = new FrameAccumulator(this.init.maxInboundFrameBytes);
     const answered = new Promise<Buffer>((resolve, reject) => {
       transport.onData((chunk) => {
@@ -235,11 +292,11 @@ class ConnectionLoop {
     ]);
     let response: ReturnType<typeof decodeConnectResponse>;
     const timer = new AbortController();
-    // A stop must not wait out the handshake (up to the connect timeout), nor leave a late answer
-    // to start a connection that nobody will ever close.
-    const onStop = (): void => timer.abort(this.stopping.signal.reason);
-    this.stopping.signal.addEventListener('abort', onStop, { once: true });
-    if (this.stopping.signal.aborted) onStop();
+    // A stop or the expiry deadline must not wait out the handshake (up to the connect timeout),
+    // nor leave a late answer to start a connection that nobody will ever close.
+    const onAbort = (): void => timer.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
     try {
       const frame = await Promise.race([
         answered,
@@ -257,12 +314,12 @@ class ConnectionLoop {
       transport.destroy();
       throw err;
     } finally {
-      this.stopping.signal.removeEventListener('abort', onStop);
+      signal.removeEventListener('abort', onAbort);
       timer.abort();
     }
-    if (this.stopping.signal.aborted) {
+    if (signal.aborted) {
       transport.destroy();
-      throw this.stopping.signal.reason;
+      throw signal.reason;
     }
     if (response.timeOut <= 0) {
       transport.destroy();
@@ -313,7 +370,7 @@ class ConnectionLoop {
       passwd: this.passwd!,
       timeout,
       readOnly,
-      address: `${address.host}:${address.port}`,
+      server: address,
     });
 
     const stopTimers = new AbortController();
@@ -356,7 +413,7 @@ class ConnectionLoop {
   private async keepAlive(live: Live, signal: AbortSignal): Promise<void> {
     const ping = encodeRequest(Xid.ping, OpCode.ping, {});
     while (!signal.aborted) {
-      const jitter = 10 + Math.floor(Math.random() * 390);
+      const jitter = 10 + Math.floor(this.handler.random() * 390);
       const now = this.handler.now();
       const pingDue = live.lastSend + Math.max(0, live.pingInterval - jitter);
       const readDeadline = live.lastRecv + live.readTimeout;
@@ -429,19 +486,32 @@ class ConnectionLoop {
     }
   }
 
-  /** Ms until checkClientSideExpiry would fire (1 ms past 4/3 of the timeout); Infinity without a session. */
-  private untilClientSideExpiry(): number {
+  /**
+   * When the client-side expiry fires: 4/3 of the negotiated timeout after the server was last
+   * heard, in ms on the handler's clock; Infinity without a session.
+   */
+  private expiryDeadline(): number {
     if (this.sessionId === 0n || this.negotiatedTimeout === 0) return Number.POSITIVE_INFINITY;
-    return Math.max(0, this.lastHeard + (this.negotiatedTimeout * 4) / 3 - this.handler.now()) + 1;
+    return this.lastHeard + (this.negotiatedTimeout * 4) / 3;
   }
 
-  /** ZOOKEEPER-4508: a partitioned client expires its own session after 4/3 of its timeout. */
+  /** Ms until the client-side expiry deadline (0 once passed); Infinity without a session. */
+  private untilClientSideExpiry(): number {
+    return Math.max(0, this.expiryDeadline() - this.handler.now());
+  }
+
+  /**
+   * ZOOKEEPER-4508: a partitioned client expires its own session once nothing was heard for 4/3 of
+   * its timeout (the Java client's `expirationTimeout - idleRecv <= 0`): the server has expired it
+   * by then, and only a server could tell the client so.
+   */
   private checkClientSideExpiry(): void {
-    if (this.sessionId === 0n || this.negotiatedTimeout === 0) return;
+    if (this.handler.now() >= this.expiryDeadline()) this.expireSilentSession();
+  }
+
+  private expireSilentSession(): void {
     const silent = this.handler.now() - this.lastHeard;
-    if (silent > (this.negotiatedTimeout * 4) / 3) {
-      this.expire(`nothing heard from any server for ${Math.round(silent)} ms (4/3 of the session timeout)`);
-    }
+    this.expire(`nothing heard from any server for ${Math.round(silent)} ms (4/3 of the session timeout)`);
   }
 
   private expire(reason: string): void {
@@ -458,9 +528,10 @@ class ConnectionLoop {
   }
 }
 
-function shuffle<T>(list: T[]): void {
+/** Fisher–Yates, drawing from `random` (uniform in [0, 1)). */
+function shuffle<T>(list: T[], random: () => number): void {
   for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     [list[i], list[j]] = [list[j]!, list[i]!];
   }
 }

@@ -59,7 +59,8 @@ export type LoopToClient =
       /** Negotiated session timeout, ms. */
       timeout: number;
       readOnly: boolean;
-      address: string;
+      /** The server it is on (with the host name it was resolved from, if any). */
+      server: HostAddress;
     }
   /** Frames read on connection `epoch`, in wire order (pings already consumed). */
   | { t: 'frames'; epoch: number; frames: Buffer[] }

@@ -27,7 +27,7 @@ import {
 import { ConnectionState } from '../states.js';
 import { WatchManager } from '../watches/watch-manager.js';
 import { type ConnectionLoopArg, connectionLoopTask } from './connection-loop.js';
-import type { ClientToLoop, LoopInit, LoopToClient } from './loop-messages.js';
+import type { ClientToLoop, HostAddress, LoopInit, LoopToClient } from './loop-messages.js';
 import { failRequest, type PendingRequest, SentRequests, settleRequest } from './pending-request.js';
 
 const identity = (body: unknown): unknown => body;
@@ -94,8 +94,8 @@ export class Session {
   passwd: Buffer = Buffer.alloc(16);
   /** Negotiated session timeout, ms (0 before the first handshake). */
   negotiatedTimeout = 0;
-  /** `host:port` of the server the session is on, while connected. */
-  connectedTo: string | undefined;
+  /** The server the session is on, while connected. */
+  server: HostAddress | undefined;
   /** Highest zxid seen in a reply. */
   lastZxid = 0n;
   /** Why the last connect cycle failed, for error messages. */
@@ -464,7 +464,7 @@ export class Session {
    */
   private connectionGone(why: string, detail: string): void {
     this.connected = false;
-    this.connectedTo = undefined;
+    this.server = undefined;
     this.failPending(new ConnectionLossError(undefined, undefined, why));
     if (
       !this.closed &&
@@ -480,7 +480,8 @@ export class Session {
     const resumed = this.sessionId !== 0n && this.sessionId === m.sessionId;
     this.epoch = m.epoch;
     this.connected = true;
-    this.connectedTo = m.address;
+    this.server = m.server;
+    const address = `${m.server.host}:${m.server.port}`;
     this.sessionId = m.sessionId;
     this.passwd = m.passwd;
     this.negotiatedTimeout = m.timeout;
@@ -506,14 +507,14 @@ export class Session {
     this.flush();
     const up = m.readOnly ? ConnectionState.CONNECTED_RO : ConnectionState.CONNECTED;
     if (replays.length === 0) {
-      this.setState(up, m.address);
+      this.setState(up, address);
       return;
     }
     // CONNECTED only once every stored credential is accepted (kazoo #594).
     const epoch = m.epoch;
     Promise.all(replays).then(
       () => {
-        if (this.epoch === epoch && this.connected) this.setState(up, m.address);
+        if (this.epoch === epoch && this.connected) this.setState(up, address);
       },
       () => {},
     );

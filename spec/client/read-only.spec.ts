@@ -22,7 +22,7 @@ async function isolateOneMember(ensemble: TestingCluster): Promise<ServerHandle>
   await Promise.all(others.map((server) => server.kill()));
   // The member gives up on its quorum, then starts its read-only server after a few seconds.
   await waitFor(
-    async () => (await survivor!.fourLetterWord('isro', { timeoutMs: 1000 })) === 'ro',
+    async () => (await survivor!.fourLetterWord('isro', { timeout: 1000 })) === 'ro',
     30_000,
     `member ${survivor!.id} in read-only mode`,
   );

@@ -284,4 +284,34 @@ describe('TLS on a real server', () => {
       expect((await zk.get(path))[0]?.toString()).toBe('mutual');
     });
   });
+
+  describe('a TLS-only server (no plain client port)', () => {
+    let server: TestingServer;
+
+    beforeAll(async () => {
+      server = await startTestingServer({
+        backend: 'local',
+        tlsOnly: { ca: material.ca },
+        extraConfig: serverSslConfig(material, 'want'),
+      });
+    });
+
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('answers serverVersion() and command() over TLS, through the handler, before and after connecting', async () => {
+      const zk = pool.create({ hosts: `localhost:${server.port}`, tls: { ca: material.ca } });
+      // Not connected: the first host, by its name.
+      expect(await zk.serverVersion()).toEqual([3, 8, 0]);
+      await zk.start({ timeout: 10_000 });
+      // Connected: the server the session is on (an address), its certificate checked against the name.
+      expect(zk.connectedTo).toBe(`127.0.0.1:${server.port}`);
+      expect(await zk.serverVersion({ timeout: 5000 })).toEqual([3, 8, 0]);
+      expect(await zk.command('ruok')).toBe('imok');
+      // A client that does not trust the CA cannot ask either.
+      const untrusting = pool.create({ hosts: `localhost:${server.port}`, tls: {} });
+      expect(((await rejectionOf(() => untrusting.serverVersion())) as Error).message).toMatch(/certificate/);
+    });
+  });
 });

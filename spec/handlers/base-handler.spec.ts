@@ -34,12 +34,16 @@ describe.each(inThreadHandlers)('%s lifecycle', (_name, makeHandler) => {
   });
 });
 
+/** A task module no in-thread handler loads: they run the task object they are given. */
+const NEVER_LOADED = '/nonexistent/zookit-never-loaded.js';
+
 describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
-  it('runs the task with the argument and the handler itself', async () => {
+  it('runs the task with the argument and the handler itself, without loading its module', async () => {
     const handler = makeHandler();
     const seen: Array<[string, Handler]> = [];
     const task: SpawnTask<string> = {
       name: 'loop',
+      module: NEVER_LOADED,
       run: async (arg, h) => {
         seen.push([arg, h]);
       },
@@ -56,6 +60,7 @@ describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
     const spawned = handler.spawn(
       {
         name: 'loop',
+        module: NEVER_LOADED,
         run: async () => {
           started = true;
         },
@@ -74,6 +79,7 @@ describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
     const spawned = handler.spawn(
       {
         name: 'loop',
+        module: NEVER_LOADED,
         run: async () => {
           await finish.wait();
         },
@@ -91,6 +97,7 @@ describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
     const spawned = handler.spawn(
       {
         name: 'loop',
+        module: NEVER_LOADED,
         run: async () => {
           await nextTurn();
           throw failure;
@@ -109,6 +116,7 @@ describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
       spawned = handler.spawn(
         {
           name: 'loop',
+          module: NEVER_LOADED,
           run: () => {
             throw failure;
           },
@@ -127,6 +135,7 @@ describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
     const a = handler.spawn(
       {
         name: 'a',
+        module: NEVER_LOADED,
         run: async () => {
           trace.push('a waits');
           ping.set();
@@ -139,6 +148,7 @@ describe.each(inThreadHandlers)('%s spawn', (_name, makeHandler) => {
     const b = handler.spawn(
       {
         name: 'b',
+        module: NEVER_LOADED,
         run: async () => {
           await ping.wait();
           trace.push('b answers');

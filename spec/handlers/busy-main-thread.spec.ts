@@ -46,12 +46,16 @@ function blockMainThread(ms: number): void {
 
 /** Starts a client in another thread that reports every 250 ms whether `path` exists. */
 function observe(path: string, durationMs: number): Array<{ at: number; exists: boolean | string }> {
-  observerThread = new WorkerThreadsHandler({ taskModules: [join(__dirname, 'worker-test-tasks.ts')] });
+  observerThread = new WorkerThreadsHandler();
   const [mine, theirs] = observerThread.createSocketPair<unknown, { at: number; exists: boolean | string }>();
   const seen: Array<{ at: number; exists: boolean | string }> = [];
   mine.onMessage((m) => seen.push(m));
   observerThread.spawn(
-    { name: 'test-observe-node', run: () => Promise.reject(new Error('worker only')) },
+    {
+      name: 'test-observe-node',
+      module: join(__dirname, 'worker-test-tasks.ts'),
+      run: () => Promise.reject(new Error('worker only')),
+    },
     { channel: theirs, hosts: server.connectString, path, durationMs, intervalMs: 250 },
   );
   return seen;

@@ -148,6 +148,7 @@ describe.each(inThreadHandlers)('createSocketPair on %s', (_name, makeHandler) =
     const got: string[] = [];
     const task: SpawnTask<ChannelEnd<ClientMessage, LoopMessage>> = {
       name: 'connection-loop',
+      module: '/nonexistent/in-thread-only.js',
       run: async (end) => {
         end.onMessage((m) => got.push(m.op));
       },

@@ -363,6 +363,26 @@ describe.each([
   });
 });
 
+describe.each([
+  ['SequentialMicrotaskHandler', () => new SequentialMicrotaskHandler()],
+  ['VirtualClockHandler (default resolver)', () => new VirtualClockHandler()],
+] as Array<[string, () => Handler]>)('lookup on %s', (_name, makeHandler) => {
+  it('resolves localhost through the system resolver to loopback addresses with their family', async () => {
+    const addresses = await makeHandler().lookup('localhost');
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const { address, family } of addresses) {
+      expect(net.isIP(address)).toBe(family);
+      expect(['127.0.0.1', '::1']).toContain(address);
+    }
+  });
+
+  it('gives an address literal back as itself', async () => {
+    const handler = makeHandler();
+    expect(await handler.lookup('127.0.0.1')).toEqual([{ address: '127.0.0.1', family: 4 }]);
+    expect(await handler.lookup('::1')).toEqual([{ address: '::1', family: 6 }]);
+  });
+});
+
 function haveOpenssl(): boolean {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });

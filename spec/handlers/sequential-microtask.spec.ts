@@ -7,6 +7,19 @@ describe('SequentialMicrotaskHandler', () => {
     expect(new SequentialMicrotaskHandler().name).toBe('sequential_microtask');
   });
 
+  it('draws random numbers in [0, 1) from Math.random', () => {
+    const handler = new SequentialMicrotaskHandler();
+    const spy = jest.spyOn(Math, 'random').mockReturnValueOnce(0.125);
+    try {
+      expect(handler.random()).toBe(0.125);
+    } finally {
+      spy.mockRestore();
+    }
+    const values = Array.from({ length: 1000 }, () => handler.random());
+    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(new Set(values).size).toBeGreaterThan(990);
+  });
+
   it('sleeps in real time', async () => {
     const handler = new SequentialMicrotaskHandler();
     const started = performance.now();

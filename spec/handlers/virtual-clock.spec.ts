@@ -340,6 +340,41 @@ describe('VirtualClockHandler primitives on virtual time', () => {
   });
 });
 
+describe('VirtualClockHandler random', () => {
+  const draws = (handler: VirtualClockHandler, count: number): number[] =>
+    Array.from({ length: count }, () => handler.random());
+
+  it('replays the same sequence on every handler made with the default seed', () => {
+    const first = draws(new VirtualClockHandler(), 50);
+    expect(draws(new VirtualClockHandler(), 50)).toEqual(first);
+    expect(new Set(first).size).toBe(50);
+  });
+
+  it('draws another sequence from another seed, and the same one from the same seed', () => {
+    const seven = draws(new VirtualClockHandler({ seed: 7 }), 20);
+    expect(draws(new VirtualClockHandler({ seed: 7 }), 20)).toEqual(seven);
+    expect(draws(new VirtualClockHandler({ seed: 8 }), 20)).not.toEqual(seven);
+    expect(draws(new VirtualClockHandler(), 20)).not.toEqual(seven);
+  });
+
+  it('stays in [0, 1) and spreads evenly over it', () => {
+    const values = draws(new VirtualClockHandler({ seed: 12_345 }), 10_000);
+    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
+    const tenths = new Array<number>(10).fill(0);
+    for (const v of values) tenths[Math.floor(v * 10)]!++;
+    for (const count of tenths) {
+      expect(count).toBeGreaterThan(850);
+      expect(count).toBeLessThan(1150);
+    }
+  });
+
+  it('uses the random function it was given instead of its own', () => {
+    let n = 0;
+    const handler = new VirtualClockHandler({ seed: 1, random: () => (n++ % 4) / 4 });
+    expect(draws(handler, 5)).toEqual([0, 0.25, 0.5, 0.75, 0]);
+  });
+});
+
 describe('VirtualClockHandler connections', () => {
   it('opens transports through the connect function it was given', async () => {
     const seen: ConnectOptions[] = [];
@@ -353,5 +388,17 @@ describe('VirtualClockHandler connections', () => {
     const options = { host: 'zk1', port: 2181, timeoutMs: 1000 };
     await expect(handler.createConnection(options)).resolves.toBe(fake);
     expect(seen).toEqual([options]);
+  });
+
+  it('resolves names through the lookup function it was given', async () => {
+    const asked: string[] = [];
+    const handler = new VirtualClockHandler({
+      lookup: async (hostname) => {
+        asked.push(hostname);
+        return [{ address: '10.0.0.7', family: 4 }];
+      },
+    });
+    await expect(handler.lookup('zk1.example')).resolves.toEqual([{ address: '10.0.0.7', family: 4 }]);
+    expect(asked).toEqual(['zk1.example']);
   });
 });

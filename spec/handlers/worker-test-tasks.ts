@@ -1,5 +1,5 @@
-// Tasks the worker-thread tests ask WorkerThreadsHandler to run (loaded in the worker through
-// the handler's `taskModules` option).
+// Tasks the worker-thread tests ask WorkerThreadsHandler to run: each names this module, which the
+// worker loads to find it.
 
 import type { ChannelEnd, SpawnTask } from '../../handlers/handler.js';
 import { SharedEvent } from '../../handlers/shared-event.js';
@@ -9,6 +9,7 @@ type Echo = { t: 'echo'; frames?: Buffer[]; passwd?: Buffer; n?: number } | { t:
 /** Sends back every message with `isBuffer` facts about what arrived, until told to stop. */
 const echo: SpawnTask<{ channel: ChannelEnd<Echo, unknown>; passwd: Buffer }> = {
   name: 'test-echo',
+  module: __filename,
   run: ({ channel, passwd }) =>
     new Promise<void>((resolve) => {
       channel.post({ t: 'init', passwdIsBuffer: Buffer.isBuffer(passwd), passwd });
@@ -30,6 +31,7 @@ const echo: SpawnTask<{ channel: ChannelEnd<Echo, unknown>; passwd: Buffer }> = 
 /** Sets the shared event after `delayMs` on the worker's clock. */
 const setEvent: SpawnTask<{ buffer: SharedArrayBuffer; delayMs: number }> = {
   name: 'test-set-event',
+  module: __filename,
   run: async ({ buffer, delayMs }, handler) => {
     await handler.sleep(delayMs);
     new SharedEvent(handler, buffer).set();
@@ -38,6 +40,7 @@ const setEvent: SpawnTask<{ buffer: SharedArrayBuffer; delayMs: number }> = {
 
 const rejects: SpawnTask<Record<string, never>> = {
   name: 'test-reject',
+  module: __filename,
   run: async () => {
     throw new RangeError('the task failed on purpose');
   },
@@ -46,6 +49,7 @@ const rejects: SpawnTask<Record<string, never>> = {
 /** Throws outside any promise the worker watches: the worker thread itself dies. */
 const crashes: SpawnTask<Record<string, never>> = {
   name: 'test-crash',
+  module: __filename,
   run: () =>
     new Promise<void>(() => {
       setTimeout(() => {
@@ -57,10 +61,41 @@ const crashes: SpawnTask<Record<string, never>> = {
 /** Runs until the worker is terminated. */
 const hangs: SpawnTask<Record<string, never>> = {
   name: 'test-hang',
+  module: __filename,
   run: () => new Promise<void>(() => setInterval(() => {}, 1000)),
 };
 
-export const spawnTasks: SpawnTask<never>[] = [echo, setEvent, rejects, crashes, hangs] as SpawnTask<never>[];
+/** Posts which module it came from (worker-other-tasks.ts has a task of the same name). */
+const whoami: SpawnTask<{ channel: ChannelEnd<unknown, string> }> = {
+  name: 'test-whoami',
+  module: __filename,
+  run: async ({ channel }) => {
+    channel.post('worker-test-tasks');
+  },
+};
+
+/** How many times this module was evaluated in this thread. */
+let evaluations = (globalThis as { zookitTestTaskEvaluations?: number }).zookitTestTaskEvaluations ?? 0;
+(globalThis as { zookitTestTaskEvaluations?: number }).zookitTestTaskEvaluations = ++evaluations;
+
+/** Posts how many times this module was evaluated in the worker. */
+const evaluated: SpawnTask<{ channel: ChannelEnd<unknown, number> }> = {
+  name: 'test-evaluations',
+  module: __filename,
+  run: async ({ channel }) => {
+    channel.post(evaluations);
+  },
+};
+
+export const spawnTasks: SpawnTask<never>[] = [
+  echo,
+  setEvent,
+  rejects,
+  crashes,
+  hangs,
+  whoami,
+  evaluated,
+] as SpawnTask<never>[];
 
 /**
  * A second client, in its own thread, that checks every `intervalMs` for `durationMs` whether
@@ -74,6 +109,7 @@ const observeNode: SpawnTask<{
   intervalMs: number;
 }> = {
   name: 'test-observe-node',
+  module: __filename,
   run: async ({ channel, hosts, path, durationMs, intervalMs }, handler) => {
     const { ZooKeeperClient } = await import('../../lib/client/client.js');
     const zk = new ZooKeeperClient({ hosts, handler });

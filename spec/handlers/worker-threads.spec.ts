@@ -13,15 +13,18 @@ import {
   WorkerThreadsHandler,
 } from '../../handlers/worker-threads.js';
 
-const taskModules = [join(__dirname, 'worker-test-tasks.ts')];
-const task = <A>(name: string): SpawnTask<A> => ({
+const TEST_TASKS = join(__dirname, 'worker-test-tasks.ts');
+const OTHER_TASKS = join(__dirname, 'worker-other-tasks.ts');
+/** A task of `module` (default worker-test-tasks.ts) as the main thread names it: it runs only in the worker. */
+const task = <A>(name: string, module = TEST_TASKS): SpawnTask<A> => ({
   name,
+  module,
   run: () => Promise.reject(new Error('runs in the worker only')),
 });
 
 let handler: WorkerThreadsHandler;
 beforeEach(() => {
-  handler = new WorkerThreadsHandler({ taskModules });
+  handler = new WorkerThreadsHandler();
   handler.start();
 });
 afterEach(async () => {
@@ -147,9 +150,43 @@ describe('WorkerThreadsHandler', () => {
     expect(handler.running).toBe(false);
   });
 
-  it('reports a task the worker does not know as a WorkerTaskError', async () => {
+  it('reports a task its module does not export as a WorkerTaskError naming both', async () => {
     const error = await handler.spawn(task('no-such-task'), {}).done.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerTaskError);
-    expect((error as Error).message).toMatch(/no task named no-such-task/);
+    expect((error as Error).message).toBe(`Error: no task named no-such-task in ${TEST_TASKS}`);
+  });
+
+  it('finds each task in the module it names, loading each module once', async () => {
+    const ask = async <T>(name: string, module?: string): Promise<T> => {
+      const [mine, theirs] = handler.createSocketPair<T, unknown>();
+      const answer = collect(mine, 1);
+      await handler.spawn(task(name, module), { channel: theirs }).done;
+      const [message] = await answer;
+      mine.close();
+      return message as T;
+    };
+    // Two modules with a task of the same name, in one worker.
+    expect(await ask('test-whoami', OTHER_TASKS)).toBe('worker-other-tasks');
+    expect(await ask('test-whoami')).toBe('worker-test-tasks');
+    expect(await ask('test-whoami', OTHER_TASKS)).toBe('worker-other-tasks');
+    expect(await ask('test-evaluations')).toBe(1);
+    expect(await ask('test-evaluations')).toBe(1);
+  });
+
+  it('reports a module it cannot load as a WorkerTaskError naming it, and goes on running other tasks', async () => {
+    const missing = join(__dirname, 'no-such-task-module.ts');
+    const error = await handler.spawn(task('test-echo', missing), {}).done.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerTaskError);
+    expect((error as Error).message).toContain(missing);
+    const event = handler.eventObject() as SharedEvent;
+    await handler.spawn(task('test-set-event'), { buffer: event.buffer, delayMs: 0 }).done;
+    expect(event.isSet()).toBe(true);
+  });
+
+  it('reports a module without a spawnTasks array as a WorkerTaskError', async () => {
+    const notTasks = join(__dirname, 'support.ts');
+    const error = await handler.spawn(task('test-echo', notTasks), {}).done.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerTaskError);
+    expect((error as Error).message).toBe(`Error: ${notTasks} exports no spawnTasks array`);
   });
 });

@@ -1,11 +1,12 @@
 // An in-memory ZooKeeper stand-in for timing tests. It is the far end of the Transports a
 // VirtualClockHandler hands out, speaks just enough of the wire protocol (handshake, pings, a few
 // reads, SetWatches, closeSession) to keep a client session alive, records every frame it receives
-// with the virtual time it arrived, and misbehaves on command: refuse connections, never answer a
-// handshake, expire sessions, go silent, sit on replies, drop connections.
+// with the virtual time it arrived, and misbehaves on command: refuse connections, never complete a
+// TCP connect, never answer a handshake, expire sessions, go silent, sit on replies, drop
+// connections, or all of it at once (a black hole).
 
 import type { ConnectOptions, Transport } from '../../handlers/handler.js';
-import { VirtualClockHandler } from '../../handlers/virtual-clock.js';
+import { VirtualClockHandler, type VirtualClockOptions } from '../../handlers/virtual-clock.js';
 import { OpCode, SESSION_PASSWORD_BYTES, Xid } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FrameAccumulator } from '../../protocol/frame-accumulator.js';
@@ -15,15 +16,19 @@ import { ConnectRequest, ConnectResponse, type Stat } from '../../protocol/recor
 
 /**
  * How a host takes a connection: `accept` it and run sessions; `refuse` it (connect() rejects, as
- * ECONNREFUSED does); or accept the TCP connection and stay `mute`, never answering the handshake.
+ * ECONNREFUSED does); accept the TCP connection and stay `mute`, never answering the handshake nor
+ * closing; or `hang`: connect() neither succeeds nor fails until its signal aborts (a SYN into a
+ * black hole, with a handler whose own connect timeout is longer still).
  */
-export type HostMode = 'accept' | 'refuse' | 'mute';
+export type HostMode = 'accept' | 'refuse' | 'mute' | 'hang';
 
-/** One connect() the client made. `at` is virtual ms. */
+/** One connect() the client made. Times are virtual ms. */
 export interface ConnectAttempt {
   at: number;
   address: string;
   mode: HostMode;
+  /** When the client aborted a `hang` connect. */
+  abortedAt?: number;
 }
 
 /** A frame the fake received. `at` is the virtual ms it arrived. */
@@ -71,13 +76,16 @@ export function stat(overrides: Partial<Stat> = {}): Stat {
   };
 }
 
-/** A FakeZooKeeper and the VirtualClockHandler whose connections reach it. */
-export function fakeEnsemble(options: FakeZooKeeperOptions = {}): {
+/** A FakeZooKeeper and the VirtualClockHandler (with `handlerOptions`) whose connections reach it. */
+export function fakeEnsemble(
+  options: FakeZooKeeperOptions = {},
+  handlerOptions: Omit<VirtualClockOptions, 'connect'> = {},
+): {
   fake: FakeZooKeeper;
   handler: VirtualClockHandler;
 } {
   let fake: FakeZooKeeper | undefined;
-  const handler = new VirtualClockHandler({ connect: (o) => fake!.connect(o) });
+  const handler = new VirtualClockHandler({ ...handlerOptions, connect: (o) => fake!.connect(o) });
   fake = new FakeZooKeeper(handler, options);
   return { fake, handler };
 }
@@ -204,6 +212,15 @@ export class FakeZooKeeper {
     return this.requests(OpCode.ping).map((f) => f.at);
   }
 
+  /**
+   * Every server drops into a black hole: open connections read but never answer (no byte, no FIN,
+   * no RST), and new ones are `mute` (the TCP connect succeeds) or `hang` (it never completes).
+   */
+  blackHole(newConnections: 'mute' | 'hang' = 'mute'): void {
+    for (const connection of this.open) connection.silent = true;
+    this.setMode(newConnections);
+  }
+
   /** The next resume of `sessionId` is answered "expired" (timeOut 0), as after a server-side expiry. */
   expireSession(sessionId: bigint): void {
     const session = this.sessions.get(sessionId);
@@ -219,9 +236,21 @@ export class FakeZooKeeper {
   async connect(options: ConnectOptions): Promise<Transport> {
     const address = `${options.host}:${options.port}`;
     const mode = this.modes.get(address) ?? this.defaultMode;
-    this.attempts.push({ at: this.now(), address, mode });
+    const attempt: ConnectAttempt = { at: this.now(), address, mode };
+    this.attempts.push(attempt);
     if (mode === 'refuse') {
       throw Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+    }
+    if (mode === 'hang') {
+      return new Promise<Transport>((_resolve, reject) => {
+        const { signal } = options;
+        const abort = (): void => {
+          attempt.abortedAt = this.now();
+          reject(signal?.reason);
+        };
+        if (signal?.aborted) abort();
+        else signal?.addEventListener('abort', abort, { once: true });
+      });
     }
     const connection = new FakeConnection(this, address, mode === 'mute');
     this.connections.push(connection);

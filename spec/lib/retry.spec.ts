@@ -11,15 +11,24 @@ import {
 } from '../../lib/errors.js';
 import { isRetryable, RetryPolicy } from '../../lib/retry.js';
 
-// A clock that only moves when the policy sleeps, so every sleep is visible and instant.
+// A clock that only moves when the policy sleeps, so every sleep is visible and instant, and whose
+// random source (the handler's, as far as the policy knows) is a fixed number.
 class FakeClock {
   time = 1_000;
   readonly sleeps: number[] = [];
+  /** What random() returns; a draw in the middle of [0, 1) means no jitter either way. */
+  randomValue = 0.5;
+  randomDraws = 0;
   /** Called inside each sleep before it resolves, to act "during" the sleep. */
   onSleep: (() => void) | undefined;
 
   now(): number {
     return this.time;
+  }
+
+  random(): number {
+    this.randomDraws++;
+    return this.randomValue;
   }
 
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -146,13 +155,27 @@ describe('RetryPolicy delays', () => {
     expect(clock.sleeps).toEqual([50, 125]);
   });
 
-  it('keeps every sleep within the jitter bounds with Math.random', async () => {
+  it("draws the jitter from the clock's random when none is given", async () => {
+    const clock = new FakeClock();
+    clock.randomValue = 0.75; // factor 1 − 0.5 + 2 × 0.5 × 0.75 = 1.25
+    await failure(
+      new RetryPolicy({ maxTries: 3, delay: 1_000, maxJitter: 0.5 }, clock).run(
+        flaky(Number.POSITIVE_INFINITY).fn,
+      ),
+    );
+    expect(clock.sleeps).toEqual([1_250, 3_125]);
+    expect(clock.randomDraws).toBe(2);
+  });
+
+  it("prefers the random option to the clock's", async () => {
     const clock = new FakeClock();
     await failure(
-      new RetryPolicy({ maxTries: 2, delay: 1_000 }, clock).run(flaky(Number.POSITIVE_INFINITY).fn),
+      new RetryPolicy({ maxTries: 2, delay: 1_000, random: () => 0 }, clock).run(
+        flaky(Number.POSITIVE_INFINITY).fn,
+      ),
     );
-    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(600);
-    expect(clock.sleeps[0]).toBeLessThanOrEqual(1_400);
+    expect(clock.sleeps).toEqual([600]);
+    expect(clock.randomDraws).toBe(0);
   });
 });
 
@@ -332,7 +355,10 @@ describe('RetryPolicy reuse', () => {
       ignoreExpire: true,
       deadline: undefined,
     });
-    expect(options.random).toBe(Math.random);
+    // The jitter source is the clock's own.
+    const clock = new FakeClock();
+    clock.randomValue = 0.25;
+    expect(new RetryPolicy({}, clock).options.random()).toBe(0.25);
   });
 
   it.each([

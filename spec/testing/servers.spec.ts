@@ -1,9 +1,11 @@
 // Integration tests of the harness itself, against real ZooKeeper servers.
+import { readFileSync } from 'node:fs';
 import { fourLetterWord } from '../../lib/client/four-letter-words.js';
 import { freePort } from '../../testing/ports.js';
 import { HarnessOperationUnsupportedError } from '../../testing/server-handle.js';
 import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
+import { createTlsMaterial, serverSslConfig, type TlsMaterial } from '../../testing/tls.js';
 
 /** Asserts that no process has this pid any more (it exited and was reaped). */
 function expectProcessGone(pid: number): void {
@@ -42,7 +44,7 @@ describe('fourLetterWord', () => {
 
   it('rejects with an Error naming the address when nothing listens on the port', async () => {
     const port = await freePort();
-    await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeoutMs: 2000 })).rejects.toThrow(
+    await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeout: 2000 })).rejects.toThrow(
       new RegExp(`'ruok' to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED`),
     );
   });
@@ -74,7 +76,7 @@ describe('a standalone testing server', () => {
     await server.close();
     expect(server.running).toBe(false);
     expectProcessGone(pid!);
-    await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeoutMs: 2000 })).rejects.toThrow(
+    await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeout: 2000 })).rejects.toThrow(
       /ECONNREFUSED/,
     );
     // A second close() is harmless.
@@ -86,14 +88,14 @@ describe('a standalone testing server', () => {
     await server.pause();
     let outcome: string;
     try {
-      outcome = await server.fourLetterWord('ruok', { timeoutMs: 1500 }).then(
+      outcome = await server.fourLetterWord('ruok', { timeout: 1500 }).then(
         (answer) => `answered ${JSON.stringify(answer)}`,
         (error: Error) => error.message,
       );
     } finally {
       await server.resume();
     }
-    expect(outcome).toMatch(/no complete answer within 1500 ms/);
+    expect(outcome).toMatch(/timed out after 1500 ms/);
     expect(await server.fourLetterWord('ruok')).toBe('imok');
   });
 
@@ -116,11 +118,62 @@ describe('a standalone testing server', () => {
     const { port, pid } = server;
     await server.kill();
     expectProcessGone(pid!);
-    await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeoutMs: 2000 })).rejects.toThrow(
+    await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeout: 2000 })).rejects.toThrow(
       /ECONNREFUSED/,
     );
     await server.restart();
     expect(await fourLetterWord('127.0.0.1', port, 'ruok')).toBe('imok');
+  });
+});
+
+describe('a TLS-only testing server (secureClientPort, no plain client port)', () => {
+  let material: TlsMaterial;
+  let server: TestingServer | undefined;
+
+  beforeAll(async () => {
+    material = await createTlsMaterial();
+    server = await startTestingServer({
+      backend: 'local',
+      logLevel: 'info',
+      tlsOnly: { ca: material.ca },
+      extraConfig: serverSslConfig(material, 'want'),
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await material?.cleanup();
+  });
+
+  it('answers srvr to fourLetterWord over TLS on its one client port', async () => {
+    const srvr = await fourLetterWord('127.0.0.1', server!.port, 'srvr', { tls: { ca: material.ca } });
+    expect(srvr).toMatch(/^Zookeeper version: 3\.8/);
+    expect(srvr).toMatch(/^Mode: standalone$/m);
+    // By host name too: the certificate is checked against the name (SNI localhost).
+    expect(await fourLetterWord('localhost', server!.port, 'ruok', { tls: { ca: material.ca } })).toBe(
+      'imok',
+    );
+  });
+
+  it('opens no plain client port: the harness probes it over TLS, and plaintext gets no answer', async () => {
+    const conf = await server!.fourLetterWord('conf');
+    expect(conf).toContain(`secureClientPort=${server!.port}`);
+    expect(conf).toMatch(/^clientPort=-1$/m);
+    expect(await server!.mode()).toBe('standalone');
+    const log = readFileSync(server!.logFile!, 'utf8');
+    expect(log).toContain(`secure: true on addr /127.0.0.1:${server!.port}`);
+    expect(log).not.toContain('secure: false');
+    const plain = await fourLetterWord('127.0.0.1', server!.port, 'ruok', { timeout: 2000 }).then(
+      (answer) => `answered ${JSON.stringify(answer)}`,
+      (error: Error) => error.message,
+    );
+    expect(plain).not.toMatch(/^answered/); // Netty waits for a TLS record that never comes
+  });
+
+  it('rejects a certificate it does not trust with an Error naming the word and the address', async () => {
+    await expect(fourLetterWord('127.0.0.1', server!.port, 'ruok', { tls: {} })).rejects.toThrow(
+      new RegExp(`'ruok' to 127\\.0\\.0\\.1:${server!.port} failed: .*certificate`),
+    );
   });
 });
 
@@ -149,7 +202,7 @@ describe('a testing cluster', () => {
     await cluster.close();
     for (const { pid, port } of members) {
       expectProcessGone(pid);
-      await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeoutMs: 2000 })).rejects.toThrow(
+      await expect(fourLetterWord('127.0.0.1', port, 'ruok', { timeout: 2000 })).rejects.toThrow(
         /ECONNREFUSED/,
       );
     }

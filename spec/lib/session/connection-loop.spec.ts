@@ -224,7 +224,9 @@ describe('connection loop connect timeout', () => {
       [0, H1],
       [4500, H2],
     ]);
-    expect(loop.of('handshake').map((e) => [e.at, e.message.address])).toEqual([[4500, H2]]);
+    expect(
+      loop.of('handshake').map((e) => [e.at, `${e.message.server.host}:${e.message.server.port}`]),
+    ).toEqual([[4500, H2]]);
     expect(loop.of('cycleFailed')).toEqual([]);
   });
 
@@ -243,7 +245,9 @@ describe('connection loop connect timeout', () => {
     const mute = fake.connections.find((c) => c.remoteAddress === H2)!;
     expect(mute.openedAt).toBe(1000);
     expect(mute.closedAt! - mute.openedAt).toBe(3000);
-    expect(loop.of('handshake').map((e) => [e.at, e.message.address])).toEqual([
+    expect(
+      loop.of('handshake').map((e) => [e.at, `${e.message.server.host}:${e.message.server.port}`]),
+    ).toEqual([
       [0, H1],
       [4000, H3],
     ]);
@@ -286,10 +290,105 @@ describe('connection loop backoff', () => {
   });
 });
 
+describe('connection loop randomness', () => {
+  it('draws the ping jitter from the handler, so the pings fall at exact instants', async () => {
+    // random 0.5: jitter 10 + ⌊0.5 × 390⌋ = 205 ms off the 3000 ms interval.
+    const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 9000 }, { random: () => 0.5 });
+    startLoop(handler, { hosts: [H1] });
+    await handler.advance(9000);
+    expect(fake.pingTimes()).toEqual([2795, 5590, 8385]);
+  });
+
+  it("shuffles the hosts with the handler's random numbers", async () => {
+    const firstPass = async (random: () => number): Promise<string[]> => {
+      const { fake, handler } = fakeEnsemble({}, { random });
+      fake.setMode('refuse');
+      startLoop(handler, { hosts: [H1, H2, H3], randomizeHosts: true });
+      await handler.advance(0);
+      return fake.attempts.map((a) => a.address);
+    };
+    // Fisher–Yates drawing 0 every time swaps each place with the first: [H2, H3, H1].
+    expect(await firstPass(() => 0)).toEqual([H2, H3, H1]);
+    // Drawing just under 1 swaps each place with itself: the order as given.
+    expect(await firstPass(() => 0.999_999)).toEqual([H1, H2, H3]);
+  });
+
+  it('draws the connect backoff jitter from the handler, unless connectionRetry.random is given', async () => {
+    const passes = async (connectionRetry: LoopInit['connectionRetry']): Promise<number[]> => {
+      // random 0.75: jitter factor 1 − 0.5 + 2 × 0.5 × 0.75 = 1.25.
+      const { fake, handler } = fakeEnsemble({}, { random: () => 0.75 });
+      fake.setMode('refuse');
+      const loop = startLoop(handler, { hosts: [H1], connectionRetry });
+      await handler.advance(500);
+      return loop.of('cycleFailed').map((e) => e.at);
+    };
+    const retry = { maxTries: -1, delay: 100, backoff: 2, maxJitter: 0.5 };
+    // Sleeps of 125, then 250 × 1.25 = 312.5.
+    expect(await passes(retry)).toEqual([0, 125, 437.5]);
+    // The user's own source wins: factor 0.5, so every sleep is 100 × 0.5 = 50, then 2 × 50 × 0.5.
+    expect(await passes({ ...retry, random: () => 0 })).toEqual([
+      0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500,
+    ]);
+  });
+
+  it('replays a run exactly on a virtual clock with the default seed', async () => {
+    const run = async () => {
+      const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 9000 });
+      fake.setMode('refuse', H1);
+      const loop = startLoop(handler, {
+        hosts: [H1, H2, H3],
+        randomizeHosts: true,
+        connectionRetry: { maxTries: -1, delay: 100, backoff: 2, maxJitter: 0.4 },
+      });
+      await handler.advance(5000);
+      fake.setMode('refuse');
+      fake.latest!.close();
+      await handler.advance(30_000);
+      return {
+        attempts: fake.attempts.map((a) => [a.at, a.address]),
+        pings: fake.pingTimes(),
+        events: loop.events.map((e) => [e.at, e.message.t]),
+      };
+    };
+    const first = await run();
+    expect(first.pings.length).toBeGreaterThan(0);
+    expect(new Set(first.attempts.map(([, address]) => address)).size).toBe(3);
+    expect(await run()).toEqual(first);
+  });
+});
+
+describe('connection loop name resolution', () => {
+  it("resolves host names only through the handler's lookup, every address of each, and logs the ones it cannot", async () => {
+    const asked: string[] = [];
+    const { fake, handler } = fakeEnsemble(
+      {},
+      {
+        lookup: async (hostname) => {
+          asked.push(hostname);
+          if (hostname === 'zk-a.test')
+            return [
+              { address: '10.0.0.1', family: 4 },
+              { address: 'fd00::1', family: 6 },
+            ];
+          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+        },
+      },
+    );
+    fake.setMode('refuse');
+    const loop = startLoop(handler, { hosts: ['zk-a.test:2181', 'zk-b.test:2182', '10.0.0.9:2183'] });
+    await handler.advance(0);
+    expect(asked).toEqual(['zk-a.test', 'zk-b.test']); // an address literal is not looked up
+    expect(fake.attempts.map((a) => a.address)).toEqual(['10.0.0.1:2181', 'fd00::1:2181', '10.0.0.9:2183']);
+    expect(loop.of('log').map((e) => e.message.message)).toContain(
+      'cannot resolve zk-b.test: getaddrinfo ENOTFOUND zk-b.test',
+    );
+  });
+});
+
 describe('connection loop client-side expiry', () => {
-  it('expires the session after more than 4/3 of the negotiated timeout without a byte, and not before', async () => {
+  it('expires the session once 4/3 of the negotiated timeout passed without a byte, and not before', async () => {
     const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 6000 });
-    // A pass every 100 ms, so the expiry check runs at exactly 4/3 of the timeout and just after.
+    // A pass every 100 ms, so the expiry check runs just before 4/3 of the timeout and at it.
     const loop = startLoop(handler, {
       hosts: [H1, H2],
       sessionTimeout: 6000,
@@ -304,15 +403,14 @@ describe('connection loop client-side expiry', () => {
     await handler.advance(4000);
     expect(loop.of('disconnected').map((e) => e.at)).toEqual([4000]);
 
-    await handler.advance(4000);
-    expect(handler.now()).toBe(8000);
+    await handler.advance(3999);
     expect(loop.of('expired')).toEqual([]);
 
+    // As the Java client's `expirationTimeout - idleRecv <= 0`: at 4/3 of 6000 ms, 8000 ms.
+    await handler.advance(1);
+    expect(loop.of('expired').map((e) => e.at)).toEqual([8000]);
     await handler.advance(100);
-    const expired = loop.of('expired');
-    expect(expired).toHaveLength(1);
-    expect(expired[0]!.at).toBeGreaterThan(8000);
-    expect(expired[0]!.at).toBeLessThanOrEqual(8100);
+    expect(loop.of('expired')).toHaveLength(1);
 
     // The next session is a new one.
     fake.setMode('accept');
