@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# npm run lint: Biome (format and lint), the layer rules between the rooms (dependency-cruiser,
+# .dependency-cruiser.cjs) and the API reports of the public entries (api/). All three run even
+# when one fails, so one run shows every problem; it fails if any of them did. Needs only
+# `npm ci`: nothing is built first.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+
+npx biome ci . || status=1
+
+if ! npm run -s lint:layers; then
+  echo 'lint:layers: each rule says why it exists in .dependency-cruiser.cjs (or add --output-type err-long).' >&2
+  status=1
+fi
+
+npm run -s api:check || status=1
+
+exit "$status"
