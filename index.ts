@@ -15,6 +15,7 @@ export {
   READ_ACL_UNSAFE,
 } from './lib/acl.js';
 export { ZooKeeperClient } from './lib/client/client.js';
+export { ClientEventEmitter } from './lib/client/client-events.js';
 export {
   DEFAULT_FOUR_LETTER_WORD_TIMEOUT_MS,
   type FourLetterWordOptions,
@@ -41,12 +42,29 @@ export {
   type CommitOptions,
   Transaction,
   type TransactionCreateOptions,
+  type TransactionHost,
   type TransactionResult,
 } from './lib/client/transaction.js';
 export * from './lib/errors.js';
-export { basename, joinPath, parentOf, parseHosts, sequenceOf, validatePath } from './lib/paths.js';
+export {
+  basename,
+  type HostPort,
+  joinPath,
+  type ParsedHosts,
+  parentOf,
+  parseHosts,
+  sequenceOf,
+  type ValidatePathOptions,
+  validatePath,
+} from './lib/paths.js';
 export type { RecipeClient, RecipeHandler } from './lib/recipe-client.js';
-export { isRetryable, type RetryOptions, RetryPolicy } from './lib/retry.js';
+export {
+  isRetryable,
+  type ResolvedRetryOptions,
+  type RetryClock,
+  type RetryOptions,
+  RetryPolicy,
+} from './lib/retry.js';
 export { ClientState, ConnectionState } from './lib/states.js';
 export {
   DEFAULT_HIGH_WATER_MARK,
@@ -56,7 +74,7 @@ export {
 } from './lib/watches/event-queue.js';
 export type { PersistentMode, WatchCallback, WatchedEvent } from './lib/watches/watch-registry.js';
 export type { RemovableWatchType } from './lib/watches/watch-removal.js';
-export { WatchStream, type WatchStreamOptions } from './lib/watches/watch-stream.js';
+export { WatchStream, type WatchStreamHost, type WatchStreamOptions } from './lib/watches/watch-stream.js';
 export { EventType, KeeperState, Perm } from './protocol/constants.js';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './protocol/error-codes.js';
 export type { ACL, ClientInfo, Id, Stat } from './protocol/records.js';

@@ -1,6 +1,7 @@
+export { InThreadHandler } from './base-handler.js';
 export * from './handler.js';
 export { SequentialMicrotaskHandler } from './sequential-microtask.js';
-export { SharedEvent } from './shared-event.js';
+export { SharedEvent, type SleepClock } from './shared-event.js';
 export { VirtualClockHandler, type VirtualClockOptions } from './virtual-clock.js';
 export {
   WorkerArgumentError,

@@ -132,12 +132,13 @@ export interface RecordCodec<T> extends Codec<T> {
   readonly shape: Extract<Shape, { kind: 'record' }>;
 }
 
+/** A record's fields by name, each with its codec. */
 // biome-ignore lint/suspicious/noExplicitAny: fields are codecs of any value type
-type Fields = Record<string, Codec<any>>;
+export type Fields = Record<string, Codec<any>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type OptionalKeys<F extends Fields> = { [K in keyof F]: undefined extends Infer<F[K]> ? K : never }[keyof F];
 /** A record's value type; fields that may be absent on the wire (optionalTrailing) are optional. */
-type RecordOf<F extends Fields> = Simplify<
+export type RecordOf<F extends Fields> = Simplify<
   { -readonly [K in Exclude<keyof F, OptionalKeys<F>>]: Infer<F[K]> } & {
     -readonly [K in OptionalKeys<F>]?: Infer<F[K]>;
   }

@@ -1,5 +1,5 @@
 // multi (14) and multiRead (22): a list of ops, each behind a MultiHeader, ended by a `done`
-// header; the reply mirrors it with one result per op. PROTOCOL.md §1.6.
+// header; the reply mirrors it with one result per op. docs/protocol.md#multi.
 
 import { type Codec, custom, expect } from './codec.js';
 import { OpCode } from './constants.js';

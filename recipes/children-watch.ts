@@ -2,7 +2,6 @@
 
 import { NoNodeError, type RecipeClient, type WatchedEvent } from '../lib/recipe-client.js';
 import { RearmingWatch } from './rearming-watch.js';
-import type { WatchType } from './remove-watch.js';
 
 /**
  * Called with the children's names (in the server's order), and with the server event behind the
@@ -36,7 +35,7 @@ export type ChildrenWatchBinder = (fn: ChildrenWatchFunction) => ChildrenWatch;
  * compares, and a child added and removed between two reads calls nothing.
  */
 export class ChildrenWatch extends RearmingWatch<ChildrenWatchFunction> {
-  protected readonly watchType: WatchType = 'children';
+  protected readonly watchType = 'children';
   private readonly allowSessionLost: boolean;
   private readonly sendEvent: boolean;
   /** The list the function was last called with, sorted, for comparison. */

@@ -5,7 +5,6 @@
 import { NoNodeError, type RecipeClient, type WatchedEvent } from '../lib/recipe-client.js';
 import type { Stat } from '../protocol/index.js';
 import { RearmingWatch } from './rearming-watch.js';
-import type { WatchType } from './remove-watch.js';
 
 /**
  * Called with the node's data and stat (both null while the node does not exist), and, when it
@@ -30,7 +29,7 @@ export type DataWatchBinder = (fn: DataWatchFunction) => DataWatch;
  * a reconnect or a session loss call it only if the node changed meanwhile.
  */
 export class DataWatch extends RearmingWatch<DataWatchFunction> {
-  protected readonly watchType: WatchType = 'data';
+  protected readonly watchType = 'data';
   private readonly sendEvent: boolean | undefined;
   private passEvent = false;
   private everCalled = false;

@@ -15,13 +15,14 @@ import {
   ClientState,
   InvalidArgumentError,
   type RecipeClient,
+  type RemovableWatchType,
   validatePath,
   type WatchCallback,
   type WatchedEvent,
 } from '../lib/recipe-client.js';
 import { EventType } from '../protocol/index.js';
 import { isConnectionProblem, reportFault } from './faults.js';
-import { removeWatch, type WatchType } from './remove-watch.js';
+import { removeWatch } from './remove-watch.js';
 import { SerialRefresh } from './serial-refresh.js';
 
 /** A user function of a rearming watch; returning `false` (or a promise of it) stops the watch. */
@@ -43,7 +44,7 @@ export abstract class RearmingWatch<F extends WatchFunction> {
   protected readonly client: RecipeClient;
   protected fn: F | undefined;
   /** Which server-side watches stop() removes. */
-  protected abstract readonly watchType: WatchType;
+  protected abstract readonly watchType: Extract<RemovableWatchType, 'data' | 'children'>;
   /** The one callback this watch registers (on every read), so it is also the one to remove. */
   protected readonly onEvent: WatchCallback = (event) => {
     // NONE events only say the session ended; the state listener re-arms on the next CONNECTED.

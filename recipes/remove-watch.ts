@@ -2,11 +2,17 @@
 // watch that is merely forgotten stays on the server until it fires (kazoo #733); ZooKeeper 3.5+
 // removes it with removeWatches (op 18).
 
-import { NoNodeError, NoWatcherError, type RecipeClient, type WatchCallback } from '../lib/recipe-client.js';
+import {
+  NoNodeError,
+  NoWatcherError,
+  type RecipeClient,
+  type RemovableWatchType,
+  type WatchCallback,
+} from '../lib/recipe-client.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 
 /** Which watches of a path to remove, as removeWatches names them ('data' includes exist watches). */
-export type WatchType = 'data' | 'children' | 'any';
+export type WatchType = Extract<RemovableWatchType, 'data' | 'children' | 'any'>;
 
 /**
  * Removes `callback`'s watches of `type` on `path`, on the server too. Never rejects: a watch that

@@ -1,8 +1,8 @@
 // The Docker path: only used when no local install exists and a Docker engine answers. It has
 // not been exercised on the machines this harness was written on (no Docker engine there).
 import type { ContainerRuntimeClient, StartedNetwork, StartedTestContainer } from 'testcontainers';
-import { type FourLetterWordOptions, fourLetterWord } from '../lib/client/four-letter-words.js';
-import type { DockerBackend } from './backend.js';
+import { type FourLetterWordOptions, fourLetterWord } from '../index.js';
+import type { DockerBackend } from './backend-kinds.js';
 import { freePorts } from './ports.js';
 import { answersRuok, isServing, pollUntil, serverMode } from './readiness.js';
 import {

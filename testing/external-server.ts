@@ -1,4 +1,4 @@
-import { type FourLetterWordOptions, fourLetterWord } from '../lib/client/four-letter-words.js';
+import { type FourLetterWordOptions, fourLetterWord } from '../index.js';
 import { serverMode } from './readiness.js';
 import { HarnessOperationUnsupportedError, type ServerHandle, type ServerMode } from './server-handle.js';
 

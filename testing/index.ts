@@ -1,7 +1,7 @@
 // zookit/testing: real ZooKeeper servers and ensembles for tests, like kazoo.testing and
 // Curator's TestingServer/TestingCluster, plus the fault tools (kill, pause, server-side expiry).
-export type { BackendKind } from './backend.js';
-export { resolveBackend } from './backend.js';
+export { type ResolveBackendOptions, resolveBackend } from './backend.js';
+export type { Backend, BackendKind, DockerBackend, ExternalBackend, LocalBackend } from './backend-kinds.js';
 export { expireSession, type SessionCredentials } from './expire-session.js';
 export { freePort, freePorts } from './ports.js';
 export { stopAllServers } from './process-registry.js';
@@ -18,6 +18,7 @@ export {
 export {
   HarnessOperationUnsupportedError,
   type RestartOptions,
+  type RestartWaitFor,
   type ServerHandle,
   type ServerMode,
 } from './server-handle.js';
@@ -28,4 +29,10 @@ export {
   type TestingClusterOptions,
 } from './testing-cluster.js';
 export { startTestingServer, TestingServer } from './testing-server.js';
-export { type ClientAuth, createTlsMaterial, serverSslConfig, type TlsMaterial } from './tls.js';
+export {
+  type ClientAuth,
+  createTlsMaterial,
+  type JavaStore,
+  serverSslConfig,
+  type TlsMaterial,
+} from './tls.js';

@@ -4,18 +4,20 @@
 // never reconnects, pings or retries.
 
 import net from 'node:net';
-import { OpCode, SESSION_PASSWORD_BYTES, Xid } from '../protocol/constants.js';
-import { FrameAccumulator } from '../protocol/frame-accumulator.js';
+import type { ConnectResponse, ReplyHeader, WatcherEvent } from '../protocol/index.js';
 import {
   type ClientOp,
   decodeConnectResponse,
   decodeReply,
   encodeConnectRequest,
   encodeRequest,
+  FrameAccumulator,
+  OpCode,
   type RequestOf,
   type ResponseOf,
-} from '../protocol/operations.js';
-import type { ConnectResponse, ReplyHeader, WatcherEvent } from '../protocol/records.js';
+  SESSION_PASSWORD_BYTES,
+  Xid,
+} from '../protocol/index.js';
 
 /** Where and how to open a raw session. */
 export interface RawSessionOptions {

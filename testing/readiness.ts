@@ -1,4 +1,4 @@
-import { type FourLetterWordOptions, fourLetterWord } from '../lib/client/four-letter-words.js';
+import { type FourLetterWordOptions, fourLetterWord } from '../index.js';
 import type { ServerMode } from './server-handle.js';
 
 /** How long one readiness probe may take, in milliseconds; a slow answer just means "not yet". */

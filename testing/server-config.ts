@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { BackendKind } from './backend.js';
+import type { BackendKind } from './backend-kinds.js';
 
 /**
  * Password of the ZooKeeper superuser `super` on every harness server. A test-only secret: tests

@@ -1,5 +1,5 @@
-import type { FourLetterWordOptions } from '../lib/client/four-letter-words.js';
-import type { BackendKind } from './backend.js';
+import type { FourLetterWordOptions } from '../index.js';
+import type { BackendKind } from './backend-kinds.js';
 
 /** What `restart()` waits for before it resolves. */
 export type RestartWaitFor = 'serving' | 'process';

@@ -1,4 +1,5 @@
-import { type BackendKind, resolveBackend } from './backend.js';
+import { resolveBackend } from './backend.js';
+import type { BackendKind } from './backend-kinds.js';
 import { startDockerServers } from './docker-server.js';
 import { startLocalEnsemble } from './local-server.js';
 import { registerOpen, unregisterOpen } from './process-registry.js';

@@ -1,5 +1,6 @@
-import type { FourLetterWordOptions } from '../lib/client/four-letter-words.js';
-import { type BackendKind, resolveBackend } from './backend.js';
+import type { FourLetterWordOptions } from '../index.js';
+import { resolveBackend } from './backend.js';
+import type { BackendKind } from './backend-kinds.js';
 import { startDockerServers } from './docker-server.js';
 import { ExternalServer } from './external-server.js';
 import { startLocalStandalone } from './local-server.js';

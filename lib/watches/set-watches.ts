@@ -1,4 +1,4 @@
-// Putting watches back on the server (PROTOCOL.md §1.8): after a reconnect, and after a removal
+// Putting watches back on the server (docs/protocol.md#setwatches): after a reconnect, and after a removal
 // that dropped more than it should have. SetWatches (101) carries one-shot paths; SetWatches2
 // (105), used once any persistent watch exists, adds persistent and recursive ones. Both go in
 // batches under 128 KB of paths (ZOOKEEPER-706), lists in the Java client's order: data, exist,

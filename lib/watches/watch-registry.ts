@@ -122,8 +122,7 @@ export class WatchRegistry {
   }
 
   /**
-   * Returns the callbacks an event reaches, removing the one-shot ones it consumes (PROTOCOL.md
-   * §1.8): created and changed fire data and exist watches, children-changed fires child watches,
+   * Returns the callbacks an event reaches, removing the one-shot ones it consumes (docs/protocol.md#watch-tables): created and changed fire data and exist watches, children-changed fires child watches,
    * deleted fires all three. Persistent watches on the path get every event; recursive ones on
    * the path or an ancestor get all but NodeChildrenChanged, which a 3.8 server still sends when
    * a child watch shares the connection (ZOOKEEPER-4475). `ancestors` false (a path outside the

@@ -1,6 +1,6 @@
 // What removeWatches sends, given what this client has registered on a path. The server holds one
 // entry per (connection, path) in each of two tables, data and child, with one mode each; a
-// persistent or recursive watch occupies both (PROTOCOL.md §1.8). So the request is chosen by
+// persistent or recursive watch occupies both (docs/protocol.md#watch-tables). So the request is chosen by
 // which tables lose their last reason to hold the path:
 //
 // - the last persistent and recursive watch goes: removeWatches(Any). A 3.8 server answers

@@ -1,4 +1,4 @@
-// Safety facts of PROTOCOL.md encoded as refusals, before any byte could reach a server.
+// Safety facts of docs/protocol.md#refusals encoded as refusals, before any byte could reach a server.
 
 import { OpCode } from '../../protocol/constants.js';
 import { JuteWriter } from '../../protocol/jute.js';

@@ -1,4 +1,4 @@
-// Byte layouts computed by hand from zookeeper.jute and PROTOCOL.md, compared with what the codec
+// Byte layouts computed by hand from zookeeper.jute and docs/protocol.md#records, compared with what the codec
 // writes and reads. Hex is grouped by field so each expectation can be checked by eye.
 
 import { OpCode, Perm } from '../../protocol/constants.js';

@@ -1,4 +1,4 @@
-// The connection loop's clocks (PROTOCOL.md §1.12) against the in-memory fake server, on the
+// The connection loop's clocks (docs/protocol.md#timing) against the in-memory fake server, on the
 // virtual clock: pings, read timeout, connect timeout, connect backoff and client-side expiry. The
 // test plays the client's end of the channel, so what the loop tells the client is observed as is.
 
