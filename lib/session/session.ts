@@ -46,8 +46,8 @@ interface AuthWaiter {
   reject: (error: Error) => void;
 }
 
-/** An addAuth made while disconnected: it settles with its credential's replay on the next connection. */
-interface QueuedAuth extends AuthWaiter {
+/** An addAuth caller: it waits for the server's first answer to its credential, across reconnects. */
+interface AuthCaller extends AuthWaiter {
   scheme: string;
   credential: string;
 }
@@ -110,8 +110,8 @@ export class Session {
   private queued: PendingRequest[] = [];
   private readonly sent = new SentRequests();
   private auths: AuthWaiter[] = [];
-  /** addAuth calls made while disconnected, waiting for the next connection's replay. */
-  private queuedAuths: QueuedAuth[] = [];
+  /** addAuth callers waiting for an answer to their credential (the session's end fails them). */
+  private authCallers: AuthCaller[] = [];
   /** Frames to write, in order; the batch writer's bytes go last. */
   private outbox: Buffer[] = [];
   /** Frames that wait for a macrotask because an event follows a reply (see onFrames). */
@@ -261,9 +261,10 @@ export class Session {
 
   /**
    * Remembers the credential for every later connection (once, however often it is added) and
-   * settles when the server has answered it: at once when connected, else with its replay on the
-   * next connection. A refused credential ends the session (AuthFailedError); a connection lost
-   * before the answer rejects with ConnectionLossError, and the credential is replayed on the next.
+   * resolves when the server has accepted it: sent now when connected, else replayed with the
+   * other credentials on the next connection. The caller waits across disconnects (the credential
+   * is sent again on each new connection) until the server answers: a refusal ends the session
+   * (AuthFailedError). Only the session's end, or the caller's signal or timeout, stops the wait.
    */
   addAuth(scheme: string, credential: string, call: CallLimits = {}): Promise<void> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
@@ -271,12 +272,37 @@ export class Session {
     const { authData } = this.settings;
     if (!authData.some(([s, c]) => s === scheme && c === credential)) authData.push([scheme, credential]);
     const answered = new Promise<void>((resolve, reject) => {
-      if (this.connected) {
-        this.auths.push({ resolve, reject });
-        this.enqueueFrame(this.authFrame(scheme, credential));
-      } else this.queuedAuths.push({ scheme, credential, resolve, reject });
+      this.authCallers.push({ scheme, credential, resolve, reject });
     });
+    if (this.connected) this.sendAuth(scheme, credential, undefined);
     return this.limited(answered, call, 'addAuth');
+  }
+
+  /**
+   * Sends one auth packet (into `frames` while priming, else after what was submitted before it);
+   * its answer settles every addAuth caller waiting for that credential. A connection lost first
+   * rejects the returned promise only: the callers wait for the next connection's replay.
+   */
+  private sendAuth(scheme: string, credential: string, frames: Buffer[] | undefined): Promise<void> {
+    const answered = new Promise<void>((resolve, reject) => this.auths.push({ resolve, reject }));
+    const settle = (error: Error | undefined): void => {
+      this.authCallers = this.authCallers.filter((caller) => {
+        if (caller.scheme !== scheme || caller.credential !== credential) return true;
+        if (error === undefined) caller.resolve();
+        else caller.reject(error);
+        return false;
+      });
+    };
+    answered.then(
+      () => settle(undefined),
+      (error: Error) => {
+        if (error instanceof AuthFailedError) settle(error);
+      },
+    );
+    const frame = this.authFrame(scheme, credential);
+    if (frames === undefined) this.enqueueFrame(frame);
+    else frames.push(frame);
+    return answered;
   }
 
   /**
@@ -300,6 +326,7 @@ export class Session {
     await this.spawned.done.catch(() => undefined);
     this.channel.close();
     this.failAll(new ConnectionClosedError('the client was stopped'));
+    this.failAuthCallers(new ConnectionClosedError('the client was stopped'));
     this.loseWatches(KeeperState.Closed);
     this.setState(ConnectionState.CLOSED, 'stopped');
   }
@@ -487,15 +514,9 @@ export class Session {
     this.negotiatedTimeout = m.timeout;
     // Priming order as the Java client: credentials, then watches, then what waited.
     const frames: Buffer[] = [];
-    const replays = this.settings.authData.map(([scheme, credential]) => {
-      frames.push(this.authFrame(scheme, credential));
-      return new Promise<void>((resolve, reject) => this.auths.push({ resolve, reject }));
-    });
-    // An addAuth made while disconnected settles with its credential's replay.
-    for (const queued of this.queuedAuths.splice(0)) {
-      const i = this.settings.authData.findIndex(([s, c]) => s === queued.scheme && c === queued.credential);
-      replays[i]!.then(queued.resolve, queued.reject);
-    }
+    const replays = this.settings.authData.map(([scheme, credential]) =>
+      this.sendAuth(scheme, credential, frames),
+    );
     const resets = this.watches.connectionRequests(resumed);
     resets.forEach(({ op, body }, i) => {
       frames.push(encodeRequest(Xid.setWatches, op, body as never, { maxBufferBytes: 2 ** 30 }));
@@ -582,6 +603,7 @@ export class Session {
     this.setState(ConnectionState.AUTH_FAILED, 'authentication failed');
     this.closed = true;
     this.failAll(error);
+    this.failAuthCallers(error);
     this.loseWatches(KeeperState.AuthFailed);
     this.channel.post({ t: 'stop', graceful: false });
   }
@@ -590,6 +612,7 @@ export class Session {
     this.connected = false;
     this.closed = true;
     this.failAll(new ConnectionClosedError(reason ?? 'the client was stopped'));
+    this.failAuthCallers(new ConnectionClosedError(reason ?? 'the client was stopped'));
     if (reason !== undefined && this.state !== ConnectionState.AUTH_FAILED) {
       this.loseWatches(KeeperState.Closed);
       this.setState(ConnectionState.CLOSED, reason);
@@ -636,7 +659,11 @@ export class Session {
 
   private failQueued(error: Error): void {
     for (const r of this.queued.splice(0)) failRequest(r, error);
-    for (const a of this.queuedAuths.splice(0)) a.reject(error);
+  }
+
+  /** The session is over (stopped, ended, authentication refused): no answer will come. */
+  private failAuthCallers(error: Error): void {
+    for (const caller of this.authCallers.splice(0)) caller.reject(error);
   }
 
   private failAll(error: Error): void {

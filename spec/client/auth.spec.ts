@@ -8,6 +8,7 @@ import { AuthFailedError, NoAuthError } from '../../lib/errors.js';
 import type { WatchedEvent } from '../../lib/watches/watch-registry.js';
 import { EventType, KeeperState } from '../../protocol/constants.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
+import { CuttableProxy } from '../recipes/support.js';
 import {
   CollectingLogger,
   rejectionOf,
@@ -20,6 +21,7 @@ import {
 
 let server: TestingServer;
 const clients: ZooKeeperClient[] = [];
+const proxies: CuttableProxy[] = [];
 
 function track(client: ZooKeeperClient): ZooKeeperClient {
   clients.push(client);
@@ -63,6 +65,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   await stopAll(clients.splice(0));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
   if (!server.running) await server.restart();
 });
 
@@ -144,6 +147,46 @@ describe('authentication', () => {
     expect(recorder.connectionStateNames).toEqual(['AUTH_FAILED']);
     expect(zk.connectionState).toBe('AUTH_FAILED');
     await expect(zk.get(path)).rejects.toThrow();
+  });
+
+  it('resolves an addAuth made while disconnected only once the next connection accepted it', async () => {
+    const secret = await protectedNode('auth-offline', 'u', 'p');
+    const proxy = await CuttableProxy.start(server.host, server.port);
+    proxies.push(proxy);
+    const zk = track(new ZooKeeperClient({ hosts: proxy.connectString, connectionRetry: { maxDelay: 200 } }));
+    const recorder = new StateRecorder(zk);
+    await zk.start();
+    const since = performance.now();
+    proxy.block();
+    await recorder.waitForState('SUSPENDED', 10_000, since);
+
+    let settled = false;
+    const added = zk.addAuth('digest', 'u:p').finally(() => {
+      settled = true;
+    });
+    await sleep(600); // several reconnect attempts, all turned away
+    expect(settled).toBe(false);
+    proxy.unblock();
+    await added;
+    // Accepted by the server: the very next read is allowed, and the session holds the identity.
+    expect((await zk.get(secret))[0]?.toString()).toBe('classified');
+    expect(await zk.whoAmI()).toContainEqual({ authScheme: 'digest', user: 'u' });
+  });
+
+  it('rejects an addAuth made while disconnected with AuthFailedError when the next connection refuses it', async () => {
+    const proxy = await CuttableProxy.start(server.host, server.port);
+    proxies.push(proxy);
+    const zk = track(new ZooKeeperClient({ hosts: proxy.connectString, connectionRetry: { maxDelay: 200 } }));
+    const recorder = new StateRecorder(zk);
+    await zk.start();
+    const since = performance.now();
+    proxy.block();
+    await recorder.waitForState('SUSPENDED', 10_000, since);
+    const added = zk.addAuth('nope', 'x');
+    added.catch(() => undefined);
+    proxy.unblock();
+    expect(await rejectionOf(added)).toBeInstanceOf(AuthFailedError);
+    expect(zk.connectionState).toBe('AUTH_FAILED');
   });
 
   it('never puts a password in an error message or a log line', async () => {

@@ -277,6 +277,21 @@ describe('writes', () => {
     await expect(zk.delete(`${base}/nope`, { recursive: true })).resolves.toBeUndefined();
   });
 
+  it('a recursive delete with a stale version deletes nothing and fails with BadVersionError; with the current one it deletes the tree', async () => {
+    await zk.create(`${base}/v/a/b`, 'x', { makepath: true });
+    await zk.set(`${base}/v`, 'changed'); // version 1
+    await expectServerError(
+      () => zk.delete(`${base}/v`, { recursive: true, version: 0 }),
+      BadVersionError,
+      `${base}/v`,
+    );
+    expect(await zk.exists(`${base}/v/a/b`)).not.toBeNull(); // the check came before any delete
+    await zk.delete(`${base}/v`, { recursive: true, version: 1 });
+    expect(await zk.exists(`${base}/v`)).toBeNull();
+    // A missing node with a version is as fine as without one.
+    await expect(zk.delete(`${base}/v`, { recursive: true, version: 3 })).resolves.toBeUndefined();
+  });
+
   it('the server refuses to delete its own /zookeeper node with BadArgumentsError naming it', async () => {
     await expectServerError(() => zk.delete('/zookeeper'), BadArgumentsError, '/zookeeper');
     expect(await zk.exists('/zookeeper')).not.toBeNull();
