@@ -40,6 +40,19 @@ async function protectedNode(prefix: string, user: string, password: string): Pr
   return `${base}/secret`;
 }
 
+/** A started client behind a proxy that now turns it away (SUSPENDED, reconnecting every 200 ms). */
+async function disconnectedClient(): Promise<[ZooKeeperClient, CuttableProxy]> {
+  const proxy = await CuttableProxy.start(server.host, server.port);
+  proxies.push(proxy);
+  const zk = track(new ZooKeeperClient({ hosts: proxy.connectString, connectionRetry: { maxDelay: 200 } }));
+  const recorder = new StateRecorder(zk);
+  await zk.start();
+  const since = performance.now();
+  proxy.block();
+  await recorder.waitForState('SUSPENDED', 10_000, since);
+  return [zk, proxy];
+}
+
 /** Stops the server, waits for the client to notice, restarts it and waits for CONNECTED again. */
 async function bounceServer(recorder: StateRecorder): Promise<void> {
   const since = performance.now();
@@ -151,14 +164,7 @@ describe('authentication', () => {
 
   it('resolves an addAuth made while disconnected only once the next connection accepted it', async () => {
     const secret = await protectedNode('auth-offline', 'u', 'p');
-    const proxy = await CuttableProxy.start(server.host, server.port);
-    proxies.push(proxy);
-    const zk = track(new ZooKeeperClient({ hosts: proxy.connectString, connectionRetry: { maxDelay: 200 } }));
-    const recorder = new StateRecorder(zk);
-    await zk.start();
-    const since = performance.now();
-    proxy.block();
-    await recorder.waitForState('SUSPENDED', 10_000, since);
+    const [zk, proxy] = await disconnectedClient();
 
     let settled = false;
     const added = zk.addAuth('digest', 'u:p').finally(() => {
@@ -174,14 +180,7 @@ describe('authentication', () => {
   });
 
   it('rejects an addAuth made while disconnected with AuthFailedError when the next connection refuses it', async () => {
-    const proxy = await CuttableProxy.start(server.host, server.port);
-    proxies.push(proxy);
-    const zk = track(new ZooKeeperClient({ hosts: proxy.connectString, connectionRetry: { maxDelay: 200 } }));
-    const recorder = new StateRecorder(zk);
-    await zk.start();
-    const since = performance.now();
-    proxy.block();
-    await recorder.waitForState('SUSPENDED', 10_000, since);
+    const [zk, proxy] = await disconnectedClient();
     const added = zk.addAuth('nope', 'x');
     added.catch(() => undefined);
     proxy.unblock();
