@@ -1,8 +1,8 @@
 // ZooKeeperClient: kazoo's KazooClient in TypeScript. An event emitter with a promise API; the
 // session and its connection loop run on the Handler given (SequentialMicrotaskHandler by default).
 //
-// The class is a facade, read top to bottom: states and listeners, the lifecycle (SessionLifecycle
-// does the work), then every operation. An operation is validation and one `#request` call: the
+// The class is a facade, read top to bottom: states, the lifecycle (SessionLifecycle does the
+// work; events and kazoo's listeners are ClientEventEmitter's), then every operation. An operation is validation and one `#request` call: the
 // helper turns a throw into a rejection, finds the live session, and the session encodes, sends,
 // matches the reply and converts it (replies.ts). Since no promise is layered on top, a result
 // settles in the same tick as its reply is read, in the order the requests were issued.
