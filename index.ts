@@ -78,24 +78,4 @@ export { WatchStream, type WatchStreamHost, type WatchStreamOptions } from './li
 export { EventType, KeeperState, Perm } from './protocol/constants.js';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './protocol/error-codes.js';
 export type { ACL, ClientInfo, Id, Stat } from './protocol/records.js';
-export {
-  type CachedNode,
-  type CacheEvent,
-  CacheEventEmitter,
-  type CacheEventName,
-  type CacheEvents,
-  type CacheListener,
-  ChildrenWatch,
-  type ChildrenWatchBinder,
-  type ChildrenWatchFunction,
-  type ChildrenWatchOptions,
-  CuratorCache,
-  DataWatch,
-  type DataWatchBinder,
-  type DataWatchFunction,
-  type DataWatchOptions,
-  RearmingWatch,
-  TreeCache,
-  type TreeCacheOptions,
-  type WatchFunction,
-} from './recipes/index.js';
+export * from './recipes/index.js';

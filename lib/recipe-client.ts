@@ -25,17 +25,6 @@ import type { ClientState } from './states.js';
 import type { WatchCallback } from './watches/watch-registry.js';
 import type { RemovableWatchType } from './watches/watch-removal.js';
 
-export type {
-  AddWatchOptions,
-  CallOptions,
-  CreateOptions,
-  DeleteOptions,
-  EnsurePathOptions,
-  RemoveWatchesOptions,
-  SetOptions,
-  Value,
-} from './client/options.js';
-export type { Transaction, TransactionResult } from './client/transaction.js';
 export * from './errors.js';
 export { basename, joinPath, parentOf, sequenceOf, validatePath } from './paths.js';
 export { isRetryable } from './retry.js';

@@ -1,7 +1,6 @@
 // The recipes built on the client's public API (RecipeClient): kazoo's DataWatch, ChildrenWatch
-// and TreeCache, Curator's CuratorCache, and the cache event types the caches share. `dataWatch`
-// and `childrenWatch` are the factories the client binds (zk.DataWatch); the package entry leaves
-// them out.
+// and TreeCache, Curator's CuratorCache, and the cache event types the caches share. The `zookit`
+// entry exports all of it.
 export {
   type CachedNode,
   type CacheEvent,
@@ -15,7 +14,6 @@ export {
   type ChildrenWatchBinder,
   type ChildrenWatchFunction,
   type ChildrenWatchOptions,
-  childrenWatch,
 } from './children-watch.js';
 export { CuratorCache } from './curator-cache.js';
 export {
@@ -23,7 +21,6 @@ export {
   type DataWatchBinder,
   type DataWatchFunction,
   type DataWatchOptions,
-  dataWatch,
 } from './data-watch.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { TreeCache, type TreeCacheOptions } from './tree-cache.js';

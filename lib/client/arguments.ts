@@ -2,10 +2,9 @@
 // InvalidArgumentError naming the argument, which the client turns into the call's rejection.
 
 import { InvalidArgumentError } from '../errors.js';
-import type { Value } from './options.js';
 
 /** A value as bytes: a string as UTF-8; a Uint8Array viewed as a Buffer without a copy. */
-export function toBytes(value: Value | undefined): Buffer {
+export function toBytes(value: Uint8Array | string | undefined): Buffer {
   if (value === undefined) return Buffer.alloc(0);
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof Uint8Array)

@@ -315,9 +315,7 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     return new Transaction({
       serverPath: (p, o) => this.#serverPath(p, o),
       clientPath: (p) => this.#clientPath(p),
-      encodeValue: toBytes,
       resolveAcl: (a) => this.#resolveAcl(a),
-      checkVersion,
       commit: (ops, convert, options: CommitOptions) =>
         this.#request(options, (session) =>
           session.submit(

@@ -8,16 +8,17 @@ import {
   type ChildrenWatchBinder,
   type ChildrenWatchFunction,
   type ChildrenWatchOptions,
-  CuratorCache,
   childrenWatch,
+} from '../../recipes/children-watch.js';
+import { CuratorCache } from '../../recipes/curator-cache.js';
+import {
   type DataWatch,
   type DataWatchBinder,
   type DataWatchFunction,
   type DataWatchOptions,
   dataWatch,
-  TreeCache,
-  type TreeCacheOptions,
-} from '../../recipes/index.js';
+} from '../../recipes/data-watch.js';
+import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
 
 /** The recipe factories every ZooKeeperClient has, named as kazoo names them. */

@@ -5,6 +5,7 @@ import { CreateFlag, MAX_TTL_MS, OpCode } from '../../protocol/constants.js';
 import type { MultiOp, MultiResult } from '../../protocol/multi.js';
 import type { ACL, Stat } from '../../protocol/records.js';
 import { errorFromCode, InvalidArgumentError, RolledBackError } from '../errors.js';
+import { checkVersion, toBytes } from './arguments.js';
 
 /** One op's outcome: created path, Stat of a setData, true for delete/check, or the op's error. */
 export type TransactionResult = string | Stat | true | Error;
@@ -15,12 +16,8 @@ export interface TransactionHost {
   serverPath(path: string, options?: { sequential?: boolean }): string;
   /** Removes the chroot from a server path. */
   clientPath(serverPath: string): string;
-  /** Encodes a value (string as UTF-8). */
-  encodeValue(value: Uint8Array | string | undefined): Buffer;
   /** Checks an ACL list and fills in the default. */
   resolveAcl(acl: readonly ACL[] | undefined): ACL[];
-  /** Checks a version argument (an integer ≥ -1). */
-  checkVersion(version: number): number;
   /** Sends the multi; `convert` turns the results into the caller's value as the reply is read. */
   commit<T>(ops: MultiOp[], convert: (results: MultiResult[]) => T, options: CommitOptions): Promise<T>;
 }
@@ -53,7 +50,7 @@ export class Transaction {
     const sequential = options.sequence === true;
     const request = {
       path: this.host.serverPath(path, { sequential }),
-      data: this.host.encodeValue(value),
+      data: toBytes(value),
       acl: this.host.resolveAcl(options.acl),
       flags: createFlag(options),
     };
@@ -70,7 +67,7 @@ export class Transaction {
   delete(path: string, version = -1): this {
     this.ops.push({
       type: OpCode.delete,
-      request: { path: this.host.serverPath(path), version: this.host.checkVersion(version) },
+      request: { path: this.host.serverPath(path), version: checkVersion(version) },
     });
     return this;
   }
@@ -80,8 +77,8 @@ export class Transaction {
       type: OpCode.setData,
       request: {
         path: this.host.serverPath(path),
-        data: this.host.encodeValue(value),
-        version: this.host.checkVersion(version),
+        data: toBytes(value),
+        version: checkVersion(version),
       },
     });
     return this;
@@ -91,7 +88,7 @@ export class Transaction {
   check(path: string, version: number): this {
     this.ops.push({
       type: OpCode.check,
-      request: { path: this.host.serverPath(path), version: this.host.checkVersion(version) },
+      request: { path: this.host.serverPath(path), version: checkVersion(version) },
     });
     return this;
   }

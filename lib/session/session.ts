@@ -251,9 +251,9 @@ export class Session {
         resolve: resolve as (value: unknown) => void,
         reject,
       };
-      const timeoutMs = call.timeout ?? this.settings.requestTimeout;
-      if (call.signal !== undefined || timeoutMs !== undefined)
-        this.watchCaller(request, call.signal, timeoutMs);
+      // Most calls set neither: nothing to watch, nothing allocated.
+      if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined)
+        this.watchCaller(request, call);
       if (frame === undefined) this.sent.push(request);
       else this.queued.push(request);
     });
@@ -272,10 +272,27 @@ export class Session {
     const { authData } = this.settings;
     if (!authData.some(([s, c]) => s === scheme && c === credential)) authData.push([scheme, credential]);
     const answered = new Promise<void>((resolve, reject) => {
-      this.authCallers.push({ scheme, credential, resolve, reject });
+      const caller: AuthCaller = {
+        scheme,
+        credential,
+        resolve: () => {
+          stopWatching();
+          resolve();
+        },
+        reject: (error) => {
+          stopWatching();
+          reject(error);
+        },
+      };
+      // A caller who gives up stops waiting; the credential stays for every later connection.
+      const stopWatching = this.watchLimits(call, 'addAuth', (error) => {
+        this.authCallers = this.authCallers.filter((c) => c !== caller);
+        reject(error);
+      });
+      this.authCallers.push(caller);
     });
     if (this.connected) this.sendAuth(scheme, credential, undefined);
-    return this.limited(answered, call, 'addAuth');
+    return answered;
   }
 
   /**
@@ -371,13 +388,9 @@ export class Session {
     return encodeRequest(Xid.auth, OpCode.auth, { type: 0, scheme, auth: Buffer.from(credential, 'utf8') });
   }
 
-  /** Abort signal and timeout of one request. */
-  private watchCaller(
-    request: PendingRequest,
-    signal: AbortSignal | undefined,
-    timeoutMs: number | undefined,
-  ): void {
-    const giveUp = (error: Error): void => {
+  /** Abort signal and timeout of one request (already checked: its signal is not aborted). */
+  private watchCaller(request: PendingRequest, call: CallLimits): void {
+    request.done = this.watchLimits(call, 'request', (error) => {
       // A sent request stays in the FIFO (xids stay matched); only its reply is dropped.
       request.abandoned = true;
       const i = this.queued.indexOf(request);
@@ -387,58 +400,37 @@ export class Session {
         request.watch?.settle(ErrorCode.CONNECTIONLOSS, true);
       }
       request.reject(error);
-    };
-    const cancel = new AbortController();
-    const onAbort = (): void => giveUp(signal?.reason as Error);
-    if (signal?.aborted) {
-      onAbort();
-      return;
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs !== undefined) {
-      this.handler.sleep(timeoutMs, cancel.signal).then(
-        () => giveUp(new this.handler.TimeoutError(`request timed out after ${timeoutMs} ms`)),
-        () => {},
-      );
-    }
-    request.done = () => {
-      cancel.abort();
-      signal?.removeEventListener('abort', onAbort);
-    };
+    });
   }
 
   /**
-   * `promise`, or a rejection once the caller's signal aborts or its timeout passes. What the
-   * promise stands for goes on (an auth packet sent is still answered, in order).
+   * Calls `giveUp` once, with the signal's reason when it aborts or the handler's TimeoutError
+   * when the call's timeout (default requestTimeout) passes. Returns the function that stops
+   * watching, for when the call settles first.
    */
-  private limited<T>(promise: Promise<T>, call: CallLimits, what: string): Promise<T> {
+  private watchLimits(call: CallLimits, what: string, giveUp: (error: Error) => void): () => void {
+    const { signal } = call;
     const timeoutMs = call.timeout ?? this.settings.requestTimeout;
-    const signal = call.signal;
-    if (signal === undefined && timeoutMs === undefined) return promise;
-    promise.catch(() => undefined); // the caller may have given up; never an unhandled rejection
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const cancel = new AbortController();
-      const onAbort = (): void => finish(() => reject(signal?.reason));
-      const finish = (settle: () => void): void => {
-        if (cancel.signal.aborted) return;
-        cancel.abort();
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        this.handler.sleep(timeoutMs, cancel.signal).then(
-          () =>
-            finish(() => reject(new this.handler.TimeoutError(`${what} timed out after ${timeoutMs} ms`))),
-          () => {},
-        );
-      }
-      promise.then(
-        (value) => finish(() => resolve(value)),
-        (error: unknown) => finish(() => reject(error)),
+    const cancel = new AbortController();
+    const stop = (): void => {
+      cancel.abort();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      stop();
+      giveUp(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      this.handler.sleep(timeoutMs, cancel.signal).then(
+        () => {
+          stop();
+          giveUp(new this.handler.TimeoutError(`${what} timed out after ${timeoutMs} ms`));
+        },
+        () => {},
       );
-    });
+    }
+    return stop;
   }
 
   // --- messages from the loop -----------------------------------------------------------------

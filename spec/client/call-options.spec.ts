@@ -152,6 +152,8 @@ describe('a call given up', () => {
     controller.abort(new Error('stop'));
     expect(((await rejectionOf(ensure)) as Error).message).toBe('stop');
     proxy.release();
+    // The rest of the call never went out: the first exists() was answered, nothing was created.
+    expect(await zk.exists(`${base}/x`)).toBeNull();
     const aborted = AbortSignal.abort(new Error('before'));
     expect(((await rejectionOf(zk.create(`${base}/never`, '', { signal: aborted }))) as Error).message).toBe(
       'before',
