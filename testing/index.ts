@@ -33,6 +33,7 @@ export {
   type ClientAuth,
   createTlsMaterial,
   type JavaStore,
+  type StoreType,
   serverSslConfig,
   type TlsMaterial,
 } from './tls.js';
