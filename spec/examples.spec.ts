@@ -26,11 +26,16 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `node scripts/example.mjs ...args`; SIGKILLs it after EXAMPLE_TIMEOUT_MS. */
+/**
+ * Runs `node scripts/example.mjs ...args` in a process group of its own, and SIGKILLs the group
+ * (the script and the example it runs) after EXAMPLE_TIMEOUT_MS. A server the example started
+ * goes with it: the harness's watchdog kills a server whose Node process died.
+ */
 function runExample(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['scripts/example.mjs', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
@@ -40,7 +45,7 @@ function runExample(args: string[]): Promise<Run> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), EXAMPLE_TIMEOUT_MS);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), EXAMPLE_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
