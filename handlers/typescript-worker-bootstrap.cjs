@@ -1,11 +1,10 @@
-// How a worker thread runs TypeScript sources, for tests and development (a built package never
-// needs this: its worker entry is JavaScript). The worker is started from this code with
-// `eval: true`; it teaches `require` to load `.ts` files through the `typescript` package (a
-// development dependency), resolves `./x.js` imports to `./x.ts`, and caches each transpiled file
-// on disk by content hash, so a worker that finds everything cached never loads the compiler.
-
-/** The worker's code: requires `workerData.entry` (a `.ts` file) with the hook installed. */
-export const TYPESCRIPT_WORKER_BOOTSTRAP = `
+// How a worker thread runs TypeScript sources, for tests and development. WorkerThreadsHandler
+// starts its worker in this file when its worker entry is a `.ts` file (the sources under ts-jest);
+// a built package's entry is JavaScript, so the package needs none of this and does not ship it:
+// tsc compiles only .ts files, and this one is plain CommonJS. It teaches `require` to load `.ts`
+// files through the `typescript` package (a development dependency), resolves `./x.js` imports to
+// `./x.ts`, and caches each transpiled file on disk by content hash, so a worker that finds
+// everything cached never loads the compiler. Then it requires `workerData.entry`.
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
@@ -16,7 +15,7 @@ const cacheDir = path.join(os.tmpdir(), 'zookit-ts-cache-' + (process.getuid ? p
 fs.mkdirSync(cacheDir, { recursive: true });
 let ts;
 function transpile(source, filename) {
-  const key = crypto.createHash('sha1').update(filename).update('\\0').update(source).digest('hex');
+  const key = crypto.createHash('sha1').update(filename).update('\0').update(source).digest('hex');
   const cached = path.join(cacheDir, key + '.js');
   try { return fs.readFileSync(cached, 'utf8'); } catch {}
   ts ??= require(require.resolve('typescript', { paths: [path.dirname(filename), process.cwd()] }));
@@ -44,4 +43,3 @@ Module._resolveFilename = function (request, parent, ...rest) {
   }
 };
 require(workerData.entry);
-`;
