@@ -11,19 +11,26 @@ const os = require('node:os');
 const crypto = require('node:crypto');
 const Module = require('node:module');
 const { threadId, workerData } = require('node:worker_threads');
-const cacheDir = path.join(os.tmpdir(), 'zookit-ts-cache-' + (process.getuid ? process.getuid() : 'user'));
+const cacheDir = path.join(os.tmpdir(), `zookit-ts-cache-${process.getuid ? process.getuid() : 'user'}`);
 fs.mkdirSync(cacheDir, { recursive: true });
 let ts;
 function transpile(source, filename) {
   const key = crypto.createHash('sha1').update(filename).update('\0').update(source).digest('hex');
-  const cached = path.join(cacheDir, key + '.js');
-  try { return fs.readFileSync(cached, 'utf8'); } catch {}
+  const cached = path.join(cacheDir, `${key}.js`);
+  try {
+    return fs.readFileSync(cached, 'utf8');
+  } catch {}
   ts ??= require(require.resolve('typescript', { paths: [path.dirname(filename), process.cwd()] }));
   const out = ts.transpileModule(source, {
     fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, inlineSourceMap: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      inlineSourceMap: true,
+    },
   }).outputText;
-  const temp = cached + '.' + process.pid + '.' + threadId;
+  const temp = `${cached}.${process.pid}.${threadId}`;
   fs.writeFileSync(temp, out);
   fs.renameSync(temp, cached);
   return out;
@@ -37,7 +44,7 @@ Module._resolveFilename = function (request, parent, ...rest) {
     return resolve.call(this, request, parent, ...rest);
   } catch (error) {
     if (request.startsWith('.') && request.endsWith('.js')) {
-      return resolve.call(this, request.slice(0, -3) + '.ts', parent, ...rest);
+      return resolve.call(this, `${request.slice(0, -3)}.ts`, parent, ...rest);
     }
     throw error;
   }
