@@ -7,7 +7,7 @@ demo: deps zookeeper
 	npm run demo
 
 # Lint (Biome; the layer rules between the rooms, .dependency-cruiser.cjs; the API reports in
-# api/), type check, then every jest test (unit and real-server integration). Lint needs no
+# api/; the API reference, typedoc, without a warning), type check, then every jest test (unit and real-server integration). Lint needs no
 # build: it reads the sources and declarations it emits to .build/. Jest's own JSON result goes to
 # .jest-results.json for .ci/run's summary line. All three run even when an earlier one fails, so
 # a formatting slip or a layer violation still reports the test counts; the target fails if any

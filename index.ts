@@ -1,8 +1,12 @@
-// The `zookit` entry: the public surface, listed name by name so that widening it is a decision
-// (the API report in api/ shows every change in review). It holds what a user meets in calls,
-// options, results and errors: the client and its types, the handlers, the recipes, the errors,
-// and the protocol constants and records results are made of (Stat, ACL, EventType, ...). The
-// wire codec itself stays behind `zookit/protocol`.
+/**
+ * The `zookit` entry: the public surface, listed name by name so that widening it is a decision
+ * (the API report in api/ shows every change in review). It holds what a user meets in calls,
+ * options, results and errors: the client and its types, the handlers, the recipes, the errors,
+ * and the protocol constants and records results are made of (Stat, ACL, EventType, ...). The
+ * wire codec itself stays behind `zookit/protocol`.
+ *
+ * @module zookit
+ */
 
 export * from './handlers/index.js';
 export {

@@ -4,12 +4,12 @@
 // callback stay on the main thread, in wire order; the two talk over a MessagePort that carries
 // frames in batches (one message per flush, one per socket read).
 
+import { join } from 'node:path';
 import { MessageChannel, type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
 import type { ChannelEnd, HandlerEvent, Spawned, SpawnTask } from './handler.js';
 import { PortChannelEnd } from './port-channel.js';
 import { SequentialMicrotaskHandler } from './sequential-microtask.js';
 import { SharedEvent } from './shared-event.js';
-import { TYPESCRIPT_WORKER_BOOTSTRAP } from './typescript-worker-bootstrap.js';
 import { workerEntryPath } from './worker-entry-path.js';
 import type { FromWorker, PortMarker, ToWorker, WorkerBoot } from './worker-protocol.js';
 
@@ -147,9 +147,10 @@ export class WorkerThreadsHandler extends SequentialMicrotaskHandler {
     if (this.worker !== undefined) return this.worker;
     const entry = workerEntryPath();
     const boot: WorkerBoot = { entry };
-    const fromSource = entry.endsWith('.ts');
-    const worker = startWorker(fromSource ? TYPESCRIPT_WORKER_BOOTSTRAP : entry, {
-      eval: fromSource,
+    // From TypeScript sources (tests, development) the worker starts in a loader of .ts files that
+    // then requires the entry; a built package's entry is JavaScript and has no such loader beside it.
+    const script = entry.endsWith('.ts') ? join(__dirname, 'typescript-worker-bootstrap.cjs') : entry;
+    const worker = startWorker(script, {
       workerData: boot,
       resourceLimits: this.options.resourceLimits,
       // The loop logs through its channel; the worker's own stdio is the process's.

@@ -135,7 +135,9 @@ export interface RecordCodec<T> extends Codec<T> {
 /** A record's fields by name, each with its codec. */
 // biome-ignore lint/suspicious/noExplicitAny: fields are codecs of any value type
 export type Fields = Record<string, Codec<any>>;
+/** An intersection flattened into one object type, so editors show a record's fields, not `A & B`. */
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/** The fields of `F` whose codec may read `undefined` (optionalTrailing). */
 type OptionalKeys<F extends Fields> = { [K in keyof F]: undefined extends Infer<F[K]> ? K : never }[keyof F];
 /** A record's value type; fields that may be absent on the wire (optionalTrailing) are optional. */
 export type RecordOf<F extends Fields> = Simplify<

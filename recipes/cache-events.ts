@@ -2,7 +2,7 @@
 // (a CuratorCache on persistent recursive watches): what a cached node looks like, the event names
 // with their arguments, the same events as one tagged union, and the emitter that delivers them.
 
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { RecipeClient } from '../lib/recipe-client.js';
 import type { Stat } from '../protocol/index.js';
 import { reportFault } from './faults.js';

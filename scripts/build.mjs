@@ -1,36 +1,47 @@
-// Builds the package twice from one source: dist/esm (ES modules) and dist/cjs (CommonJS), each
-// with its own declarations beside the code, so `import` and `require` both get types that match
-// the module format they load (no "masquerading" declarations).
+// Builds the package (npm run build; npm pack runs it as prepack). The code is compiled once, as
+// CommonJS, to dist/cjs, with its declarations and source maps. dist/esm holds only the three ES
+// module entries (zookit, zookit/protocol, zookit/testing), each re-exporting the CommonJS build by
+// name, with a declaration file that re-exports the CommonJS declarations. An application that
+// both imports and requires zookit (or depends on two packages that do) thus gets one copy of each
+// class: an error thrown by one is `instanceof` the class the other names, and one client can be
+// handed between them. A second, ES module copy of the whole code would have two of each.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 
-const tsc = ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'];
-const targets = [
-  { dir: 'dist/esm', type: 'module', args: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
-  { dir: 'dist/cjs', type: 'commonjs', args: ['--module', 'commonjs', '--moduleResolution', 'node10'] },
-];
+/** The package's entries (package.json `exports`), as paths under dist/cjs and dist/esm. */
+const entries = ['index', 'protocol/index', 'testing/index'];
 
 rmSync('dist', { recursive: true, force: true });
-for (const { dir, type, args } of targets) {
-  execFileSync(process.execPath, [...tsc, '--outDir', dir, ...args], { stdio: 'inherit' });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/package.json`, `${JSON.stringify({ type }, null, 2)}\n`);
-}
+execFileSync(
+  process.execPath,
+  [
+    'node_modules/typescript/bin/tsc',
+    ...['-p', 'tsconfig.build.json', '--outDir', 'dist/cjs'],
+    ...['--module', 'commonjs', '--moduleResolution', 'node10'],
+    // The .ts files do not ship: each source map carries its source (sourcesContent).
+    '--inlineSources',
+  ],
+  { stdio: 'inherit' },
+);
+writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 
-// Modules that find files by their own location (the worker thread's entry beside
-// worker-threads.ts, a spawn task naming its own module) are written in the CommonJS form, with
-// __filename and __dirname: the form the sources run in under ts-jest and the worker's TypeScript
-// bootstrap, and that of dist/cjs. An ES module has neither, so every dist/esm module that uses
-// them gets both, defined from import.meta.url. The definitions go in front of the first line, so
-// the source map's lines stay true.
-const ESM_LOCATION =
-  "import { fileURLToPath as __zookitFileURLToPath } from 'node:url'; " +
-  "import { dirname as __zookitDirname } from 'node:path'; " +
-  'const __filename = __zookitFileURLToPath(import.meta.url); ' +
-  'const __dirname = __zookitDirname(__filename); ';
-for (const file of readdirSync('dist/esm', { recursive: true })) {
-  if (!file.endsWith('.js')) continue;
-  const path = `dist/esm/${file}`;
-  const code = readFileSync(path, 'utf8');
-  if (/\b__(?:filename|dirname)\b/.test(code)) writeFileSync(path, ESM_LOCATION + code);
+mkdirSync('dist/esm', { recursive: true });
+writeFileSync('dist/esm/package.json', `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+const require = createRequire(import.meta.url);
+for (const entry of entries) {
+  const esm = `dist/esm/${entry}`;
+  const cjs = `${relative(dirname(esm), `dist/cjs/${entry}`)}.js`;
+  mkdirSync(dirname(esm), { recursive: true });
+  // Named exports listed here, from the loaded module, rather than left to Node's static guess at
+  // a CommonJS module's names (cjs-module-lexer), which may miss one.
+  const names = Object.keys(require(join(process.cwd(), `dist/cjs/${entry}.js`))).sort();
+  writeFileSync(
+    `${esm}.js`,
+    `// The ES module entry: the CommonJS build's exports, one copy of each (scripts/build.mjs).\n` +
+      `import cjs from '${cjs}';\n\n` +
+      `export const {\n${names.map((name) => `  ${name},\n`).join('')}} = cjs;\n`,
+  );
+  writeFileSync(`${esm}.d.ts`, `export * from '${cjs}';\n`);
 }

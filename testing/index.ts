@@ -1,5 +1,10 @@
-// zookit/testing: real ZooKeeper servers and ensembles for tests, like kazoo.testing and
-// Curator's TestingServer/TestingCluster, plus the fault tools (kill, pause, server-side expiry).
+/**
+ * The `zookit/testing` entry: real ZooKeeper servers and ensembles for tests, like kazoo.testing
+ * and Curator's TestingServer/TestingCluster, plus the fault tools (kill, pause, server-side expiry).
+ *
+ * @module zookit/testing
+ */
+
 export { type ResolveBackendOptions, resolveBackend } from './backend.js';
 export type { Backend, BackendKind, DockerBackend, ExternalBackend, LocalBackend } from './backend-kinds.js';
 export { expireSession, type SessionCredentials } from './expire-session.js';

@@ -3,7 +3,7 @@
 // through the handler's callback dispatch, never on the connection loop: in order with the other
 // callbacks, free to await client calls, and one that throws is reported without stopping the next.
 
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { Handler } from '../../handlers/handler.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { ClientEvents, StateListener } from './options.js';

@@ -28,8 +28,8 @@ export interface ConnectionLoopArg {
 /** The spawn task handlers run. */
 export const connectionLoopTask: SpawnTask<ConnectionLoopArg> = {
   name: 'zookit-connection-loop',
-  // This file, as it runs: the .ts source under jest and the worker's TypeScript bootstrap, the
-  // .js of dist/cjs, and that of dist/esm (scripts/build.mjs defines __filename there).
+  // This file, as it runs: the .ts source under jest and the worker's TypeScript bootstrap, or
+  // the .js of dist/cjs (the ES module entries re-export that build).
   module: __filename,
   run: (arg, handler) => new ConnectionLoop(arg.init, arg.channel, handler).run(),
 };
