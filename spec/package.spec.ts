@@ -22,10 +22,8 @@ function runAsync(args: string[]): Promise<string> {
   );
 }
 
-beforeAll(() => {
-  run(['scripts/build.mjs']);
-}, 180_000);
-
+// dist/ is built (when stale) once by the jest global setup, before any worker starts
+// (spec/setup/jest-global-setup.ts): a build here would delete dist/ under the examples spec.
 describe('package', () => {
   it('depends on eventemitter3 alone at run time', () => {
     expect(Object.keys(pkg.dependencies)).toEqual(['eventemitter3']);
