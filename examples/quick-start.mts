@@ -1,29 +1,30 @@
-// Quick start: connect, create, read, update by version, list, watch, delete, stop.
-// It starts its own throw-away ZooKeeper (zookit/testing finds ZK_CONNECT, a local install or Docker).
+// Quick start: connect, create, read, update by version, a watch, children, delete, stop. It starts
+// its own throw-away ZooKeeper (zookit/testing: ZK_CONNECT, else a local install, else Docker).
+// The README's Quick start is this file from the first import on, and runs as pasted: it is plain
+// JavaScript that is also TypeScript (spec/examples.spec.ts runs it both ways).
 // Run: npm run example -- quick-start
 
 import assert from 'node:assert/strict';
-import { EventType, type WatchedEvent, ZooKeeperClient } from 'zookit';
+import { EventType, ZooKeeperClient } from 'zookit';
 import { startTestingServer } from 'zookit/testing';
 
-const server = await startTestingServer();
-const zk = new ZooKeeperClient({ hosts: server.connectString, sessionTimeout: 10_000 });
+const server = await startTestingServer(); // a throw-away server; with yours, use its hosts below
+const zk = new ZooKeeperClient({ hosts: server.connectString }); // 'h1:2181,h2:2181/chroot'
+zk.on('state', (state) => console.log(`state: ${state}`)); // CONNECTED, SUSPENDED, LOST
 try {
   await zk.start();
-  console.log(`${zk.state} to ${server.connectString}, session 0x${zk.clientId?.sessionId.toString(16)}`);
   await zk.create('/app', 'v1');
   const [data, stat] = await zk.get('/app');
   console.log(`/app = "${data}" at version ${stat.version}`);
 
-  const changed = new Promise<WatchedEvent>((resolve) => zk.exists('/app', resolve)); // one-shot watch
-  await zk.set('/app', 'v2', { version: stat.version }); // BadVersionError if someone wrote meanwhile
-  const event = await changed;
-  assert.equal(event.type, EventType.NodeDataChanged);
-  console.log(`watch fired: NodeDataChanged on ${event.path}`);
+  // A one-shot watch, then a write that succeeds only if nobody wrote since our read.
+  const changed = new Promise((resolve) => zk.exists('/app', (event) => resolve(event.type)));
+  await zk.set('/app', 'v2', { version: stat.version }); // else BadVersionError
+  assert.equal(await changed, EventType.NodeDataChanged);
 
   const me = await zk.create('/app/worker-', 'host-a', { ephemeral: true, sequence: true });
   assert.deepEqual(await zk.getChildren('/app'), [me.slice('/app/'.length)]);
-  console.log(`created ${me}; children of /app: ${await zk.getChildren('/app')}`);
+  console.log(`created ${me}`);
 
   await zk.delete('/app', { recursive: true });
   assert.equal(await zk.exists('/app'), null);

@@ -9,7 +9,7 @@
 // running in the other worker.
 
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const examples = readdirSync('examples')
   .filter((file) => /^[\w-]+\.m?ts$/.test(file) && !file.endsWith('.d.ts'))
@@ -32,8 +32,13 @@ interface Run {
  * goes with it: the harness's watchdog kills a server whose Node process died.
  */
 function runExample(args: string[]): Promise<Run> {
+  return runNode(['scripts/example.mjs', ...args]);
+}
+
+/** `node ...args` as runExample runs the script: in its own process group, killed at the limit. */
+function runNode(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scripts/example.mjs', ...args], {
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -70,6 +75,22 @@ describe('examples', () => {
     },
     EXAMPLE_TIMEOUT_MS + 15_000,
   );
+
+  it("is the README's Quick start, which runs as pasted: plain JavaScript, with plain node", async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const quickStart = readme.slice(readme.indexOf('## Quick start'));
+    const block = /^```ts\n([\s\S]*?)^```$/m.exec(quickStart)?.[1];
+    const example = readFileSync('examples/quick-start.mts', 'utf8');
+    expect(block).toBe(example.slice(example.indexOf('import ')).replace("console.log('ok: quick-start');\n", ''));
+    // Saved as a user saves it, quick-start.mjs: no TypeScript in it, or node refuses it. Inside
+    // the repository `zookit` resolves to the built dist/ through package.json (self-reference).
+    mkdirSync('.build/readme', { recursive: true });
+    writeFileSync('.build/readme/quick-start.mjs', `${block}console.log('ok: README');\n`);
+    const run = await runNode(['.build/readme/quick-start.mjs']);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/^state: CONNECTED$/m);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('ok: README');
+  }, EXAMPLE_TIMEOUT_MS);
 
   it('lists every example with its purpose, and exits 2, for a name that is not one', async () => {
     const run = await runExample(['no-such-example']);
