@@ -59,6 +59,12 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',
   ],
+  ['ServerStartError', () => new testing.ServerStartError('no java', false), 'ERR_ZOOKIT_SERVER_START'],
+  [
+    'PortUnavailableError',
+    () => new testing.PortUnavailableError('port 2181 is in use', 2181),
+    'ERR_ZOOKIT_PORT_UNAVAILABLE',
+  ],
 ];
 
 /** Every error class the three entries export, server errors (ZooKeeperError) aside. */

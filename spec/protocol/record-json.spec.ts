@@ -51,7 +51,10 @@ describe('a decoded record', () => {
       { type: 'Buffer', data: [104, 105] },
       expect.objectContaining({ czxid: '1152921504606846983', version: 3 }),
     ]);
-    const acls = decode(GetACLResponse, { acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], stat });
+    const acls = decode(GetACLResponse, {
+      acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }],
+      stat,
+    });
     expect(JSON.parse(JSON.stringify([acls.acl, acls.stat]))).toEqual([
       [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }],
       expect.objectContaining({ pzxid: '-1' }),
@@ -59,8 +62,12 @@ describe('a decoded record', () => {
   });
 
   it('prints under its record name with its fields, bigints as bigints', () => {
-    expect(inspect(decode(Stat, stat))).toMatch(/^Stat \{\s+czxid: 1152921504606846983n,\s+mzxid: 4294967298n,/);
-    expect(inspect(decode(ReplyHeader, { xid: 1, zxid: 5n, err: 0 }))).toBe('ReplyHeader { xid: 1, zxid: 5n, err: 0 }');
+    expect(inspect(decode(Stat, stat))).toMatch(
+      /^Stat \{\s+czxid: 1152921504606846983n,\s+mzxid: 4294967298n,/,
+    );
+    expect(inspect(decode(ReplyHeader, { xid: 1, zxid: 5n, err: 0 }))).toBe(
+      'ReplyHeader { xid: 1, zxid: 5n, err: 0 }',
+    );
   });
 
   it('has only its fields as own properties, so spreads, Object.keys and toEqual see the fields alone', () => {
