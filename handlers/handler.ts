@@ -163,4 +163,6 @@ export interface Handler {
 /** The error a handler throws when a wait times out (kazoo's KazooTimeoutError). */
 export class HandlerTimeoutError extends Error {
   override readonly name: string = 'HandlerTimeoutError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code: string = 'ERR_ZOOKIT_TIMEOUT';
 }

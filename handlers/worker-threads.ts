@@ -52,6 +52,8 @@ interface RunningTask {
 /** A task's failure as reported by the worker, rebuilt on this thread. */
 export class WorkerTaskError extends Error {
   override readonly name = 'WorkerTaskError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_WORKER_TASK';
 }
 
 /**
@@ -60,11 +62,15 @@ export class WorkerTaskError extends Error {
  */
 export class WorkerArgumentError extends TypeError {
   override readonly name = 'WorkerArgumentError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_WORKER_ARGUMENT';
 }
 
 /** The worker thread itself died (an uncaught exception, an exit, or terminate()). */
 export class WorkerExitError extends Error {
   override readonly name = 'WorkerExitError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_WORKER_EXIT';
 }
 
 /**

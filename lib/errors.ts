@@ -31,6 +31,11 @@ export class ZooKeeperError extends Error {
     this.codeName = codeName;
     this.path = path;
   }
+
+  /** `{ name, code, codeName, message, path }` for JSON.stringify (an Error's message is not enumerable). */
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
 }
 
 // One subclass per code. Each takes its code from the static, so `new NoNodeError(undefined, p)`
@@ -38,8 +43,19 @@ export class ZooKeeperError extends Error {
 export class SystemError extends ZooKeeperError {
   static override readonly code = ErrorCode.SYSTEMERROR;
 }
+/**
+ * What a transaction's ops after the failing one get: the server ran none of them. Inside a
+ * transaction `failedOp` names the op that failed (docs/transactions.md#results).
+ */
 export class RuntimeInconsistencyError extends ZooKeeperError {
   static override readonly code = ErrorCode.RUNTIMEINCONSISTENCY;
+  /** Inside a transaction's results: the op whose failure meant this one was not run. */
+  readonly failedOp: FailedOp | undefined;
+
+  constructor(code?: number, path?: string, message?: string, failedOp?: FailedOp) {
+    super(code, path, message);
+    this.failedOp = failedOp;
+  }
 }
 export class DataInconsistencyError extends ZooKeeperError {
   static override readonly code = ErrorCode.DATAINCONSISTENCY;
@@ -181,6 +197,21 @@ export function errorFromCode(code: number, path?: string): ZooKeeperError {
 }
 
 // --- errors raised by the client itself -----------------------------------------------------------
+//
+// Each has a stable string `code` in Node's style (`ERR_ZOOKIT_*`), listed in docs/errors.md#codes;
+// a server result code is a number, so `typeof error.code` tells who raised it.
+
+/** The op of a failed transaction that failed, as the other ops' errors and TransactionFailedError name it. */
+export interface FailedOp {
+  /** Its place in the transaction, from 0 (the index of its result). */
+  readonly index: number;
+  /** The operation: 'create', 'delete', 'setData' or 'check'. */
+  readonly op: string;
+  /** The path it named (client path). */
+  readonly path: string;
+  /** The server's error for it (BadVersionError, NoNodeError, ...). */
+  readonly error: ZooKeeperError;
+}
 
 /**
  * Bad input caught before anything is sent: an invalid path, ACL, TTL, version or an oversized
@@ -188,6 +219,8 @@ export function errorFromCode(code: number, path?: string): ZooKeeperError {
  */
 export class InvalidArgumentError extends TypeError {
   override readonly name: string = 'InvalidArgumentError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code: string = 'ERR_ZOOKIT_INVALID_ARGUMENT';
   constructor(
     /** The parameter that was refused (`path`, `acl`, `ttl`, `value`, `version`, ...). */
     readonly argument: string,
@@ -195,11 +228,16 @@ export class InvalidArgumentError extends TypeError {
   ) {
     super(message);
   }
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
 }
 
 /** A path ZooKeeper would refuse (PathUtils rules): relative, trailing '/', empty, '.', '..', bad characters. */
 export class InvalidPathError extends InvalidArgumentError {
   override readonly name = 'InvalidPathError';
+  override readonly code = 'ERR_ZOOKIT_INVALID_PATH';
   constructor(
     /** The refused path. */
     readonly path: string,
@@ -212,6 +250,7 @@ export class InvalidPathError extends InvalidArgumentError {
 /** An ACL list the server would refuse (empty, bad permission bits, empty scheme). */
 export class InvalidAclError extends InvalidArgumentError {
   override readonly name = 'InvalidAclError';
+  override readonly code = 'ERR_ZOOKIT_INVALID_ACL';
   constructor(reason: string) {
     super('acl', `invalid ACL: ${reason}`);
   }
@@ -220,6 +259,7 @@ export class InvalidAclError extends InvalidArgumentError {
 /** A request whose encoded size exceeds maxBufferBytes; the server would drop the connection. */
 export class ValueTooLargeError extends InvalidArgumentError {
   override readonly name = 'ValueTooLargeError';
+  override readonly code = 'ERR_ZOOKIT_VALUE_TOO_LARGE';
   constructor(
     /** Bytes the request would take. */
     readonly size: number,
@@ -233,11 +273,19 @@ export class ValueTooLargeError extends InvalidArgumentError {
 /** The client was stopped or closed: requests fail with this, and retries never retry it. */
 export class ConnectionClosedError extends Error {
   override readonly name = 'ConnectionClosedError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_CONNECTION_CLOSED';
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
 }
 
 /** A retry policy gave up: too many attempts, or the deadline would be passed. `cause` is the last error. */
 export class RetryFailedError extends Error {
   override readonly name = 'RetryFailedError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_RETRY_FAILED';
   constructor(
     message: string,
     /** How many times the operation ran. */
@@ -246,14 +294,78 @@ export class RetryFailedError extends Error {
   ) {
     super(message, options);
   }
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
 }
 
 /** Thrown by a recipe step to make the retry policy start it again (kazoo's ForceRetryError). */
 export class ForceRetryError extends Error {
   override readonly name = 'ForceRetryError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_FORCE_RETRY';
 }
 
-/** A transaction op that was not applied because another op of the same transaction failed. */
+/**
+ * A transaction op that was not applied because another op of the same transaction failed (it
+ * came before the failing op: the server ran it, then undid it). `failedOp` names the one that
+ * failed (docs/transactions.md#results).
+ */
 export class RolledBackError extends Error {
   override readonly name = 'RolledBackError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_ROLLED_BACK';
+  constructor(
+    message = 'rolled back: another op of the transaction failed',
+    /** The op whose failure rolled this one back, when the reply named one. */
+    readonly failedOp?: FailedOp,
+  ) {
+    super(message);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
+}
+
+/**
+ * A transaction committed with `throwOnFailure` failed: nothing was applied. The message names the
+ * failing op; `failedOp` has its index, path and error (also `cause`), `results` every op's result
+ * as `commit()` would have resolved with (docs/transactions.md#results).
+ */
+export class TransactionFailedError extends Error {
+  override readonly name = 'TransactionFailedError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_TRANSACTION_FAILED';
+  constructor(
+    /** The op that failed. */
+    readonly failedOp: FailedOp,
+    /** One result per op, in order: the failing op's error, RolledBackError or RuntimeInconsistencyError for the others. */
+    readonly results: ReadonlyArray<unknown>,
+  ) {
+    super(
+      `transaction failed, nothing was applied: ops[${failedOp.index}] (${failedOp.op} ${failedOp.path}) ` +
+        `failed with ${failedOp.error.codeName} (${failedOp.error.code})`,
+      { cause: failedOp.error },
+    );
+  }
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
+}
+
+/**
+ * An error as JSON: name and message (which JSON.stringify leaves out, being inherited or not
+ * enumerable), then the error's own fields (code, codeName, path, argument, ...), bigints as
+ * decimal strings.
+ */
+function errorJSON(error: Error): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: error.name, message: error.message };
+  for (const [key, value] of Object.entries(error)) {
+    if (value === undefined || key === 'stack') continue;
+    out[key] = typeof value === 'bigint' ? value.toString() : value;
+  }
+  return out;
 }

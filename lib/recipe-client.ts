@@ -9,6 +9,7 @@
 // Everything re-exported here is public (the `zookit` entry exports it too).
 
 import type { Handler } from '../handlers/handler.js';
+import './dispose.js';
 import type { ACL, Stat } from '../protocol/records.js';
 import type {
   AddWatchOptions,

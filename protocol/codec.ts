@@ -155,34 +155,58 @@ export function record<const F extends Fields>(name: string, fields: F): RecordC
   return {
     name,
     shape: { kind: 'record', name, fields: list },
-    ...compileRecord(list),
+    ...compileRecord(name, list),
   };
 }
 
 /**
- * Turns a field list into straight-line read and write functions: one object literal per read
+ * Turns a field list into straight-line read and write functions: one constructor call per read
  * (a single hidden class, no per-field property additions) and direct reader/writer calls for
  * primitives. Decoding a Stat this way is several times faster than walking the list. Field
  * names come from our own declarations, never from input.
+ *
+ * Decoded records are instances of a constructor named after the record, so `util.inspect` shows
+ * `Stat { czxid: 5n, ... }`, and its prototype carries `toJSON` (recordToJSON): the constructor
+ * costs no more than an object literal, and nothing is added per object. Records built by hand
+ * (a test's literal) are plain objects; codecs read and write both alike.
  */
-function compileRecord(list: readonly Field[]): Pick<Codec<never>, 'read' | 'write'> {
+function compileRecord(name: string, list: readonly Field[]): Pick<Codec<never>, 'read' | 'write'> {
   const args = list.map((_, i) => `c${i}`);
-  const readExpr = list.map(([field, codec], i) => {
+  const ctorName = /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'Record';
+  const params = list.map((_, i) => `f${i}`);
+  const assigns = list.map(([field], i) => `this[${JSON.stringify(field)}] = f${i};`);
+  const readArgs = list.map(([, codec], i) => {
     const method = PRIMITIVE_METHOD.get(codec);
-    const value = method === undefined ? `c${i}.read(r)` : `r.${method}()`;
-    return `${JSON.stringify(field)}: ${value}`;
+    return method === undefined ? `c${i}.read(r)` : `r.${method}()`;
   });
   const writeStmts = list.map(([field, codec], i) => {
     const method = PRIMITIVE_METHOD.get(codec);
     const value = `v[${JSON.stringify(field)}]`;
     return method === undefined ? `c${i}.write(w, ${value});` : `w.${method}(${value});`;
   });
-  const source = `return {
-    read: function read(r) { return { ${readExpr.join(', ')} }; },
+  // Arguments are evaluated left to right, so fields are still read in wire order.
+  const source = `function ${ctorName}(${params.join(', ')}) { ${assigns.join(' ')} }
+  Object.defineProperty(${ctorName}.prototype, 'toJSON', { value: toJSON, writable: true, configurable: true });
+  return {
+    read: function read(r) { return new ${ctorName}(${readArgs.join(', ')}); },
     write: function write(w, v) { ${writeStmts.join(' ')} },
   };`;
   const codecs = list.map(([, codec]) => codec);
-  return new Function(...args, source)(...codecs);
+  return new Function(...args, 'toJSON', source)(...codecs, recordToJSON);
+}
+
+/**
+ * What JSON.stringify writes for a decoded record: its fields, with every bigint (zxids, times,
+ * session ids) as a decimal string, since JSON.stringify throws on a bigint and a JSON number
+ * would lose digits past 2^53. `BigInt(json.czxid)` gives the value back. docs/values.md#json
+ */
+function recordToJSON(this: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(this)) {
+    const value = this[key];
+    out[key] = typeof value === 'bigint' ? value.toString() : value;
+  }
+  return out;
 }
 
 /** A codec for a record with no fields on the wire (ping, closeSession, whoAmI requests). */

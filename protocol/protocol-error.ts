@@ -6,11 +6,14 @@
  */
 export class ProtocolError extends Error {
   override readonly name: string = 'ProtocolError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code: string = 'ERR_ZOOKIT_PROTOCOL';
 }
 
 /** An inbound frame announced a length over the configured limit (bytes), or a negative one. */
 export class InboundFrameTooLargeError extends ProtocolError {
   override readonly name = 'InboundFrameTooLargeError';
+  override readonly code = 'ERR_ZOOKIT_INBOUND_FRAME_TOO_LARGE';
   constructor(
     /** The announced payload length, in bytes. */
     readonly length: number,
@@ -27,6 +30,8 @@ export class InboundFrameTooLargeError extends ProtocolError {
  */
 export class OutboundFrameTooLargeError extends Error {
   override readonly name = 'OutboundFrameTooLargeError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_OUTBOUND_FRAME_TOO_LARGE';
   constructor(
     /** The frame's payload length (header and record, without the 4-byte prefix), in bytes. */
     readonly length: number,
@@ -47,4 +52,6 @@ export class OutboundFrameTooLargeError extends Error {
  */
 export class UnsafeRequestError extends Error {
   override readonly name = 'UnsafeRequestError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_UNSAFE_REQUEST';
 }

@@ -97,6 +97,11 @@ export class CuratorCache extends CacheEventEmitter {
     }
   }
 
+  /** `await using cache = ...` closes it (as `close()`) when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** The cached node at `path`, or undefined. */
   get(path: string): CachedNode | undefined {
     return this.nodes.get(path);

@@ -127,6 +127,11 @@ export abstract class RearmingWatch<F extends WatchFunction> {
     return this.stopping;
   }
 
+  /** `await using w = zk.DataWatch(path, fn)` stops it (as `stop()`) when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   /** Called once with the function, before the first read (e.g. to read its arity). */
   protected configure(_fn: F): void {}
 

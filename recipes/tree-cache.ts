@@ -135,6 +135,11 @@ export class TreeCache extends CacheEventEmitter {
     return this.closing;
   }
 
+  /** `await using cache = ...` closes it (as `close()`) when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** The cached node at `path` (data and stat), or undefined if the cache has no such node. Throws for a path outside the subtree. */
   get(path: string): CachedNode | undefined {
     return this.nodeAt(path)?.cached;

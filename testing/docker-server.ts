@@ -3,7 +3,7 @@
 import type { ContainerRuntimeClient, StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { type FourLetterWordOptions, fourLetterWord } from '../index.js';
 import type { DockerBackend } from './backend-kinds.js';
-import { freePorts } from './ports.js';
+import { choosePorts, ensemblePortChoice, type PortChoice, standalonePortChoice } from './ports.js';
 import { answersRuok, isServing, pollUntil, serverMode } from './readiness.js';
 import {
   DEFAULT_START_TIMEOUT_MS,
@@ -155,13 +155,16 @@ export interface DockerServers {
 export async function startDockerServers(
   backend: DockerBackend,
   size: number,
-  options: ServerOptions = {},
+  options: ServerOptions & { port?: number; basePort?: number } = {},
   ensemble = size > 1,
 ): Promise<DockerServers> {
+  // Only client ports are published, so a basePort's quorum and election ports go unused here.
+  let choice: PortChoice = ensemble ? ensemblePortChoice(options, 3 * size) : standalonePortChoice(options);
+  if (choice.fixed !== undefined && ensemble) choice = { fixed: choice.fixed.filter((_, i) => i % 3 === 0) };
   const testcontainers = await loadTestcontainers();
   const client = await testcontainers.getContainerRuntimeClient();
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  const hostPorts = await freePorts(size);
+  const hostPorts = await choosePorts(size, choice);
   const network: StartedNetwork | undefined = ensemble
     ? await new testcontainers.Network().start()
     : undefined;

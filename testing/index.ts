@@ -8,7 +8,8 @@
 export { type ResolveBackendOptions, resolveBackend } from './backend.js';
 export type { Backend, BackendKind, DockerBackend, ExternalBackend, LocalBackend } from './backend-kinds.js';
 export { expireSession, type SessionCredentials } from './expire-session.js';
-export { freePort, freePorts } from './ports.js';
+export { ServerStartError } from './local-server.js';
+export { freePort, freePorts, PortUnavailableError } from './ports.js';
 export { stopAllServers } from './process-registry.js';
 export { parseConnectString, type RawReply, RawSession, type RawSessionOptions } from './raw-session.js';
 export {

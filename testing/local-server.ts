@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { type FourLetterWordOptions, fourLetterWord } from '../index.js';
 import type { LocalBackend } from './backend-kinds.js';
-import { freePorts, LOOPBACK } from './ports.js';
+import { choosePorts, ensemblePortChoice, LOOPBACK, standalonePortChoice } from './ports.js';
 import { HARNESS_RUN_DIR_ENV, trackProcess } from './process-registry.js';
 import { answersRuok, isServing, pollUntil, serverMode } from './readiness.js';
 import {
@@ -34,6 +34,8 @@ const QUORUM_PEER_MAIN = 'org.apache.zookeeper.server.quorum.QuorumPeerMain';
 
 /** A server that did not come up; the message ends with the last 40 lines of its log when it has one. */
 export class ServerStartError extends Error {
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_SERVER_START';
   /** True when fresh ports may help: the process exited during start, or its port was taken. */
   readonly retryable: boolean;
 
@@ -265,8 +267,9 @@ export async function startLocalStandalone(
   backend: LocalBackend,
   options: StandaloneServerOptions = {},
 ): Promise<LocalServer> {
+  const ports = standalonePortChoice(options);
   const [server] = await startWithRetries(options, 1, async () => {
-    const [clientPort] = await freePorts(1);
+    const [clientPort] = await choosePorts(1, ports);
     const dataDir = await makeDataDir();
     await writeFile(
       join(dataDir, 'zoo.cfg'),
@@ -297,10 +300,11 @@ export async function startLocalStandalone(
 export async function startLocalEnsemble(
   backend: LocalBackend,
   size: number,
-  options: ServerOptions = {},
+  options: ServerOptions & { basePort?: number } = {},
 ): Promise<LocalServer[]> {
+  const choice = ensemblePortChoice(options, 3 * size);
   return startWithRetries(options, size, async () => {
-    const ports = await freePorts(3 * size);
+    const ports = await choosePorts(3 * size, choice);
     const members: MemberPorts[] = Array.from({ length: size }, (_, i) => ({
       id: i + 1,
       clientPort: ports[3 * i]!,

@@ -49,10 +49,21 @@ export interface ServerOptions {
   startTimeoutMs?: number;
   /** Forces a backend for this call; wins over the ZOOKIT_TEST_BACKEND environment variable. */
   backend?: BackendKind;
+  /**
+   * Take every port the server or ensemble opens (client, quorum, election) from this inclusive
+   * range, lowest free ones first, instead of any free port (docs/testing.md#ports).
+   * PortUnavailableError when it holds too few free ports.
+   */
+  portRange?: readonly [low: number, high: number];
 }
 
 /** Options of `startTestingServer`: the shared ones and a standalone server's own. */
 export interface StandaloneServerOptions extends ServerOptions {
+  /**
+   * The client port (1–65535) instead of a free one; PortUnavailableError if it is taken. Not
+   * with `portRange` (docs/testing.md#ports).
+   */
+  port?: number;
   /**
    * Serve clients over TLS only: the server's one client port is a `secureClientPort` (through the
    * Netty connection factory) and it opens no plain one, so `port` is the TLS port. The harness's

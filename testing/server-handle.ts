@@ -60,6 +60,8 @@ export interface ServerHandle {
 
 /** Thrown by process operations that the server's backend cannot perform (e.g. kill on ZK_CONNECT). */
 export class HarnessOperationUnsupportedError extends Error {
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_HARNESS_UNSUPPORTED';
   /** The operation that was refused, e.g. 'kill'. */
   readonly operation: string;
   /** The backend that refused it. */

@@ -2,6 +2,7 @@ import { resolveBackend } from './backend.js';
 import type { BackendKind } from './backend-kinds.js';
 import { startDockerServers } from './docker-server.js';
 import { startLocalEnsemble } from './local-server.js';
+import { ensemblePortChoice } from './ports.js';
 import { registerOpen, unregisterOpen } from './process-registry.js';
 import { pollUntil } from './readiness.js';
 import { DEFAULT_START_TIMEOUT_MS, type ServerOptions } from './server-config.js';
@@ -11,6 +12,13 @@ import type { ServerHandle } from './server-handle.js';
 export interface TestingClusterOptions extends ServerOptions {
   /** Number of members (default 3). */
   size?: number;
+  /**
+   * Fixed ports, kazoo style: member N (myid, from 1) listens for clients on basePort + 3(N-1),
+   * for its quorum on the next port and for elections on the one after, so a 3-member ensemble
+   * takes basePort … basePort+8. PortUnavailableError if one is taken. Not with `portRange`
+   * (docs/testing.md#ports).
+   */
+  basePort?: number;
 }
 
 /** Options for waits on a cluster. */
@@ -112,6 +120,11 @@ export class TestingCluster {
     })();
     return this.#closing;
   }
+
+  /** `await using server = await startTesting...()` closes it (as `close()`) when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 /**
@@ -122,6 +135,7 @@ export async function startTestingCluster(options: TestingClusterOptions = {}): 
   const size = options.size ?? 3;
   if (!Number.isInteger(size) || size < 1)
     throw new RangeError(`cluster size must be a positive integer, got ${size}`);
+  ensemblePortChoice(options, 3 * size); // bad port options fail before anything starts
   const backend = await resolveBackend({ ensemble: true, backend: options.backend });
   switch (backend.kind) {
     case 'local': {

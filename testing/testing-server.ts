@@ -4,9 +4,15 @@ import type { BackendKind } from './backend-kinds.js';
 import { startDockerServers } from './docker-server.js';
 import { ExternalServer } from './external-server.js';
 import { startLocalStandalone } from './local-server.js';
+import { standalonePortChoice } from './ports.js';
 import { registerOpen, unregisterOpen } from './process-registry.js';
 import type { StandaloneServerOptions } from './server-config.js';
-import type { RestartOptions, ServerHandle, ServerMode } from './server-handle.js';
+import {
+  HarnessOperationUnsupportedError,
+  type RestartOptions,
+  type ServerHandle,
+  type ServerMode,
+} from './server-handle.js';
 
 /**
  * A standalone ZooKeeper server for tests (like Curator's TestingServer): the server's handle plus
@@ -83,6 +89,11 @@ export class TestingServer implements ServerHandle {
     })();
     return this.#closing;
   }
+
+  /** `await using server = await startTesting...()` closes it (as `close()`) when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 /**
@@ -90,7 +101,15 @@ export class TestingServer implements ServerHandle {
  * ZK_CONNECT set it starts nothing and wraps that server instead (process operations then throw).
  */
 export async function startTestingServer(options: StandaloneServerOptions = {}): Promise<TestingServer> {
+  const ports = standalonePortChoice(options);
   const backend = await resolveBackend({ backend: options.backend });
+  if (backend.kind === 'external' && (ports.fixed ?? ports.range) !== undefined) {
+    throw new HarnessOperationUnsupportedError(
+      'startTestingServer({ port, portRange })',
+      'external',
+      'the server and its port are the ones ZK_CONNECT names',
+    );
+  }
   if (options.tlsOnly !== undefined && backend.kind !== 'local') {
     throw new Error(
       `tlsOnly servers run on the local backend only (their key stores are files on this machine), not on ${backend.kind}`,

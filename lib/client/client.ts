@@ -16,6 +16,7 @@ import type { ACL, ClientInfo, Stat } from '../../protocol/records.js';
 import { validateAcl } from '../acl.js';
 import { errorFromCode, InvalidArgumentError } from '../errors.js';
 import { prefixChroot, stripChroot, validatePath } from '../paths.js';
+import '../dispose.js';
 import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
 import type { Session } from '../session/session.js';
@@ -156,6 +157,11 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   async close(): Promise<void> {
     await this.stop();
     this.removeAllListeners();
+  }
+
+  /** `await using zk = new ZooKeeperClient(...)` stops it (as `stop()`) when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** Stops and starts again with a new session. */

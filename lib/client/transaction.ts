@@ -2,9 +2,17 @@
 // with one multi (op 14), and get one result per op — a value, or the error that op stands for.
 
 import { CreateFlag, MAX_TTL_MS, OpCode } from '../../protocol/constants.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MultiOp, MultiResult } from '../../protocol/multi.js';
 import type { ACL, Stat } from '../../protocol/records.js';
-import { errorFromCode, InvalidArgumentError, RolledBackError } from '../errors.js';
+import {
+  errorFromCode,
+  type FailedOp,
+  InvalidArgumentError,
+  RolledBackError,
+  RuntimeInconsistencyError,
+  TransactionFailedError,
+} from '../errors.js';
 import { checkVersion, toBytes } from './arguments.js';
 
 /** One op's outcome: created path, Stat of a setData, true for delete/check, or the op's error. */
@@ -31,12 +39,28 @@ export interface TransactionCreateOptions {
   ttl?: number;
 }
 
-/** How long `commit()` waits. */
+/** How long `commit()` waits, and what a failure does. */
 export interface CommitOptions {
   signal?: AbortSignal;
   /** Give up after this many ms (default: the client's `requestTimeout`). */
   timeout?: number;
+  /**
+   * Reject with TransactionFailedError when an op fails (as the Java client's multi throws),
+   * instead of resolving with the results list (kazoo's way, the default).
+   */
+  throwOnFailure?: boolean;
 }
+
+/** The name of each op a transaction may hold, for messages. */
+const OP_NAMES: Readonly<Record<number, string>> = {
+  [OpCode.create]: 'create',
+  [OpCode.create2]: 'create',
+  [OpCode.createContainer]: 'create',
+  [OpCode.createTTL]: 'create',
+  [OpCode.delete]: 'delete',
+  [OpCode.setData]: 'setData',
+  [OpCode.check]: 'check',
+};
 
 /** A transaction: add ops, then `commit()` once. Every op is validated when it is added. */
 export class Transaction {
@@ -95,16 +119,51 @@ export class Transaction {
 
   /**
    * Sends every op in one multi. Resolves with one result per op. When an op fails nothing is
-   * applied: that op's result is its error, the ops before it RolledBackError, those after it
-   * RuntimeInconsistencyError (kazoo's list).
+   * applied: that op's result is its error (with its path), the ops before it get RolledBackError
+   * and those after it RuntimeInconsistencyError (kazoo's list), each naming the failed op in its
+   * message and `failedOp`. With `throwOnFailure` it rejects with TransactionFailedError instead.
+   * docs/transactions.md#results
    */
   commit(options: CommitOptions = {}): Promise<TransactionResult[]> {
     if (this.committed) return Promise.reject(new Error('transaction already committed'));
     this.committed = true;
-    return this.host.commit(this.ops, (results) => results.map((r) => this.toResult(r)), options);
+    const ops = this.ops;
+    const { throwOnFailure, ...call } = options;
+    return this.host.commit(ops, (results) => this.toResults(ops, results, throwOnFailure === true), call);
   }
 
-  private toResult(result: MultiResult): TransactionResult {
+  private toResults(
+    ops: readonly MultiOp[],
+    results: MultiResult[],
+    throwOnFailure: boolean,
+  ): TransactionResult[] {
+    const failedAt = results.findIndex(
+      (r) => r.type === OpCode.error && r.err !== 0 && r.err !== ErrorCode.RUNTIMEINCONSISTENCY,
+    );
+    if (failedAt < 0) return results.map((r, i) => this.toResult(r, ops[i]));
+    const failedResult = results[failedAt] as { err: number };
+    const failedOp: FailedOp = {
+      index: failedAt,
+      op: OP_NAMES[ops[failedAt]?.type ?? -1] ?? 'op',
+      path: this.pathOf(ops[failedAt]),
+      error: errorFromCode(failedResult.err, this.pathOf(ops[failedAt])),
+    };
+    const why =
+      `not applied: ops[${failedAt}] (${failedOp.op} ${failedOp.path}) failed with ` +
+      `${failedOp.error.codeName} (${failedOp.error.code}), so the transaction was rolled back`;
+    const out = results.map((r, i): TransactionResult => {
+      if (i === failedAt) return failedOp.error;
+      if (r.type !== OpCode.error) return this.toResult(r, ops[i]);
+      if (r.err === 0) return new RolledBackError(why, failedOp);
+      if (r.err === ErrorCode.RUNTIMEINCONSISTENCY)
+        return new RuntimeInconsistencyError(undefined, this.pathOf(ops[i]), why, failedOp);
+      return errorFromCode(r.err, this.pathOf(ops[i]));
+    });
+    if (throwOnFailure) throw new TransactionFailedError(failedOp, out);
+    return out;
+  }
+
+  private toResult(result: MultiResult, op: MultiOp | undefined): TransactionResult {
     switch (result.type) {
       case OpCode.create:
       case OpCode.create2:
@@ -117,12 +176,15 @@ export class Transaction {
       case OpCode.check:
         return true;
       case OpCode.error:
-        return result.err === 0
-          ? new RolledBackError('rolled back: another op of the transaction failed')
-          : errorFromCode(result.err);
+        return result.err === 0 ? new RolledBackError() : errorFromCode(result.err, this.pathOf(op));
       default:
         return new Error(`unexpected result type ${result.type} in a transaction`);
     }
+  }
+
+  /** The client path an op named. */
+  private pathOf(op: MultiOp | undefined): string {
+    return op === undefined ? '' : this.host.clientPath(op.request.path);
   }
 }
 

@@ -12,6 +12,8 @@ export const DEFAULT_HIGH_WATER_MARK = 10_000;
 /** The consumer fell behind by more than the high-water mark; the values after it were not kept. */
 export class WatchQueueOverflowError extends Error {
   override readonly name = 'WatchQueueOverflowError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_WATCH_QUEUE_OVERFLOW';
   constructor(
     /** The limit that was passed (unread values). */
     readonly highWaterMark: number,

@@ -19,10 +19,12 @@ import {
   type OneShotKind,
   type PersistentMode,
   type WatchCallback,
+  type WatchedEvent,
   type WatchKind,
   WatchRegistry,
 } from './watch-registry.js';
 import { planRemoval, type RemovableWatchType, type RemovalPlan } from './watch-removal.js';
+import { watchedEvent } from './watched-event.js';
 
 /** What a request does to the registry once its outcome is known. */
 export interface WatchAction {
@@ -290,7 +292,7 @@ export class WatchManager {
       this.host.log('debug', `event ${type} for ${path}, which no callback watches`);
       return;
     }
-    const event = { type, state: KeeperState.SyncConnected, path };
+    const event = watchedEvent(type, KeeperState.SyncConnected, path);
     for (const callback of callbacks) this.host.handler.dispatchCallback(() => callback(event));
   }
 
@@ -328,7 +330,8 @@ export class WatchManager {
     }
   }
 
-  private dispatch(callback: WatchCallback, event: { type: EventType; state: number; path: string }): void {
+  private dispatch(callback: WatchCallback, { type, state, path }: WatchedEvent): void {
+    const event = watchedEvent(type, state, path);
     this.host.handler.dispatchCallback(() => callback(event));
   }
 }

@@ -7,6 +7,7 @@
 // high-water mark behind (WatchQueueOverflowError): in each case events were missed.
 
 import { EventType, KeeperState } from '../../protocol/constants.js';
+import '../dispose.js';
 import { AuthFailedError, ConnectionLossError, SessionExpiredError } from '../errors.js';
 import { EventQueue } from './event-queue.js';
 import type { PersistentMode, WatchCallback, WatchedEvent } from './watch-registry.js';
@@ -30,14 +31,6 @@ export interface WatchStreamHost {
     type: RemovableWatchType,
     options: { callback: WatchCallback; local: boolean },
   ): Promise<void>;
-}
-
-// `await using` looks Symbol.asyncDispose up when it runs. Node 20.4+ defines it as the registered
-// symbol 'nodejs.asyncDispose'; Node 20.0-20.3 and other realms (vm contexts, such as jest's test
-// environment) have none. There, and only there, it is defined as that same registered symbol, as
-// Node defines it, so every realm of the process agrees on one key.
-if (typeof Symbol.asyncDispose !== 'symbol') {
-  Object.defineProperty(Symbol, 'asyncDispose', { value: Symbol.for('nodejs.asyncDispose') });
 }
 
 /** The events of one persistent or recursive watch, as an async iterable. */
