@@ -76,21 +76,27 @@ describe('examples', () => {
     EXAMPLE_TIMEOUT_MS + 15_000,
   );
 
-  it("is the README's Quick start, which runs as pasted: plain JavaScript, with plain node", async () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const quickStart = readme.slice(readme.indexOf('## Quick start'));
-    const block = /^```ts\n([\s\S]*?)^```$/m.exec(quickStart)?.[1];
-    const example = readFileSync('examples/quick-start.mts', 'utf8');
-    expect(block).toBe(example.slice(example.indexOf('import ')).replace("console.log('ok: quick-start');\n", ''));
-    // Saved as a user saves it, quick-start.mjs: no TypeScript in it, or node refuses it. Inside
-    // the repository `zookit` resolves to the built dist/ through package.json (self-reference).
-    mkdirSync('.build/readme', { recursive: true });
-    writeFileSync('.build/readme/quick-start.mjs', `${block}console.log('ok: README');\n`);
-    const run = await runNode(['.build/readme/quick-start.mjs']);
-    expect([run.code, run.stderr]).toEqual([0, '']);
-    expect(run.stdout).toMatch(/^state: CONNECTED$/m);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('ok: README');
-  }, EXAMPLE_TIMEOUT_MS);
+  it(
+    "is the README's Quick start, which runs as pasted: plain JavaScript, with plain node",
+    async () => {
+      const readme = readFileSync('README.md', 'utf8');
+      const quickStart = readme.slice(readme.indexOf('## Quick start'));
+      const block = /^```ts\n([\s\S]*?)^```$/m.exec(quickStart)?.[1];
+      const example = readFileSync('examples/quick-start.mts', 'utf8');
+      expect(block).toBe(
+        example.slice(example.indexOf('import ')).replace("console.log('ok: quick-start');\n", ''),
+      );
+      // Saved as a user saves it, quick-start.mjs: no TypeScript in it, or node refuses it. Inside
+      // the repository `zookit` resolves to the built dist/ through package.json (self-reference).
+      mkdirSync('.build/readme', { recursive: true });
+      writeFileSync('.build/readme/quick-start.mjs', `${block}console.log('ok: README');\n`);
+      const run = await runNode(['.build/readme/quick-start.mjs']);
+      expect([run.code, run.stderr]).toEqual([0, '']);
+      expect(run.stdout).toMatch(/^state: CONNECTED$/m);
+      expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('ok: README');
+    },
+    EXAMPLE_TIMEOUT_MS,
+  );
 
   it('lists every example with its purpose, and exits 2, for a name that is not one', async () => {
     const run = await runExample(['no-such-example']);
