@@ -29,6 +29,7 @@ export type {
   CreateOptions,
   DeleteOptions,
   EnsurePathOptions,
+  LogFields,
   Logger,
   MultiReadItem,
   RemoveWatchesOptions,

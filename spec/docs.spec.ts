@@ -37,8 +37,10 @@ describe('citations of docs/', () => {
     })),
   );
 
-  it('are there to check (the code cites docs/protocol.md and docs/watches.md)', () => {
-    expect(new Set(citations.map((c) => c.doc))).toEqual(new Set(['docs/protocol.md', 'docs/watches.md']));
+  it('are there to check (the code cites docs/protocol.md, docs/watches.md and docs/observability.md)', () => {
+    expect(new Set(citations.map((c) => c.doc))).toEqual(
+      new Set(['docs/protocol.md', 'docs/watches.md', 'docs/observability.md']),
+    );
   });
 
   it('each name a file and a heading that exist', () => {

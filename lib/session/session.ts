@@ -19,6 +19,7 @@ import { OutboundFrameTooLargeError, ProtocolError } from '../../protocol/protoc
 import {
   AuthFailedError,
   ConnectionClosedError,
+  type ConnectionFailure,
   ConnectionLossError,
   errorFromCode,
   SessionExpiredError,
@@ -55,7 +56,9 @@ interface AuthCaller extends AuthWaiter {
 /** What the session tells its owner. */
 export interface SessionOwner {
   onState(state: ConnectionState, detail: string | undefined): void;
-  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  /** A whole pass over the hosts failed: each host's cause, in the order they were tried. */
+  onConnectionFailed?(failures: readonly ConnectionFailure[]): void;
   /** A failure of the machinery itself (the connection loop threw, its worker died). */
   onError?(error: Error): void;
 }
@@ -456,9 +459,13 @@ export class Session {
         if (message.epoch !== this.epoch) return;
         this.connectionGone(`connection lost: ${message.reason}`, message.reason);
         return;
+      case 'connecting':
+      case 'connectFailed':
+        return;
       case 'cycleFailed':
         this.lastFailure = message.reason;
         this.failQueued(new ConnectionLossError(undefined, undefined, message.reason));
+        this.owner.onConnectionFailed?.(message.failures);
         return;
       case 'expired':
         this.sessionId = 0n;
@@ -471,7 +478,7 @@ export class Session {
         this.onEnded(message.reason);
         return;
       case 'log':
-        this.owner.onLog(message.level, message.message);
+        this.owner.onLog(message.level, message.message, message.fields);
         return;
     }
   }

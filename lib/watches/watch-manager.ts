@@ -77,6 +77,9 @@ const REMOVED_EVENT: Record<WatchKind, EventType> = {
 
 const toVoid = (): undefined => undefined;
 
+/** The kind a throwing watch callback is reported as (docs/observability.md#callback-errors). */
+const WATCH_CALLBACK = 'watch callback';
+
 /** A one-shot watch waiting for its reply: registered on success (or NONODE, for exists). */
 export class OneShotWatch implements WatchAction {
   constructor(
@@ -291,7 +294,8 @@ export class WatchManager {
       return;
     }
     const event = { type, state: KeeperState.SyncConnected, path };
-    for (const callback of callbacks) this.host.handler.dispatchCallback(() => callback(event));
+    for (const callback of callbacks)
+      this.host.handler.dispatchCallback(() => callback(event), WATCH_CALLBACK);
   }
 
   // --- connections ------------------------------------------------------------------------------
@@ -329,6 +333,6 @@ export class WatchManager {
   }
 
   private dispatch(callback: WatchCallback, event: { type: EventType; state: number; path: string }): void {
-    this.host.handler.dispatchCallback(() => callback(event));
+    this.host.handler.dispatchCallback(() => callback(event), WATCH_CALLBACK);
   }
 }
