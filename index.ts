@@ -67,6 +67,12 @@ export {
   RetryPolicy,
 } from './lib/retry.js';
 export { ClientState, ConnectionState } from './lib/states.js';
+export type {
+  ConnectTraceContext,
+  RequestTraceContext,
+  StateChannelMessage,
+  WatchChannelMessage,
+} from './lib/tracing.js';
 export {
   DEFAULT_HIGH_WATER_MARK,
   EventQueue,

@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import { Session } from '../session/session.js';
 import { ClientState, ConnectionState, clientStateOf } from '../states.js';
+import { type StateChannelMessage, stateChannel } from '../tracing.js';
 import type { ClientConfig } from './config.js';
 import type { LogFields, Logger, StartOptions } from './options.js';
 
@@ -209,6 +210,15 @@ export class SessionLifecycle {
     const changed =
       next !== this.clientState && !(next === ClientState.SUSPENDED && this.clientState === ClientState.LOST);
     if (changed) this.clientState = next;
+    if (stateChannel.hasSubscribers) {
+      const message: StateChannelMessage = {
+        connectionState: state,
+        clientState: this.clientState,
+        detail,
+        sessionId: this.session?.sessionId ?? 0n,
+      };
+      stateChannel.publish(message); // docs/observability.md#zookitstate
+    }
     this.listener.stateChanged(state, detail, changed ? next : undefined);
   }
 

@@ -14,6 +14,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ClientOp, RequestOf, ResponseOf } from '../../protocol/operations.js';
 import { NoWatcherError } from '../errors.js';
 import { prefixChroot, stripChroot } from '../paths.js';
+import { type WatchChannelMessage, watchChannel } from '../tracing.js';
 import { rearmRequests, reconnectRequests, type SetWatchesRequest } from './set-watches.js';
 import {
   type OneShotKind,
@@ -294,6 +295,7 @@ export class WatchManager {
       return;
     }
     const event = { type, state: KeeperState.SyncConnected, path };
+    if (watchChannel.hasSubscribers) publishWatch(event, callbacks.length);
     for (const callback of callbacks)
       this.host.handler.dispatchCallback(() => callback(event), WATCH_CALLBACK);
   }
@@ -333,6 +335,13 @@ export class WatchManager {
   }
 
   private dispatch(callback: WatchCallback, event: { type: EventType; state: number; path: string }): void {
+    if (watchChannel.hasSubscribers) publishWatch(event, 1);
     this.host.handler.dispatchCallback(() => callback(event), WATCH_CALLBACK);
   }
+}
+
+/** Tells `zookit:watch` subscribers of an event about to reach `callbacks` callbacks (docs/observability.md#zookitwatch). */
+function publishWatch(event: { type: EventType; state: number; path: string }, callbacks: number): void {
+  const message: WatchChannelMessage = { type: event.type, state: event.state, path: event.path, callbacks };
+  watchChannel.publish(message);
 }
