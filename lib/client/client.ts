@@ -137,8 +137,10 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
 
   /**
    * Connects and resolves once CONNECTED (credentials replayed and accepted). On timeout (ms,
-   * default 15000) the client is stopped and the handler's TimeoutError thrown; on authentication
-   * failure, AuthFailedError. Safe to call twice.
+   * default 15000) the client is stopped and the handler's TimeoutError thrown, its `cause` the
+   * last failed pass's ConnectionFailedError; on authentication failure, AuthFailedError. With
+   * `failFast`, the first pass that reaches no host stops the client and rejects with its
+   * ConnectionFailedError at once (docs/observability.md#failfast). Safe to call twice.
    */
   start(options?: StartOptions): Promise<void> {
     return this.#lifecycle.start(options);
