@@ -33,6 +33,7 @@ export type {
   CreateOptions,
   DeleteOptions,
   EnsurePathOptions,
+  LogFields,
   Logger,
   MultiReadItem,
   RemoveWatchesOptions,
@@ -70,6 +71,12 @@ export {
   RetryPolicy,
 } from './lib/retry.js';
 export { ClientState, ConnectionState } from './lib/states.js';
+export type {
+  ConnectTraceContext,
+  RequestTraceContext,
+  StateChannelMessage,
+  WatchChannelMessage,
+} from './lib/tracing.js';
 export {
   DEFAULT_HIGH_WATER_MARK,
   EventQueue,

@@ -68,8 +68,8 @@ export abstract class InThreadHandler implements Handler {
     return createMemoryChannelPair<A, B>();
   }
 
-  dispatchCallback(callback: () => unknown): void {
-    this.dispatcher.dispatch(callback);
+  dispatchCallback(callback: () => unknown, kind?: string): void {
+    this.dispatcher.dispatch(callback, kind);
   }
 
   onCallbackError(report: CallbackErrorReporter): void {

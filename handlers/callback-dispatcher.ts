@@ -5,10 +5,13 @@ import type { CallbackErrorReporter } from './handler.js';
  * at once, synchronously: a watch event read before a reply therefore reaches its callback before
  * the reply's promise settles, which keeps the wire's order visible to user code. One dispatched
  * from inside a callback waits its turn instead of nesting. A callback that throws, or returns a
- * promise that rejects, is reported and the next one still runs. Returned promises are not awaited.
+ * promise that rejects, is reported with its kind and the next one still runs. Returned promises
+ * are not awaited.
  */
 export class CallbackDispatcher {
   private queue: Array<() => unknown> = [];
+  /** The kind of each queued callback, index for index (undefined: 'callback'). */
+  private kinds: Array<string | undefined> = [];
   private running = false;
   private report: CallbackErrorReporter = (error) => {
     // No reporter yet: never lose the error, never let it reach the caller's stack.
@@ -21,29 +24,31 @@ export class CallbackDispatcher {
     this.report = report;
   }
 
-  dispatch(callback: () => unknown): void {
+  dispatch(callback: () => unknown, kind?: string): void {
     this.queue.push(callback);
+    this.kinds.push(kind);
     if (this.running) return;
     this.running = true;
     try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.runOne(next);
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift())
+        this.runOne(next, this.kinds.shift() ?? 'callback');
     } finally {
       this.running = false;
     }
   }
 
-  private runOne(callback: () => unknown): void {
+  private runOne(callback: () => unknown, kind: string): void {
     try {
       const result = callback();
-      if (result instanceof Promise) result.catch((error: unknown) => this.safeReport(error));
+      if (result instanceof Promise) result.catch((error: unknown) => this.safeReport(error, kind));
     } catch (error) {
-      this.safeReport(error);
+      this.safeReport(error, kind);
     }
   }
 
-  private safeReport(error: unknown): void {
+  private safeReport(error: unknown, kind: string): void {
     try {
-      this.report(error);
+      this.report(error, kind);
     } catch {
       // A reporter that throws must not stop delivery either.
     }

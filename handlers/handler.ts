@@ -110,8 +110,11 @@ export interface Spawned {
   readonly done: Promise<void>;
 }
 
-/** How a handler reports a user callback that threw (or rejected). */
-export type CallbackErrorReporter = (error: unknown) => void;
+/**
+ * How a handler reports a user callback that threw (or rejected): the error, and the `kind` the
+ * callback was dispatched with ('callback' when none was given).
+ */
+export type CallbackErrorReporter = (error: unknown, kind: string) => void;
 
 /**
  * The runtime a client runs on, and the client's only door to time, randomness and sockets: `now`
@@ -153,9 +156,10 @@ export interface Handler {
 
   /**
    * Delivers a watch, state or completion callback. Callbacks run one at a time in the order they
-   * were dispatched; one that throws is reported and never stops the next.
+   * were dispatched; one that throws is reported and never stops the next. `kind` says what the
+   * callback is ('watch callback', 'state listener'; default 'callback'), for that report.
    */
-  dispatchCallback(callback: () => unknown): void;
+  dispatchCallback(callback: () => unknown, kind?: string): void;
   /** Where callback errors go (the client forwards them to its logger and `error` event). */
   onCallbackError(report: CallbackErrorReporter): void;
 }

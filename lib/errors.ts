@@ -369,3 +369,46 @@ function errorJSON(error: Error): Record<string, unknown> {
   }
   return out;
 }
+
+/**
+ * Why one host could not be reached in a pass over the hosts: plain data, as it crosses from the
+ * connection loop (maybe in a worker thread). See docs/observability.md#connection-failures.
+ */
+export interface ConnectionFailure {
+  /** The address dialled, or the host name that did not resolve. */
+  readonly host: string;
+  /** The TCP port. */
+  readonly port: number;
+  /** The host name `host` was resolved from, when it was given as a name. */
+  readonly hostname?: string;
+  /**
+   * Node's error code: ECONNREFUSED, ENOTFOUND, EAI_AGAIN, ECONNRESET, ... and ETIMEDOUT for a
+   * connect or handshake that took too long; undefined when the failure had none.
+   */
+  readonly code: string | undefined;
+  /** The failure's own message (`connect ECONNREFUSED 127.0.0.1:2181`). */
+  readonly message: string;
+}
+
+/**
+ * No host could be reached in a pass over the hosts; `causes` holds each host's failure, and the
+ * message names them all. The `connectionFailed` event carries one per failed pass; start() with
+ * `failFast` rejects with the first; start()'s TimeoutError has the last as its `cause`.
+ */
+export class ConnectionFailedError extends Error {
+  override readonly name = 'ConnectionFailedError';
+  constructor(
+    /** Each host's failure, in the order the hosts were tried. */
+    readonly causes: readonly ConnectionFailure[],
+  ) {
+    super(`no server could be reached (${causes.map(describeFailure).join('; ') || 'no address to try'})`);
+  }
+}
+
+/** One line for a failure: `host:port (name): message (CODE)`, the code only when the message lacks it. */
+function describeFailure(failure: ConnectionFailure): string {
+  const where = `${failure.host}:${failure.port}${failure.hostname ? ` (${failure.hostname})` : ''}`;
+  const code =
+    failure.code !== undefined && !failure.message.includes(failure.code) ? ` (${failure.code})` : '';
+  return `${where}: ${failure.message}${code}`;
+}

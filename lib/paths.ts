@@ -2,6 +2,7 @@
 // (the server answers some bad paths with a misleading NONODE, so we refuse them first), the
 // connect string with its chroot, and the small helpers recipes use to build and sort node names.
 
+import { isIP } from 'node:net';
 import { InvalidArgumentError, InvalidPathError } from './errors.js';
 
 const SLASH = 0x2f;
@@ -159,7 +160,32 @@ function parseHostPort(entry: string): HostPort {
   }
   host = host.trim();
   if (host === '') throw new InvalidArgumentError('hosts', `no host name in ${JSON.stringify(entry)}`);
+  checkHost(host, entry.startsWith('['), entry);
   return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port.trim(), entry) };
+}
+
+/** A DNS label as resolvers accept it: letters, digits, '-' inside, '_' (Docker service names). */
+const HOST_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/**
+ * Refuses a host that no resolver could ever find ("not a host", "h1;h2"), so a typo fails in the
+ * constructor instead of as a lookup error on every connect pass: an IP address (IPv6 only in
+ * brackets), or a name of dot-separated labels of at most 63 characters, 253 in all (RFC 1123).
+ */
+function checkHost(host: string, bracketed: boolean, entry: string): void {
+  if (bracketed) {
+    if (isIP(host) !== 6) {
+      throw new InvalidArgumentError('hosts', `${JSON.stringify(entry)}: brackets are for IPv6 addresses`);
+    }
+    return;
+  }
+  const name = host.endsWith('.') ? host.slice(0, -1) : host; // a fully qualified name's root dot
+  if (isIP(host) === 0 && (name.length > 253 || !name.split('.').every((l) => HOST_LABEL.test(l)))) {
+    throw new InvalidArgumentError(
+      'hosts',
+      `${JSON.stringify(host)} in ${JSON.stringify(entry)} is not a host name or IP address`,
+    );
+  }
 }
 
 function parsePort(text: string, entry: string): number {

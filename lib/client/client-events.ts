@@ -1,10 +1,11 @@
-// The client's events (`state`, `connectionState`, `error`) and kazoo's listener form,
+// The client's events (`state`, `connectionState`, `connectionFailed`, `error`) and kazoo's listener form,
 // `addListener(fn)` with `fn(state)`, where returning true removes the listener. Every listener runs
 // through the handler's callback dispatch, never on the connection loop: in order with the other
 // callbacks, free to await client calls, and one that throws is reported without stopping the next.
 
 import { EventEmitter } from 'eventemitter3';
 import type { Handler } from '../../handlers/handler.js';
+import type { ConnectionFailedError } from '../errors.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { ClientEvents, StateListener } from './options.js';
 
@@ -76,19 +77,30 @@ export abstract class ClientEventEmitter extends EventEmitter<ClientEvents> {
     for (const listener of [...this.stateListeners]) {
       this.handler.dispatchCallback(() => {
         if (listener(clientState) === true) this.stateListeners.delete(listener);
-      });
+      }, 'state listener');
     }
+  }
+
+  /** Emits `connectionFailed` (a failed pass over the hosts) the same way. */
+  protected announceConnectionFailed(error: ConnectionFailedError): void {
+    this.#emitEach('connectionFailed', error);
   }
 
   /**
    * Emits through the handler's dispatch, one callback per listener: eventemitter3's emit() stops
    * at the first listener that throws, and the dispatcher reports a throw and runs the next one.
    */
-  #emitEach<E extends 'state' | 'connectionState'>(event: E, ...args: ClientEvents[E]): void {
+  #emitEach<E extends 'state' | 'connectionState' | 'connectionFailed'>(
+    event: E,
+    ...args: ClientEvents[E]
+  ): void {
     for (const listener of this.listeners(event)) {
       // once() listeners are removed now, as emit() would before calling them.
       super.removeListener(event, listener, undefined, true);
-      this.handler.dispatchCallback(() => (listener as (...a: ClientEvents[E]) => void).apply(this, args));
+      this.handler.dispatchCallback(
+        () => (listener as (...a: ClientEvents[E]) => void).apply(this, args),
+        `${event} listener`,
+      );
     }
   }
 }

@@ -37,7 +37,6 @@ import type {
   CreateOptions,
   DeleteOptions,
   EnsurePathOptions,
-  Logger,
   MultiReadItem,
   RemoveWatchesOptions,
   SetOptions,
@@ -54,6 +53,7 @@ import {
   statOf,
   toVoid,
 } from './replies.js';
+import { ClientReporter } from './reporting.js';
 import { type CommitOptions, checkCreateOptions, createFlag, Transaction } from './transaction.js';
 
 /** The recipe factories (`zk.DataWatch(...)`, `zk.TreeCache(...)`), installed by recipe-factories.ts. */
@@ -82,15 +82,20 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     this.#config = resolveConfig(options);
     this.chroot = this.#config.chroot;
     this.handler = options.handler ?? ZooKeeperClient.defaultHandler();
-    this.handler.onCallbackError((error) => {
-      this.#log('error', `a callback threw: ${(error as Error)?.stack ?? String(error)}`);
-      this.emit('error', error);
+    const reporter = new ClientReporter(this.#config.logger, {
+      hasErrorListener: () => this.listenerCount('error') > 0,
+      emitError: (error) => this.emit('error', error),
     });
+    this.handler.onCallbackError((error, kind) => reporter.callbackFailed(error, kind));
     this.#commandRetry = new RetryPolicy(this.#config.commandRetry, this.handler);
     this.#lifecycle = new SessionLifecycle(this.handler, this.#config, options.handler === undefined, {
       stateChanged: (state, detail, clientState) => this.announceState(state, detail, clientState),
-      log: (level, message) => this.#log(level, message),
-      error: (error) => this.emit('error', error),
+      log: (level, message, fields) => reporter.log(level, message, fields),
+      connectionFailed: (error) => {
+        reporter.log('warn', error.message, { causes: error.causes });
+        this.announceConnectionFailed(error);
+      },
+      error: (error) => reporter.callbackFailed(error, 'connection loop'),
     });
   }
 
@@ -133,8 +138,10 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
 
   /**
    * Connects and resolves once CONNECTED (credentials replayed and accepted). On timeout (ms,
-   * default 15000) the client is stopped and the handler's TimeoutError thrown; on authentication
-   * failure, AuthFailedError. Safe to call twice.
+   * default 15000) the client is stopped and the handler's TimeoutError thrown, its `cause` the
+   * last failed pass's ConnectionFailedError; on authentication failure, AuthFailedError. With
+   * `failFast`, the first pass that reaches no host stops the client and rejects with its
+   * ConnectionFailedError at once (docs/observability.md#failfast). Safe to call twice.
    */
   start(options?: StartOptions): Promise<void> {
     return this.#lifecycle.start(options);
@@ -641,10 +648,6 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     if (acl === undefined) return this.#config.defaultAcl as ACL[];
     validateAcl(acl);
     return [...acl];
-  }
-
-  #log(level: keyof Logger, message: string): void {
-    this.#config.logger?.[level]?.(message);
   }
 }
 

@@ -5,11 +5,17 @@
 
 import type { Handler, HandlerEvent } from '../../handlers/handler.js';
 import { DEFAULT_MAX_INBOUND_FRAME_BYTES, REPLY_HEADER_BYTES } from '../../protocol/constants.js';
-import { AuthFailedError, ConnectionClosedError } from '../errors.js';
+import {
+  AuthFailedError,
+  ConnectionClosedError,
+  ConnectionFailedError,
+  type ConnectionFailure,
+} from '../errors.js';
 import { Session } from '../session/session.js';
 import { ClientState, ConnectionState, clientStateOf } from '../states.js';
+import { type StateChannelMessage, stateChannel } from '../tracing.js';
 import type { ClientConfig } from './config.js';
-import type { Logger, StartOptions } from './options.js';
+import type { LogFields, Logger, StartOptions } from './options.js';
 
 /** How long start() waits for a connection by default, ms. */
 const DEFAULT_START_TIMEOUT_MS = 15_000;
@@ -22,7 +28,9 @@ export interface LifecycleListener {
     detail: string | undefined,
     clientState: ClientState | undefined,
   ): void;
-  log(level: keyof Logger, message: string): void;
+  log(level: keyof Logger, message: string, fields?: LogFields): void;
+  /** A whole pass over the hosts failed (the loop backs off and tries again, unless a failFast start ends it). */
+  connectionFailed(error: ConnectionFailedError): void;
   /** A failure of the machinery itself (the connection loop threw, its worker died). */
   error(error: Error): void;
 }
@@ -40,6 +48,12 @@ export class SessionLifecycle {
   private readonly connected: HandlerEvent;
   /** Set once a start attempt has an outcome: connected, or a state it cannot leave (auth failed, closed). */
   private readonly startSettled: HandlerEvent;
+  /** Whether the start() waiting now gives up at the first failed pass (StartOptions.failFast). */
+  private failFast = false;
+  /** Why a failFast start gave up. */
+  private startFailure: ConnectionFailedError | undefined;
+  /** The last failed pass of the current session's loop, for start()'s TimeoutError. */
+  private lastPassFailure: ConnectionFailedError | undefined;
 
   constructor(
     private readonly handler: Handler,
@@ -71,19 +85,36 @@ export class SessionLifecycle {
   async start(options: StartOptions = {}): Promise<void> {
     this.startAsync();
     const timeout = options.timeout ?? DEFAULT_START_TIMEOUT_MS;
-    const settled = await this.startSettled.wait(timeout, options.signal).catch(async (err) => {
-      await this.stop();
-      throw err;
-    });
+    this.failFast = options.failFast === true;
+    const settled = await this.startSettled
+      .wait(timeout, options.signal)
+      .catch(async (err) => {
+        await this.stop();
+        throw err;
+      })
+      .finally(() => {
+        this.failFast = false;
+      });
     if (settled && this.connected.isSet()) return;
     const state = this.connectionState;
+    const failed = this.startFailure;
     await this.stop();
+    if (failed !== undefined) throw failed;
     if (state === ConnectionState.AUTH_FAILED)
       throw new AuthFailedError(undefined, undefined, 'authentication failed');
     const why = this.session?.lastFailure;
-    throw new this.handler.TimeoutError(
+    const error = new this.handler.TimeoutError(
       `could not connect to ${this.describeHosts()} within ${timeout} ms${why ? `: ${why}` : ''}`,
     );
+    // The handler's class takes a message only: the last pass's causes go on as the standard `cause`.
+    if (this.lastPassFailure !== undefined) {
+      Object.defineProperty(error, 'cause', {
+        value: this.lastPassFailure,
+        writable: true,
+        configurable: true,
+      });
+    }
+    throw error;
   }
 
   /** Starts connecting without waiting; the returned event is set once connected. */
@@ -91,6 +122,8 @@ export class SessionLifecycle {
     if (this.session !== undefined && this.stopping === undefined) return this.connected;
     this.stopping = undefined;
     this.startSettled.clear();
+    this.startFailure = undefined;
+    this.lastPassFailure = undefined;
     if (!this.handler.running) this.handler.start();
     const { config } = this;
     const session = new Session(
@@ -103,7 +136,8 @@ export class SessionLifecycle {
       },
       {
         onState: (state, detail) => this.setState(state, detail),
-        onLog: (level, message) => this.listener.log(level, message),
+        onLog: (level, message, fields) => this.listener.log(level, message, fields),
+        onConnectionFailed: (failures) => this.onPassFailed(failures),
         onError: (error) => this.listener.error(error),
       },
     );
@@ -148,11 +182,25 @@ export class SessionLifecycle {
     await this.start(options);
   }
 
+  /**
+   * A pass over the hosts failed: told to the client (warn line, `connectionFailed`), and the end
+   * of a failFast start that is still waiting for its first connection.
+   */
+  private onPassFailed(failures: readonly ConnectionFailure[]): void {
+    const error = new ConnectionFailedError(failures);
+    this.lastPassFailure = error;
+    this.listener.connectionFailed(error);
+    if (this.failFast && !this.connected.isSet() && this.startFailure === undefined) {
+      this.startFailure = error;
+      this.startSettled.set();
+    }
+  }
+
   /** The one place a state changes: both states, the start events, then the client is told. */
   private setState(state: ConnectionState, detail: string | undefined): void {
     if (state === this.connectionState) return;
     this.connectionState = state;
-    this.listener.log('info', `connection state ${state}${detail ? ` (${detail})` : ''}`);
+    this.listener.log('info', `connection state ${state}${detail ? ` (${detail})` : ''}`, { state, detail });
     if (state === ConnectionState.CONNECTED || state === ConnectionState.CONNECTED_RO) this.connected.set();
     else this.connected.clear();
     if (state !== ConnectionState.CONNECTING && state !== ConnectionState.EXPIRED_SESSION)
@@ -162,6 +210,15 @@ export class SessionLifecycle {
     const changed =
       next !== this.clientState && !(next === ClientState.SUSPENDED && this.clientState === ClientState.LOST);
     if (changed) this.clientState = next;
+    if (stateChannel.hasSubscribers) {
+      const message: StateChannelMessage = {
+        connectionState: state,
+        clientState: this.clientState,
+        detail,
+        sessionId: this.session?.sessionId ?? 0n,
+      };
+      stateChannel.publish(message); // docs/observability.md#zookitstate
+    }
     this.listener.stateChanged(state, detail, changed ? next : undefined);
   }
 

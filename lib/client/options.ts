@@ -3,17 +3,28 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Handler } from '../../handlers/handler.js';
 import type { ACL } from '../../protocol/records.js';
+import type { ConnectionFailedError } from '../errors.js';
 import type { RetryOptions } from '../retry.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { PersistentMode, WatchCallback } from '../watches/watch-registry.js';
 import type { TransactionCreateOptions } from './transaction.js';
 
-/** Where the client's log lines go. Omitted methods (or no logger) cost nothing. */
+/** The data of a log line: plain values (bigints as `0x…` strings), never a credential. */
+export type LogFields = Record<string, unknown>;
+
+/**
+ * Where the client's log lines go: each method is called as `(message, fields?)`, the message a
+ * complete sentence on its own and the fields the same facts as data (docs/observability.md#logging).
+ * `console` fits as it is and prints both. pino and bunyan take the object first: a pino logger
+ * given as it is logs the message and drops the fields, so pass an adapter that swaps them,
+ * `{ warn: (msg, fields) => log.warn(fields, msg), ... }` for each level. Omitted methods (or no
+ * logger) cost nothing; without a logger, NODE_DEBUG=zookit prints every line to stderr.
+ */
 export interface Logger {
-  debug?(message: string): void;
-  info?(message: string): void;
-  warn?(message: string): void;
-  error?(message: string): void;
+  debug?(message: string, fields?: LogFields): void;
+  info?(message: string, fields?: LogFields): void;
+  warn?(message: string, fields?: LogFields): void;
+  error?(message: string, fields?: LogFields): void;
 }
 
 /** The constructor options (kazoo's, in camelCase). */
@@ -43,6 +54,10 @@ export interface ClientOptions {
   commandRetry?: RetryOptions;
   /** TLS: Node `tls.connect` options (certificate and host-name checks stay on unless you turn them off). */
   tls?: TlsConnectionOptions | true;
+  /**
+   * Where log lines go (see Logger): connection states (info), every failed pass over the hosts
+   * (warn), errors of callbacks (error) unless an `error` listener takes them, debug detail.
+   */
   logger?: Logger;
   /** Largest request frame, bytes (the server's jute.maxbuffer). Default 0xfffff. */
   maxBufferBytes?: number;
@@ -67,9 +82,19 @@ export interface CallOptions {
 
 /** Options of `start` and `restart`. */
 export interface StartOptions {
-  /** Give up connecting after this many ms (default 15000): the client is stopped and TimeoutError thrown. */
+  /**
+   * Give up connecting after this many ms (default 15000): the client is stopped and the
+   * handler's TimeoutError thrown, its `cause` the last failed pass (a ConnectionFailedError).
+   */
   timeout?: number;
   signal?: AbortSignal;
+  /**
+   * Give up at the first failed pass over the hosts (the Rust client's `fail_eagerly`,
+   * ZOOKEEPER-4923): when no host could be reached, start() stops the client and rejects at once
+   * with a ConnectionFailedError naming each host's cause (its `causes`), instead of retrying
+   * until `timeout`. Only this first connection: reconnects later retry as always. Default false.
+   */
+  failFast?: boolean;
 }
 
 /** Options of `create`. */
@@ -126,6 +151,11 @@ export interface ClientEvents {
   connectionState: [state: ConnectionState, detail: string | undefined];
   /** A user callback threw, or the loop hit a fault it recovered from. */
   error: [error: unknown];
+  /**
+   * A whole pass over the hosts failed; the loop backs off and tries again. The error's `causes`
+   * name each host's failure (ECONNREFUSED, ENOTFOUND, ...). See docs/observability.md#connection-failures.
+   */
+  connectionFailed: [error: ConnectionFailedError];
 }
 
 /** A value as the client sends it: bytes, or a string sent as UTF-8. */

@@ -9,7 +9,7 @@ import { OpCode, REPLY_HEADER_BYTES, SESSION_PASSWORD_BYTES, Xid } from '../../p
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FrameAccumulator } from '../../protocol/frame-accumulator.js';
 import { decodeConnectResponse, encodeConnectRequest, encodeRequest } from '../../protocol/operations.js';
-import { ConnectionLossError } from '../errors.js';
+import { ConnectionFailedError, type ConnectionFailure, ConnectionLossError } from '../errors.js';
 import { RetryPolicy } from '../retry.js';
 import type { ClientToLoop, HostAddress, LoopInit, LoopToClient } from './loop-messages.js';
 
@@ -153,37 +153,68 @@ class ConnectionLoop {
    * throws ConnectionLossError when no host could be reached, so the retry policy backs off.
    */
   private async connectCycle(): Promise<void> {
+    // Each host's cause, a name that did not resolve included: the pass's report names them all.
+    const failures: ConnectionFailure[] = [];
     let addresses: HostAddress[];
     try {
-      addresses = await this.beforeExpiry(() => this.resolveHosts());
+      addresses = await this.beforeExpiry(() => this.resolveHosts(failures));
     } catch (err) {
       if (this.stopping.signal.aborted || err instanceof SessionExpired) return;
       throw err;
     }
-    const failures: string[] = [];
     for (const address of addresses) {
       if (this.stopping.signal.aborted || this.closing) return;
       this.checkClientSideExpiry();
+      let connected = false;
+      this.channel.post({ t: 'connecting', server: address });
       try {
         const attempt = await this.beforeExpiry((signal) => this.connect(address, signal));
+        connected = true;
         await this.serve(attempt);
         return;
       } catch (err) {
+        const failure = this.failureOf(address, address.host, err);
+        // Every `connecting` gets one outcome (a handshake, or this), a stop and an expiry included.
+        if (!connected) this.channel.post({ t: 'connectFailed', failure });
         if (this.stopping.signal.aborted) return;
         if (err instanceof SessionExpired) return; // a new session is created on the next attempt
-        const failure = `${address.host}:${address.port}: ${(err as Error).message}`;
-        this.log('debug', `connect attempt failed: ${failure}`);
+        this.log('debug', `connect attempt failed: ${failure.host}:${failure.port}: ${failure.message}`, {
+          failure,
+        });
         failures.push(failure);
       }
     }
-    const reason = `no server could be reached (${failures.join('; ')})`;
+    const { message: reason } = new ConnectionFailedError(failures);
     this.checkClientSideExpiry();
-    this.channel.post({ t: 'cycleFailed', reason });
+    this.channel.post({ t: 'cycleFailed', reason, failures });
     throw new ConnectionLossError(undefined, undefined, reason);
   }
 
-  /** Every address of every host, resolved now, starting after the last one used. */
-  private async resolveHosts(): Promise<HostAddress[]> {
+  /** A failed attempt (or lookup) as plain data, with Node's error code; ETIMEDOUT for our own timeouts. */
+  private failureOf(address: HostAddress, host: string, err: unknown): ConnectionFailure {
+    const code = (err as { code?: unknown } | undefined)?.code;
+    return {
+      host,
+      port: address.port,
+      ...(address.hostname !== undefined && address.hostname !== host ? { hostname: address.hostname } : {}),
+      code:
+        typeof code === 'string'
+          ? code
+          : err instanceof this.handler.TimeoutError
+            ? 'ETIMEDOUT'
+            : err instanceof SessionExpired
+              ? 'SESSIONEXPIRED'
+              : undefined,
+      message:
+        err instanceof SessionExpired ? 'the session expired' : ((err as Error)?.message ?? String(err)),
+    };
+  }
+
+  /**
+   * Every address of every host, resolved now, starting after the last one used. A name that does
+   * not resolve is reported (connectFailed) and its cause kept in `failures`.
+   */
+  private async resolveHosts(failures: ConnectionFailure[]): Promise<HostAddress[]> {
     const hosts = [...this.init.hosts];
     if (this.init.randomizeHosts) shuffle(hosts, () => this.handler.random());
     const rotated = hosts
@@ -203,7 +234,9 @@ class ConnectionLoop {
           resolved.push({ host: a.address, port: h.port, hostname: h.host });
         }
       } catch (err) {
-        this.log('warn', `cannot resolve ${h.host}: ${(err as Error).message}`);
+        const failure = this.failureOf(h, h.host, err);
+        this.channel.post({ t: 'connectFailed', failure });
+        failures.push(failure);
       }
     }
     return resolved;
@@ -523,8 +556,12 @@ class ConnectionLoop {
     this.channel.post({ t: 'expired', reason });
   }
 
-  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
-    this.channel.post({ t: 'log', level, message });
+  private log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    fields?: Record<string, unknown>,
+  ): void {
+    this.channel.post({ t: 'log', level, message, fields });
   }
 }
 

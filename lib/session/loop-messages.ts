@@ -2,6 +2,7 @@
 // plain data (numbers, bigints, strings, Buffers), so the loop can live in a worker thread.
 
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { ConnectionFailure } from '../errors.js';
 import type { RetryOptions } from '../retry.js';
 
 /** One server address. */
@@ -66,10 +67,20 @@ export type LoopToClient =
   | { t: 'frames'; epoch: number; frames: Buffer[] }
   /** Connection `epoch` ended; the loop reconnects by itself. */
   | { t: 'disconnected'; epoch: number; reason: string }
-  /** A whole pass over the hosts failed; the loop backs off before the next. */
-  | { t: 'cycleFailed'; reason: string }
+  /** An attempt to connect to `server` begins (TCP, TLS, handshake); a handshake or connectFailed ends it. */
+  | { t: 'connecting'; server: HostAddress }
+  /** The attempt failed, or (without a `connecting` before it) a host name did not resolve. */
+  | { t: 'connectFailed'; failure: ConnectionFailure }
+  /** A whole pass over the hosts failed (each host's cause in `failures`); the loop backs off before the next. */
+  | { t: 'cycleFailed'; reason: string; failures: ConnectionFailure[] }
   /** The session is gone: the server said so, or nothing was heard for 4/3 of its timeout. */
   | { t: 'expired'; reason: string }
   /** The loop ended: stopped, or the connection retry gave up (`reason`). */
   | { t: 'ended'; reason: string | undefined }
-  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  /** A log line; `fields` are plain data. */
+  | {
+      t: 'log';
+      level: 'debug' | 'info' | 'warn' | 'error';
+      message: string;
+      fields?: Record<string, unknown> | undefined;
+    };

@@ -6,6 +6,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ClientOp } from '../../protocol/operations.js';
 import { errorFromCode, ZooKeeperError } from '../errors.js';
+import type { RequestTraceContext } from '../tracing.js';
 import type { WatchAction } from '../watches/watch-manager.js';
 
 /** A request on its way: encoded once, sent when a connection is ready, settled by its reply. */
@@ -29,6 +30,8 @@ export interface PendingRequest {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   done?: () => void;
+  /** Its `zookit:request` context, when someone subscribed as it was submitted (the reply's size goes here). */
+  trace?: RequestTraceContext | undefined;
 }
 
 /** Settles a request with its reply: error code `code`, and the decoded `body` when it is 0. */

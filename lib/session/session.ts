@@ -19,12 +19,23 @@ import { OutboundFrameTooLargeError, ProtocolError } from '../../protocol/protoc
 import {
   AuthFailedError,
   ConnectionClosedError,
+  ConnectionFailedError,
+  type ConnectionFailure,
   ConnectionLossError,
   errorFromCode,
   SessionExpiredError,
   ValueTooLargeError,
 } from '../errors.js';
 import { ConnectionState } from '../states.js';
+import {
+  type ConnectTraceContext,
+  connectChannel,
+  isTraced,
+  opName,
+  publishSettled,
+  type RequestTraceContext,
+  requestChannel,
+} from '../tracing.js';
 import { WatchManager } from '../watches/watch-manager.js';
 import { type ConnectionLoopArg, connectionLoopTask } from './connection-loop.js';
 import type { ClientToLoop, HostAddress, LoopInit, LoopToClient } from './loop-messages.js';
@@ -55,7 +66,9 @@ interface AuthCaller extends AuthWaiter {
 /** What the session tells its owner. */
 export interface SessionOwner {
   onState(state: ConnectionState, detail: string | undefined): void;
-  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  onLog(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  /** A whole pass over the hosts failed: each host's cause, in the order they were tried. */
+  onConnectionFailed?(failures: readonly ConnectionFailure[]): void;
   /** A failure of the machinery itself (the connection loop threw, its worker died). */
   onError?(error: Error): void;
 }
@@ -129,6 +142,8 @@ export class Session {
   private loopFailures = 0;
   private ended: Promise<string | undefined> | undefined;
   private resolveEnded: ((reason: string | undefined) => void) | undefined;
+  /** The connect attempt `zookit:connect` subscribers are told about, from `connecting` to its outcome. */
+  private connectTrace: ConnectTraceContext | undefined;
 
   constructor(
     private readonly handler: Handler,
@@ -209,33 +224,70 @@ export class Session {
     });
   }
 
-  /** Encodes and sends (or queues) one request; settles with its converted reply. */
+  /**
+   * Encodes and sends (or queues) one request; settles with its converted reply. With subscribers
+   * on `zookit:request`, the request is traced (docs/observability.md#zookitrequest); without, the
+   * only cost is asking.
+   */
   submit<O extends ClientOp, T>(
     op: O,
     body: RequestOf<O>,
     spec: RequestSpec<O> = {},
     call: CallLimits = {},
   ): Promise<T> {
-    if (this.closed) return Promise.reject(new ConnectionClosedError('the client is stopped'));
+    if (!isTraced(requestChannel)) return this.enqueue(op, body, spec, call, undefined);
+    const trace: RequestTraceContext = {
+      op: opName(op),
+      opCode: op,
+      path: spec.path,
+      xid: undefined,
+      requestBytes: 0,
+      replyBytes: undefined,
+      sessionId: this.sessionId,
+    };
+    // As tracePromise: `start` around the synchronous part (stores bound to it see it), then `end`.
+    return requestChannel.start.runStores(trace, () => {
+      try {
+        return this.enqueue<O, T>(op, body, spec, call, trace);
+      } finally {
+        requestChannel.end.publish(trace);
+      }
+    });
+  }
+
+  private enqueue<O extends ClientOp, T>(
+    op: O,
+    body: RequestOf<O>,
+    spec: RequestSpec<O>,
+    call: CallLimits,
+    trace: RequestTraceContext | undefined,
+  ): Promise<T> {
+    if (this.closed) return rejected(new ConnectionClosedError('the client is stopped'), trace);
     // Given up before it was made: nothing is sent.
-    if (call.signal?.aborted) return Promise.reject(call.signal.reason);
+    if (call.signal?.aborted) return rejected(call.signal.reason, trace);
     let frame: Buffer | undefined;
     let xid = 0;
     try {
       if (this.connected) {
         // The common case: straight into this tick's batch, with its real xid.
         xid = this.nextXid;
+        const before = this.batch.length;
         appendRequest(this.batch, xid, op, body, this.encodeLimit);
+        if (trace !== undefined) {
+          trace.xid = xid;
+          trace.requestBytes = this.batch.length - before;
+        }
         this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
         this.scheduleFlush();
       } else {
         frame = encodeRequest(0, op, body, this.encodeLimit);
+        if (trace !== undefined) trace.requestBytes = frame.length;
       }
     } catch (err) {
       if (err instanceof OutboundFrameTooLargeError) {
-        return Promise.reject(new ValueTooLargeError(err.length, err.limit));
+        return rejected(new ValueTooLargeError(err.length, err.limit), trace);
       }
-      return Promise.reject(err);
+      return rejected(err, trace);
     }
     return new Promise<T>((resolve, reject) => {
       const request: PendingRequest = {
@@ -248,8 +300,9 @@ export class Session {
         convert: (spec.convert as ((b: unknown) => unknown) | undefined) ?? identity,
         accept: spec.accept,
         watch: spec.watch,
-        resolve: resolve as (value: unknown) => void,
-        reject,
+        resolve: trace === undefined ? (resolve as (value: unknown) => void) : resolveTraced(trace, resolve),
+        reject: trace === undefined ? reject : rejectTraced(trace, reject),
+        trace,
       };
       // Most calls set neither: nothing to watch, nothing allocated.
       if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined)
@@ -357,6 +410,7 @@ export class Session {
     this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
     request.epoch = this.epoch;
     request.frame = undefined;
+    if (request.trace !== undefined) request.trace.xid = request.xid;
     frame.writeInt32BE(request.xid, 4);
     this.sent.push(request);
     this.enqueueFrame(frame);
@@ -456,9 +510,16 @@ export class Session {
         if (message.epoch !== this.epoch) return;
         this.connectionGone(`connection lost: ${message.reason}`, message.reason);
         return;
+      case 'connecting':
+        this.onConnecting(message.server);
+        return;
+      case 'connectFailed':
+        this.onConnectFailed(message.failure);
+        return;
       case 'cycleFailed':
         this.lastFailure = message.reason;
         this.failQueued(new ConnectionLossError(undefined, undefined, message.reason));
+        this.owner.onConnectionFailed?.(message.failures);
         return;
       case 'expired':
         this.sessionId = 0n;
@@ -471,7 +532,7 @@ export class Session {
         this.onEnded(message.reason);
         return;
       case 'log':
-        this.owner.onLog(message.level, message.message);
+        this.owner.onLog(message.level, message.message, message.fields);
         return;
     }
   }
@@ -494,7 +555,53 @@ export class Session {
     }
   }
 
+  // --- zookit:connect (docs/observability.md#zookitconnect) -----------------------------------------
+
+  private onConnecting(server: HostAddress): void {
+    this.endConnectTrace(undefined); // an attempt whose outcome never came (a loop that died)
+    if (!isTraced(connectChannel)) return;
+    const trace: ConnectTraceContext = { host: server.host, port: server.port, hostname: server.hostname };
+    connectChannel.start.publish(trace);
+    connectChannel.end.publish(trace);
+    this.connectTrace = trace;
+  }
+
+  private onConnectFailed(failure: ConnectionFailure): void {
+    let trace = this.connectTrace;
+    this.connectTrace = undefined;
+    if (trace === undefined || trace.host !== failure.host || trace.port !== failure.port) {
+      // A host name that did not resolve: no attempt began, so all of it is published now.
+      if (!isTraced(connectChannel)) return;
+      trace = { host: failure.host, port: failure.port, hostname: failure.hostname };
+      connectChannel.start.publish(trace);
+      connectChannel.end.publish(trace);
+    }
+    trace.outcome = 'failed';
+    trace.error = new ConnectionFailedError([failure]);
+    publishSettled(connectChannel, trace, true);
+  }
+
+  /** Ends the open connect trace: connected with `handshake`, else failed with no cause from the loop. */
+  private endConnectTrace(handshake: Extract<LoopToClient, { t: 'handshake' }> | undefined): void {
+    const trace = this.connectTrace;
+    if (trace === undefined) return;
+    this.connectTrace = undefined;
+    if (handshake !== undefined) {
+      trace.outcome = 'connected';
+      trace.sessionId = handshake.sessionId;
+      trace.readOnly = handshake.readOnly;
+      publishSettled(connectChannel, trace, false);
+      return;
+    }
+    trace.outcome = 'failed';
+    trace.error = new ConnectionFailedError([
+      { host: trace.host, port: trace.port, code: undefined, message: 'the connection loop ended' },
+    ]);
+    publishSettled(connectChannel, trace, true);
+  }
+
   private onHandshake(m: Extract<LoopToClient, { t: 'handshake' }>): void {
+    this.endConnectTrace(m);
     this.loopFailures = 0;
     const resumed = this.sessionId !== 0n && this.sessionId === m.sessionId;
     this.epoch = m.epoch;
@@ -563,7 +670,9 @@ export class Session {
       if (header.xid === Xid.auth) {
         this.onAuthReply(header.err);
       } else {
-        settleRequest(this.sent.shift(), header.err, reply.body);
+        const request = this.sent.shift();
+        if (request.trace !== undefined) request.trace.replyBytes = frame.length;
+        settleRequest(request, header.err, reply.body);
         settled = true;
       }
     }
@@ -601,6 +710,7 @@ export class Session {
   }
 
   private onEnded(reason: string | undefined): void {
+    this.endConnectTrace(undefined);
     this.connected = false;
     this.closed = true;
     this.failAll(new ConnectionClosedError(reason ?? 'the client was stopped'));
@@ -634,6 +744,7 @@ export class Session {
       },
       resolve: () => onAnswered?.(),
       reject: (err) => fail(err.message),
+      trace: undefined,
     };
   }
 
@@ -673,4 +784,37 @@ export class Session {
     this.state = state;
     this.owner.onState(state, detail);
   }
+}
+
+/** A traced request's resolve: the context gets the value, then asyncStart and asyncEnd, as tracePromise. */
+function resolveTraced(
+  trace: RequestTraceContext,
+  resolve: (value: never) => void,
+): (value: unknown) => void {
+  return (value) => {
+    trace.result = value;
+    publishSettled(requestChannel, trace, false);
+    resolve(value as never);
+  };
+}
+
+/** A traced request's reject: the context gets the error, then error, asyncStart and asyncEnd. */
+function rejectTraced(trace: RequestTraceContext, reject: (error: Error) => void): (error: Error) => void {
+  return (error) => {
+    trace.error = error;
+    publishSettled(requestChannel, trace, true);
+    reject(error);
+  };
+}
+
+/**
+ * A promise rejected with `error` before any request was made; when traced, error, asyncStart and
+ * asyncEnd follow the `end` of the submit still running, as tracePromise publishes them.
+ */
+function rejected<T>(error: unknown, trace: RequestTraceContext | undefined): Promise<T> {
+  if (trace !== undefined) {
+    trace.error = error;
+    queueMicrotask(() => publishSettled(requestChannel, trace, true));
+  }
+  return Promise.reject(error);
 }

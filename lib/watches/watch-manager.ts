@@ -14,6 +14,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ClientOp, RequestOf, ResponseOf } from '../../protocol/operations.js';
 import { NoWatcherError } from '../errors.js';
 import { prefixChroot, stripChroot } from '../paths.js';
+import { type WatchChannelMessage, watchChannel } from '../tracing.js';
 import { rearmRequests, reconnectRequests, type SetWatchesRequest } from './set-watches.js';
 import {
   type OneShotKind,
@@ -78,6 +79,9 @@ const REMOVED_EVENT: Record<WatchKind, EventType> = {
 };
 
 const toVoid = (): undefined => undefined;
+
+/** The kind a throwing watch callback is reported as (docs/observability.md#callback-errors). */
+const WATCH_CALLBACK = 'watch callback';
 
 /** A one-shot watch waiting for its reply: registered on success (or NONODE, for exists). */
 export class OneShotWatch implements WatchAction {
@@ -293,7 +297,9 @@ export class WatchManager {
       return;
     }
     const event = watchedEvent(type, KeeperState.SyncConnected, path);
-    for (const callback of callbacks) this.host.handler.dispatchCallback(() => callback(event));
+    if (watchChannel.hasSubscribers) publishWatch(event, callbacks.length);
+    for (const callback of callbacks)
+      this.host.handler.dispatchCallback(() => callback(event), WATCH_CALLBACK);
   }
 
   // --- connections ------------------------------------------------------------------------------
@@ -332,6 +338,13 @@ export class WatchManager {
 
   private dispatch(callback: WatchCallback, { type, state, path }: WatchedEvent): void {
     const event = watchedEvent(type, state, path);
-    this.host.handler.dispatchCallback(() => callback(event));
+    if (watchChannel.hasSubscribers) publishWatch(event, 1);
+    this.host.handler.dispatchCallback(() => callback(event), WATCH_CALLBACK);
   }
+}
+
+/** Tells `zookit:watch` subscribers of an event about to reach `callbacks` callbacks (docs/observability.md#zookitwatch). */
+function publishWatch(event: { type: EventType; state: number; path: string }, callbacks: number): void {
+  const message: WatchChannelMessage = { type: event.type, state: event.state, path: event.path, callbacks };
+  watchChannel.publish(message);
 }

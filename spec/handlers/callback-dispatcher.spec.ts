@@ -61,6 +61,25 @@ describe.each(inThreadHandlers)('dispatchCallback on %s', (_name, makeHandler) =
     expect(trace).toEqual(['next']);
   });
 
+  it('reports each throw with the kind its callback was dispatched with, "callback" by default', async () => {
+    const handler = makeHandler();
+    const reported: Array<[unknown, string]> = [];
+    handler.onCallbackError((error, kind) => reported.push([error, kind]));
+    handler.dispatchCallback(() => {
+      throw 'a';
+    }, 'watch callback');
+    handler.dispatchCallback(() => {
+      throw 'b';
+    });
+    handler.dispatchCallback(() => Promise.reject('c'), 'state listener');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reported).toEqual([
+      ['a', 'watch callback'],
+      ['b', 'callback'],
+      ['c', 'state listener'],
+    ]);
+  });
+
   it('keeps a throw inside the dispatcher and stays usable for synchronous delivery afterwards', () => {
     const handler = makeHandler();
     const reported: unknown[] = [];

@@ -110,6 +110,15 @@ describe('parseHosts', () => {
     ]);
   });
 
+  it('accepts host names, FQDNs with the root dot, underscores and IPv4 addresses', () => {
+    expect(parseHosts('zk-1.example.com.,zk_2,10.0.0.1:2182,localhost').hosts).toEqual([
+      { host: 'zk-1.example.com.', port: 2181 },
+      { host: 'zk_2', port: 2181 },
+      { host: '10.0.0.1', port: 2182 },
+      { host: 'localhost', port: 2181 },
+    ]);
+  });
+
   it('treats no chroot and a bare "/" chroot alike and drops one trailing slash', () => {
     expect(parseHosts('h1').chroot).toBe('');
     expect(parseHosts('h1/').chroot).toBe('');
@@ -149,6 +158,15 @@ describe('parseHosts', () => {
     ['[::1', /unclosed/],
     ['[::1]2181', /after '\]'/],
     [['h1/app', 'h2'], /only the last entry/],
+    ['not a host:2181', /"not a host" .* is not a host name/],
+    [['h1', 'not a host'], /not a host name/],
+    ['h1;h2', /not a host name/],
+    ['-h1', /not a host name/],
+    ['h1..example', /not a host name/],
+    [`${'a'.repeat(64)}.example`, /not a host name/],
+    [`${'abc.'.repeat(64)}com`, /not a host name/],
+    ['[h1]:2181', /brackets are for IPv6/],
+    ['[127.0.0.1]', /brackets are for IPv6/],
   ])('refuses %j', (hosts, message) => {
     let thrown: unknown;
     try {

@@ -358,7 +358,7 @@ describe('connection loop randomness', () => {
 });
 
 describe('connection loop name resolution', () => {
-  it("resolves host names only through the handler's lookup, every address of each, and logs the ones it cannot", async () => {
+  it("resolves host names only through the handler's lookup, every address of each, and reports the ones it cannot", async () => {
     const asked: string[] = [];
     const { fake, handler } = fakeEnsemble(
       {},
@@ -379,9 +379,44 @@ describe('connection loop name resolution', () => {
     await handler.advance(0);
     expect(asked).toEqual(['zk-a.test', 'zk-b.test']); // an address literal is not looked up
     expect(fake.attempts.map((a) => a.address)).toEqual(['10.0.0.1:2181', 'fd00::1:2181', '10.0.0.9:2183']);
-    expect(loop.of('log').map((e) => e.message.message)).toContain(
-      'cannot resolve zk-b.test: getaddrinfo ENOTFOUND zk-b.test',
-    );
+    // The name that did not resolve is one of the pass's causes, with its DNS code.
+    const [failed] = loop.of('cycleFailed');
+    expect(failed?.message.failures).toEqual([
+      { host: 'zk-b.test', port: 2182, code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND zk-b.test' },
+      expect.objectContaining({ host: '10.0.0.1', port: 2181, hostname: 'zk-a.test', code: 'ECONNREFUSED' }),
+      expect.objectContaining({ host: 'fd00::1', port: 2181, hostname: 'zk-a.test', code: 'ECONNREFUSED' }),
+      expect.objectContaining({ host: '10.0.0.9', port: 2183, code: 'ECONNREFUSED' }),
+    ]);
+    expect(failed?.message.reason).toContain('zk-b.test:2182: getaddrinfo ENOTFOUND zk-b.test');
+  });
+});
+
+describe('connection loop attempts', () => {
+  it('tells the client of every attempt and its one outcome: connectFailed with the cause, or the handshake', async () => {
+    const { fake, handler } = fakeEnsemble({}, {});
+    fake.setMode('refuse', H1);
+    fake.setMode('mute', H2); // accepts, never answers the handshake
+    const loop = startLoop(handler, { hosts: [H1, H2, H3], sessionTimeout: 9000 });
+    await handler.advance(5000);
+    const told = loop.events
+      .map((e) => e.message)
+      .filter((m) => m.t === 'connecting' || m.t === 'connectFailed' || m.t === 'handshake')
+      .map((m) =>
+        m.t === 'connecting'
+          ? `connecting ${m.server.host}:${m.server.port}`
+          : m.t === 'connectFailed'
+            ? `failed ${m.failure.host}:${m.failure.port} ${m.failure.code}`
+            : `handshake ${m.server.host}:${m.server.port}`,
+      );
+    // The handshake timeout is the session timeout over the hosts, 3000 ms; a timeout is ETIMEDOUT.
+    expect(told).toEqual([
+      'connecting 127.0.0.1:1',
+      'failed 127.0.0.1:1 ECONNREFUSED',
+      'connecting 127.0.0.1:2',
+      'failed 127.0.0.1:2 ETIMEDOUT',
+      'connecting 127.0.0.1:3',
+      'handshake 127.0.0.1:3',
+    ]);
   });
 });
 
