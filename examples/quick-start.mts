@@ -4,7 +4,7 @@
 // JavaScript that is also TypeScript (spec/examples.spec.ts runs it both ways).
 // Run: npm run example -- quick-start
 
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 import { EventType, ZooKeeperClient } from 'zookit';
 import { startTestingServer } from 'zookit/testing';
 

@@ -5,7 +5,9 @@
 // the connection loop in a worker. Nobody subscribed costs one `hasSubscribers` read per request:
 // no context object is built before that read says yes.
 
-import diagnostics_channel from 'node:diagnostics_channel';
+// Named imports: a default import would reach the published declarations, which a node10 project
+// without esModuleInterop cannot read (spec/package/consumers.spec.ts).
+import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { OpCode } from '../protocol/constants.js';
 import type { ConnectionFailedError } from './errors.js';
 import type { ClientState, ConnectionState } from './states.js';
@@ -80,14 +82,10 @@ export interface WatchChannelMessage {
   readonly callbacks: number;
 }
 
-export const requestChannel = diagnostics_channel.tracingChannel<unknown, RequestTraceContext>(
-  'zookit:request',
-);
-export const connectChannel = diagnostics_channel.tracingChannel<unknown, ConnectTraceContext>(
-  'zookit:connect',
-);
-export const stateChannel = diagnostics_channel.channel('zookit:state');
-export const watchChannel = diagnostics_channel.channel('zookit:watch');
+export const requestChannel = tracingChannel<unknown, RequestTraceContext>('zookit:request');
+export const connectChannel = tracingChannel<unknown, ConnectTraceContext>('zookit:connect');
+export const stateChannel = channel('zookit:state');
+export const watchChannel = channel('zookit:watch');
 
 type AnyTracingChannel = typeof requestChannel | typeof connectChannel;
 

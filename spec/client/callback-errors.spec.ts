@@ -5,8 +5,8 @@
 // the same require hook a worker thread uses; so is NODE_DEBUG=zookit.
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TYPESCRIPT_WORKER_BOOTSTRAP } from '../../handlers/typescript-worker-bootstrap.js';
 import type { LogFields } from '../../index.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, uniqueName, waitUntil } from './support.js';
@@ -32,7 +32,8 @@ function runChild(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stderr: string }> {
   // The worker bootstrap, minus its last line (which requires the worker's entry): just the hook.
-  const hook = TYPESCRIPT_WORKER_BOOTSTRAP.replace('require(workerData.entry);', '');
+  const bootstrap = join(__dirname, '..', '..', 'handlers', 'typescript-worker-bootstrap.cjs');
+  const hook = readFileSync(bootstrap, 'utf8').replace('require(workerData.entry);', '');
   const script = `${hook}
     const { ZooKeeperClient, WorkerThreadsHandler } = require(${JSON.stringify(INDEX)});
     if (process.env.ZK_HANDLER === 'worker') ZooKeeperClient.defaultHandler = () => new WorkerThreadsHandler();

@@ -59,7 +59,7 @@ const readmeExamples = [
 function exampleModule(example: string, topLevelAwait: boolean): string {
   const context = Object.entries(readerContext)
     .filter(([name]) => new RegExp(`\\b${name}\\b`).test(example))
-    .filter(([name]) => !new RegExp(`\\b(const|let|function) ${name}\\b`).test(example))
+    .filter(([name]) => !new RegExp(`\\b(const|let|function|using) ${name}\\b`).test(example))
     .map(([, declaration]) => declaration);
   if (topLevelAwait) return [...context, example, 'export {};', ''].join('\n');
   const imports = example.match(/^import [^;]+;\n/gm) ?? [];
