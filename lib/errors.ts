@@ -397,11 +397,17 @@ export interface ConnectionFailure {
  */
 export class ConnectionFailedError extends Error {
   override readonly name = 'ConnectionFailedError';
+  /** Stable code (docs/errors.md#codes); each host's own code is in `causes`. */
+  readonly code = 'ERR_ZOOKIT_CONNECTION_FAILED';
   constructor(
     /** Each host's failure, in the order the hosts were tried. */
     readonly causes: readonly ConnectionFailure[],
   ) {
     super(`no server could be reached (${causes.map(describeFailure).join('; ') || 'no address to try'})`);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
   }
 }
 

@@ -197,11 +197,12 @@ class ConnectionLoop {
       host,
       port: address.port,
       ...(address.hostname !== undefined && address.hostname !== host ? { hostname: address.hostname } : {}),
+      // Our own timeouts first: they carry zookit's code (ERR_ZOOKIT_TIMEOUT), not a socket's.
       code:
-        typeof code === 'string'
-          ? code
-          : err instanceof this.handler.TimeoutError
-            ? 'ETIMEDOUT'
+        err instanceof this.handler.TimeoutError
+          ? 'ETIMEDOUT'
+          : typeof code === 'string'
+            ? code
             : err instanceof SessionExpired
               ? 'SESSIONEXPIRED'
               : undefined,

@@ -21,6 +21,14 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     () => new zookit.ConnectionClosedError('stopped'),
     'ERR_ZOOKIT_CONNECTION_CLOSED',
   ],
+  [
+    'ConnectionFailedError',
+    () =>
+      new zookit.ConnectionFailedError([
+        { host: '127.0.0.1', port: 1, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' },
+      ]),
+    'ERR_ZOOKIT_CONNECTION_FAILED',
+  ],
   ['RetryFailedError', () => new zookit.RetryFailedError('gave up', 3), 'ERR_ZOOKIT_RETRY_FAILED'],
   ['ForceRetryError', () => new zookit.ForceRetryError(), 'ERR_ZOOKIT_FORCE_RETRY'],
   ['RolledBackError', () => new zookit.RolledBackError(), 'ERR_ZOOKIT_ROLLED_BACK'],
