@@ -421,7 +421,9 @@ export class Lock extends EventEmitter<LockEvents> implements AsyncDisposable {
   private unwatchPredecessor(): void {
     const watching = this.watching;
     this.watching = undefined;
-    if (watching !== undefined) void removeWatch(this.client, watching, 'data', this.onPredecessorEvent);
+    // A stopped client's watches ended with its session.
+    if (watching === undefined || this.client.connectionState === ConnectionState.CLOSED) return;
+    void removeWatch(this.client, watching, 'data', this.onPredecessorEvent);
   }
 
   private readonly onState = (state: ClientState): void => {

@@ -6,12 +6,14 @@ import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionState } from '../../lib/states.js';
 import { Lock, ReadLock, WriteLock } from '../../recipes/lock.js';
 import { CancelledError, LockTimeoutError } from '../../recipes/recipe-errors.js';
-import { expireSession } from '../../testing/expire-session.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
+import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil } from '../client/support.js';
+import { type CuttableProxy, expireWhileAway, openBehindProxy } from './support.js';
 
 let server: TestingServer;
 const pool = new ClientPool();
+const proxies: CuttableProxy[] = [];
 
 beforeAll(async () => {
   server = await startTestingServer();
@@ -19,6 +21,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await pool.stopAll();
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 });
 
 afterAll(async () => {
@@ -105,8 +108,10 @@ describe('Lock (kazoo test_lock.py)', () => {
     expect(order).toEqual(names);
   });
 
-  it("test_lock_reconnect: the holder's session expires, and the waiter gets the lock", async () => {
-    const holder = await open();
+  it("test_lock_reconnect: the holder's session expires (for real, on the server), and the waiter gets the lock", async () => {
+    // Behind a proxy kept blocked, so the holder cannot come back and rescue its session while
+    // the server is told to expire it.
+    const [holder, proxy] = await openBehindProxy(pool, server, proxies);
     const waiterClient = await open();
     const path = lockPath('lock-reconnect');
     const lock = holder.Lock(path, 'test');
@@ -115,8 +120,7 @@ describe('Lock (kazoo test_lock.py)', () => {
     const waiting = waiter.acquire();
     await contending(waiter);
     expect(await lock.contenders()).toEqual(['test', 'contender']);
-    const { sessionId, password } = holder.clientId!;
-    await expireSession(server.connectString, { sessionId, passwd: password });
+    await expireWhileAway(server, holder, proxy, new StateRecorder(holder));
     expect(await waiting).toBe(true);
     expect(await waiter.contenders()).toEqual(['contender']);
   });
