@@ -1,7 +1,7 @@
 // The lease_holder node of kazoo's leases, byte for byte: UTF-8 JSON as Python's `json.dumps`
 // writes it with its defaults (", " and ": " separators, non-ASCII escaped as \uXXXX), keys in the
 // order version, holder, end, and the end as a naive UTC time in whole seconds. A kazoo client
-// reads what we write and we read what it writes: docs/recipes.md#leases.
+// reads what we write and we read what it writes: docs/recipes.md#lease-holder-node.
 
 /** The only lease_holder format this version writes and takes over (kazoo's `_version`). */
 export const LEASE_VERSION = 1;
@@ -85,7 +85,7 @@ function pythonJsonString(text: string): string {
 /**
  * The lease_holder bytes kazoo writes for `holder` until `end`:
  * `{"version": 1, "holder": "<holder>", "end": "YYYY-MM-DDTHH:MM:SS"}` (Python's json.dumps with
- * its default separators and ASCII escapes, in that key order). docs/recipes.md#leases
+ * its default separators and ASCII escapes, in that key order). docs/recipes.md#lease-holder-node
  */
 export function encodeLeaseHolder(holder: string, end: Date): Buffer {
   const json =
