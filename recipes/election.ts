@@ -48,6 +48,10 @@ export class Election {
   /** The lock behind the election (its 'suspended' and 'lost' events, its `node` for fencing). */
   readonly lock: Lock;
   private readonly client: RecipeClient;
+  /** run() is waiting for the lock. */
+  private waiting = false;
+  /** cancel() came while no run() waited: the next run() resolves undefined at once. */
+  private cancelPending = false;
 
   /** A contender for `path`, known to others by `identifier` (nothing is sent until `run()`). */
   constructor(client: RecipeClient, path: string, identifier?: string) {
@@ -59,7 +63,7 @@ export class Election {
   /**
    * Waits for leadership, then runs `fn(...args, signal)` and gives leadership up once it settles
    * (its rejection is `run`'s). `signal` aborts when leadership is lost. Resolves undefined if
-   * cancel() ends the wait (kazoo swallows its CancelledError too).
+   * cancel() ends the wait, or came before it (kazoo swallows its CancelledError too).
    */
   async run<A extends unknown[], R>(
     fn: (...args: [...A, AbortSignal]) => R | Promise<R>,
@@ -67,13 +71,21 @@ export class Election {
   ): Promise<R | undefined> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'the leader function is not callable');
     const { lock } = this;
+    if (this.cancelPending) {
+      this.cancelPending = false;
+      return undefined;
+    }
+    if (this.waiting || lock.isAcquired)
+      throw new Error(`run() of the election ${this.path} is already in progress`);
+    this.waiting = true;
     try {
-      // False only when this election is already running or leading: one term at a time.
       if (!(await lock.acquire()))
-        throw new Error(`run() of the election ${this.path} is already in progress`);
+        throw new Error(`the lock of the election ${this.path} is busy in this process`);
     } catch (error) {
       if (error instanceof CancelledError) return undefined;
       throw error;
+    } finally {
+      this.waiting = false;
     }
     const leadership = new AbortController();
     let leading = true;
@@ -95,9 +107,17 @@ export class Election {
     }
   }
 
-  /** Makes a waiting `run()` resolve undefined. A running leader function is not interrupted. */
+  /**
+   * Makes a waiting `run()` resolve undefined; called before `run()`, it makes the next one do so
+   * (kazoo's flag, so a cancel racing the start of `run` is not lost). A running leader function
+   * is not interrupted, as in kazoo.
+   */
   cancel(): void {
-    this.lock.cancel();
+    if (this.lock.isAcquired) return;
+    // While run() waits, the Lock's acquire is in progress: its cancel ends it. Otherwise the flag
+    // waits for the next run().
+    this.cancelPending = !this.waiting;
+    if (this.waiting) this.lock.cancel();
   }
 
   /** The contenders' identifiers, the leader first ('' for none given). */

@@ -2,7 +2,7 @@
 // layout read back from the znodes, and the leader's AbortSignal, which kazoo does not have: it
 // aborts when the leader's session expires or its node is deleted, and another contender leads.
 import type { ZooKeeperClient } from '../../lib/client/client.js';
-import { InvalidArgumentError } from '../../lib/errors.js';
+import { ConnectionClosedError, InvalidArgumentError } from '../../lib/errors.js';
 import { Election, LeadershipLostError } from '../../recipes/election.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
@@ -150,6 +150,26 @@ describe('Election', () => {
     );
     expect(result).toBe(42);
     expect(seen).toEqual([21, 'x', true, false]);
+  });
+
+  it('resolves undefined without leading when cancel() came before run(), and leads on the next run', async () => {
+    const zk = await open();
+    const election = zk.Election(`/${uniqueName('election-cancel-first')}`);
+    let calls = 0;
+    election.cancel();
+    expect(await election.run(() => ++calls)).toBeUndefined();
+    expect(calls).toBe(0);
+    expect(await election.run(() => ++calls)).toBe(1);
+  });
+
+  it('rejects at once on a client that was never started (kazoo hangs, #83)', async () => {
+    const zk = pool.create({ hosts: server.connectString });
+    const error = await withTimeout(
+      rejectionOf(() => zk.Election(`/${uniqueName('election-closed')}`).run(() => 'led')),
+      2000,
+      'run on a closed client',
+    );
+    expect(error).toBeInstanceOf(ConnectionClosedError);
   });
 
   it('refuses a leader function that is not a function (kazoo: ValueError)', async () => {

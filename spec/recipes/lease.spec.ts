@@ -3,10 +3,10 @@
 // replies of the lock under the lease and of the holder's create.
 import { hostname } from 'node:os';
 import type { ZooKeeperClient } from '../../lib/client/client.js';
-import { InvalidArgumentError } from '../../lib/errors.js';
+import { ConnectionClosedError, InvalidArgumentError } from '../../lib/errors.js';
 import { MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
-import { ClientPool, uniqueName, withTimeout } from '../client/support.js';
+import { ClientPool, rejectionOf, uniqueName, withTimeout } from '../client/support.js';
 import { holdUntilApplied, loseHeldReplies } from './reply-stepping.js';
 import { type CuttableProxy, openBehindProxy } from './support.js';
 
@@ -187,6 +187,16 @@ describe('NonBlockingLease', () => {
     expect(await zk1.getChildren(path)).toEqual(['lease_holder']);
     // Another identifier still finds it busy: the lease really is held.
     expect((await lease(zk2, 3, 'other')).obtained).toBe(false);
+  });
+
+  it('rejects at once on a client that was never started', async () => {
+    const zk = pool.create({ hosts: server.connectString });
+    const error = await withTimeout(
+      rejectionOf(() => zk.NonBlockingLease(path, 3 * SECOND).obtain()),
+      2000,
+      'obtain on a closed client',
+    );
+    expect(error).toBeInstanceOf(ConnectionClosedError);
   });
 
   it('refuses a negative or non-finite duration', () => {

@@ -5,7 +5,7 @@
 // than maxLeases holders while connections are cut and sessions expire.
 import { performance } from 'node:perf_hooks';
 import type { ZooKeeperClient } from '../../lib/client/client.js';
-import { InvalidArgumentError } from '../../lib/errors.js';
+import { ConnectionClosedError, InvalidArgumentError } from '../../lib/errors.js';
 import { CancelledError, LockTimeoutError } from '../../recipes/recipe-errors.js';
 import { MaxLeasesMismatchError, type Semaphore } from '../../recipes/semaphore.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
@@ -182,16 +182,33 @@ describe('Semaphore', () => {
     expect(await sem.release()).toBe(false);
   });
 
-  it('acquires again after a release, and after a cancel() made while not waiting', async () => {
+  it('acquires again after a release', async () => {
     const zk = await open();
     const sem = zk.Semaphore(`/${uniqueName('sem-reacquire')}`);
     expect(await sem.acquire()).toBe(true);
     expect(await sem.release()).toBe(true);
-    sem.cancel();
     expect(await sem.acquire()).toBe(true);
     expect(await sem.release()).toBe(true);
+  });
+
+  it('acquires after a cancel() made while not waiting (a cancel ends only a wait in progress)', async () => {
+    const zk = await open();
+    const sem = zk.Semaphore(`/${uniqueName('sem-after-cancel')}`);
+    expect(await sem.acquire()).toBe(true);
+    expect(await sem.release()).toBe(true);
+    sem.cancel();
     expect(await sem.acquire()).toBe(true);
     await sem.release();
+  });
+
+  it('rejects at once on a client that was never started (kazoo hangs, #83)', async () => {
+    const zk = pool.create({ hosts: server.connectString });
+    const error = await withTimeout(
+      rejectionOf(() => zk.Semaphore(`/${uniqueName('sem-closed')}`).acquire()),
+      2000,
+      'acquire on a closed client',
+    );
+    expect(error).toBeInstanceOf(ConnectionClosedError);
   });
 
   it('refuses a max leases other than the stored one with MaxLeasesMismatchError', async () => {
