@@ -19,7 +19,6 @@
 // - The stored max_leases is created with the node in one request, never written after an empty
 //   create another acquirer could read in between.
 
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import {
   type CallOptions,
@@ -35,7 +34,7 @@ import {
   validatePath,
 } from '../lib/recipe-client.js';
 import { deleteForCertain } from './certain-delete.js';
-import { LOCK_MARKER } from './contenders.js';
+import { LOCK_MARKER, newContenderPrefix } from './contenders.js';
 import { type Countdown, startCountdown } from './countdown.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 import { Lock } from './lock.js';
@@ -396,9 +395,9 @@ export class Semaphore extends EventEmitter<SemaphoreEvents> implements AsyncDis
   }
 }
 
-/** A lease node's name: a uuid4 as 32 lower-case hex digits, as kazoo's `uuid.uuid4().hex`. */
+/** A lease node's name: a uuid4 as 32 lower-case hex digits (kazoo's `uuid.uuid4().hex`), with no marker. */
 function newLeaseName(): string {
-  return randomUUID().replaceAll('-', '');
+  return newContenderPrefix('');
 }
 
 /** The stored max_leases as kazoo's `int(data.decode())` reads it; undefined if not a number. */
