@@ -118,15 +118,24 @@ def cmd_resign(args):
     return True
 
 
+def lease_clock(args):
+    """kazoo's utcnow, shifted by args["clock_offset"] seconds (a client whose clock runs ahead)."""
+    offset = datetime.timedelta(seconds=args.get("clock_offset", 0))
+    return lambda: datetime.datetime.utcnow() + offset
+
+
 def cmd_lease(args):
     """NonBlockingLease; duration in seconds. Returns whether it was obtained."""
     duration = datetime.timedelta(seconds=args["duration"])
-    return NonBlockingLease(zk, args["path"], duration, identifier=args.get("identifier")).obtained
+    lease = NonBlockingLease(zk, args["path"], duration, identifier=args.get("identifier"), utcnow=lease_clock(args))
+    return lease.obtained
 
 
 def cmd_multi_lease(args):
     duration = datetime.timedelta(seconds=args["duration"])
-    lease = MultiNonBlockingLease(zk, args["count"], args["path"], duration, identifier=args.get("identifier"))
+    lease = MultiNonBlockingLease(
+        zk, args["count"], args["path"], duration, identifier=args.get("identifier"), utcnow=lease_clock(args)
+    )
     return lease.obtained
 
 
