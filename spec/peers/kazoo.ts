@@ -233,9 +233,13 @@ export class KazooPeer {
     return this.make(KazooElection, 'Election', { path, identifier });
   }
 
-  /** kazoo's `NonBlockingLease(path, duration, identifier)`: whether it was obtained. */
-  NonBlockingLease(path: string, durationMs: number, identifier?: string): Promise<boolean> {
-    return this.request('lease', { path, duration: durationMs / 1000, identifier });
+  /**
+   * kazoo's `NonBlockingLease(path, duration, identifier)`: whether it was obtained. With
+   * `clockOffset` (ms), kazoo's `utcnow` runs that far ahead, as a skewed client's would.
+   */
+  NonBlockingLease(path: string, durationMs: number, identifier?: string, clockOffset = 0): Promise<boolean> {
+    const duration = durationMs / 1000;
+    return this.request('lease', { path, duration, identifier, clock_offset: clockOffset / 1000 });
   }
 
   /** kazoo's `MultiNonBlockingLease(count, path, duration, identifier)`: whether one was obtained. */
@@ -244,8 +248,16 @@ export class KazooPeer {
     path: string,
     durationMs: number,
     identifier?: string,
+    clockOffset = 0,
   ): Promise<boolean> {
-    return this.request('multi_lease', { count, path, duration: durationMs / 1000, identifier });
+    const duration = durationMs / 1000;
+    return this.request('multi_lease', {
+      count,
+      path,
+      duration,
+      identifier,
+      clock_offset: clockOffset / 1000,
+    });
   }
 
   /** The node as kazoo reads it, or null when it does not exist. */
