@@ -1,7 +1,8 @@
 # The two commands of the README: `make demo` and `make test`. Each installs what it needs
-# (node modules; ZooKeeper when none is reachable) before it runs.
+# (node modules; ZooKeeper when none is reachable; for the tests, kazoo under /usr/bin/python3,
+# the peer of the interop specs) before it runs.
 
-.PHONY: demo test deps zookeeper lint typecheck build bench
+.PHONY: demo test deps zookeeper kazoo lint typecheck build bench
 
 demo: deps zookeeper
 	npm run demo
@@ -12,7 +13,7 @@ demo: deps zookeeper
 # .jest-results.json for .ci/run's summary line. All three run even when an earlier one fails, so
 # a formatting slip or a layer violation still reports the test counts; the target fails if any
 # of them did.
-test: deps zookeeper
+test: deps zookeeper kazoo
 	@status=0; \
 	npm run lint || status=1; \
 	npm run typecheck || status=1; \
@@ -26,6 +27,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 zookeeper:
 	bash scripts/ensure-zookeeper.sh
+
+# kazoo (Debian's python3-kazoo) for the specs that run kazoo programs beside zookit clients.
+kazoo:
+	bash scripts/ensure-kazoo.sh
 
 build: deps
 	npm run build

@@ -36,8 +36,14 @@ module.exports = {
       ...base,
       displayName: 'worker',
       testMatch: ['<rootDir>/spec/client/**/*.spec.ts', '<rootDir>/spec/recipes/**/*.spec.ts'],
-      // Child processes of the compiled package, not clients of this process: once is enough.
-      testPathIgnorePatterns: ['/node_modules/', '/spec/client/process-exit\\.spec\\.ts$'],
+      // Child processes of the compiled package, not clients of this process: once is enough. The
+      // kazoo interop spec checks znode layouts shared with kazoo, which no handler changes, and
+      // starts python processes: once too.
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/spec/client/process-exit\\.spec\\.ts$',
+        '/spec/recipes/interop-kazoo\\.spec\\.ts$',
+      ],
       setupFilesAfterEnv: [
         '<rootDir>/spec/setup/jest-cleanup.ts',
         '<rootDir>/spec/setup/use-worker-handler.ts',

@@ -1,0 +1,415 @@
+// kazoo as a real peer in tests: a KazooPeer runs spec/peers/kazoo_driver.py (one KazooClient
+// under Debian's /usr/bin/python3) and drives kazoo's own recipes over its stdin/stdout, so a spec
+// can put a kazoo Lock, Semaphore, Election or lease beside zookit's on one server and check that
+// they share it. Helpers mirror kazoo's names (`peer.Lock(path, id)` → acquire, release, ...).
+//
+// Nothing a spec starts may outlive it. A peer registers with the harness's process registry, as
+// the testing servers do (testing/process-registry.ts): jest-cleanup.ts's stopAllServers() stops
+// every peer left open after each test file, a reaper SIGKILLs the driver if the jest worker dies
+// by SIGKILL, and the global teardown kills any driver still listed in the run directory. The
+// driver itself exits, closing its session, when its stdin ends or its parent is gone.
+
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { registerOpen, trackProcess, unregisterOpen } from '../../testing/process-registry.js';
+
+/** Debian's interpreter, where python3-kazoo is installed (scripts/ensure-kazoo.sh); not PATH's python3. */
+export const KAZOO_PYTHON = '/usr/bin/python3';
+
+/** The driver program a KazooPeer runs. */
+export const KAZOO_DRIVER = join(__dirname, 'kazoo_driver.py');
+
+/** A line the driver pushes unasked. */
+export type KazooEvent =
+  | { event: 'ready'; session_id: string }
+  /** kazoo's KazooState: CONNECTED, SUSPENDED or LOST. */
+  | { event: 'state'; state: string }
+  /** An acquire (Lock or Semaphore) returned True; an election's leader function began or ended. */
+  | { event: 'acquired' | 'elected' | 'resigned'; name: string };
+
+/** A command the driver answered with an exception; `type` is its Python class (`LockTimeout`). */
+export class KazooError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly command: string,
+  ) {
+    super(`kazoo ${command}: ${type}: ${message}`);
+    this.name = 'KazooError';
+  }
+}
+
+/** What `get` reads through kazoo: data as UTF-8 text, version, owner session (`0x...`). */
+export interface KazooNode {
+  data: string;
+  version: number;
+  ephemeral_owner: string;
+}
+
+export interface KazooPeerOptions {
+  /** kazoo's session timeout, in milliseconds (default 10 000). */
+  sessionTimeout?: number;
+  /** How long the driver may take to connect, in milliseconds (default 20 000). */
+  startTimeout?: number;
+}
+
+interface Pending {
+  cmd: string;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Default bound of one request, in milliseconds. */
+const REQUEST_TIMEOUT = 10_000;
+
+let handles = 0;
+
+/** One kazoo client in its own python process. Start with `KazooPeer.start(hosts)`; always `stop()`. */
+export class KazooPeer {
+  /** Every event pushed so far, in order (the `ready` line first). */
+  readonly events: KazooEvent[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiters = new Set<() => void>();
+  private nextId = 1;
+  private stderrTail = '';
+  private readonly exited: Promise<void>;
+  private hasExited = false;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    const untrack = trackProcess(child.pid!);
+    registerOpen(this);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => {
+        this.hasExited = true;
+        untrack();
+        unregisterOpen(this);
+        const error = new Error(
+          `the kazoo driver exited${this.stderrTail ? `; its stderr:\n${this.stderrTail}` : ''}`,
+        );
+        for (const [id, pending] of this.pending) {
+          clearTimeout(pending.timer);
+          pending.reject(error);
+          this.pending.delete(id);
+        }
+        this.notify();
+        resolve();
+      });
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-4000);
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => this.receive(line));
+    child.stdin.on('error', () => undefined);
+  }
+
+  /** Spawns the driver and resolves once its KazooClient is connected to `hosts`. */
+  static async start(hosts: string, options: KazooPeerOptions = {}): Promise<KazooPeer> {
+    const { sessionTimeout = 10_000, startTimeout = 20_000 } = options;
+    const child = spawn(KAZOO_PYTHON, [KAZOO_DRIVER, hosts], {
+      env: { ...process.env, KAZOO_SESSION_TIMEOUT: String(sessionTimeout / 1000) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const spawned = await new Promise<boolean>((resolve) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', () => resolve(false));
+    });
+    if (!spawned) throw new Error(`cannot run ${KAZOO_PYTHON}: run scripts/ensure-kazoo.sh`);
+    const peer = new KazooPeer(child);
+    try {
+      await peer.waitFor((e) => e.event === 'ready', 'the driver to connect', { timeout: startTimeout });
+    } catch (error) {
+      await peer.stop();
+      throw new Error(`the kazoo peer did not start (is python3-kazoo installed? scripts/ensure-kazoo.sh)`, {
+        cause: error,
+      });
+    }
+    return peer;
+  }
+
+  /** The process id of the driver. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The kazoo client's session id. */
+  get sessionId(): bigint {
+    const ready = this.events.find((e) => e.event === 'ready');
+    if (ready === undefined) throw new Error('the kazoo peer is not connected yet');
+    return BigInt(ready.session_id);
+  }
+
+  /**
+   * Sends one command and resolves with its result, or rejects with a KazooError (the exception
+   * kazoo raised) or after `timeout` ms.
+   */
+  request<T = unknown>(
+    cmd: string,
+    args: Record<string, unknown> = {},
+    timeout = REQUEST_TIMEOUT,
+  ): Promise<T> {
+    if (this.hasExited) return Promise.reject(new Error(`kazoo ${cmd}: the driver has exited`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`kazoo ${cmd} got no answer within ${timeout} ms`));
+      }, timeout);
+      this.pending.set(id, {
+        cmd,
+        resolve: (result) => resolve(result as T),
+        reject: (error) => reject(error),
+        timer,
+      });
+      this.child.stdin.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
+    });
+  }
+
+  /**
+   * The first event (from index `since` of `events` on, default all) that satisfies `predicate`;
+   * rejects after `timeout` ms (default 10 000) or when the driver exits.
+   */
+  async waitFor(
+    predicate: (event: KazooEvent) => boolean,
+    what: string,
+    { timeout = REQUEST_TIMEOUT, since = 0 }: { timeout?: number; since?: number } = {},
+  ): Promise<KazooEvent> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const found = this.events.slice(since).find(predicate);
+      if (found !== undefined) return found;
+      if (this.hasExited) throw new Error(`the kazoo driver exited while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeout} ms waiting for kazoo: ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, left);
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  /** Ends the driver: its session is closed (ephemeral nodes go at once), then SIGKILL after 5 s. */
+  async stop(): Promise<void> {
+    if (this.hasExited) return;
+    this.request('stop').catch(() => undefined);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** stop(): the registry's name for it (stopAllServers closes every open peer). */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  /** kazoo's `Lock(path, identifier)`. */
+  Lock(path: string, identifier?: string): Promise<KazooLock> {
+    return this.make(KazooLock, 'Lock', { path, identifier });
+  }
+
+  /** kazoo's `ReadLock(path, identifier)`: `__rlock__` nodes. */
+  ReadLock(path: string, identifier?: string): Promise<KazooLock> {
+    return this.make(KazooLock, 'ReadLock', { path, identifier });
+  }
+
+  /** kazoo's `WriteLock(path, identifier)`. */
+  WriteLock(path: string, identifier?: string): Promise<KazooLock> {
+    return this.make(KazooLock, 'WriteLock', { path, identifier });
+  }
+
+  /** kazoo's `Semaphore(path, identifier, max_leases)`. */
+  Semaphore(path: string, identifier?: string, maxLeases = 1): Promise<KazooSemaphore> {
+    return this.make(KazooSemaphore, 'Semaphore', { path, identifier, max_leases: maxLeases });
+  }
+
+  /** kazoo's `Election(path, identifier)`. */
+  Election(path: string, identifier?: string): Promise<KazooElection> {
+    return this.make(KazooElection, 'Election', { path, identifier });
+  }
+
+  /**
+   * kazoo's `NonBlockingLease(path, duration, identifier)`: whether it was obtained. With
+   * `clockOffset` (ms), kazoo's `utcnow` runs that far ahead, as a skewed client's would.
+   */
+  NonBlockingLease(path: string, durationMs: number, identifier?: string, clockOffset = 0): Promise<boolean> {
+    const duration = durationMs / 1000;
+    return this.request('lease', { path, duration, identifier, clock_offset: clockOffset / 1000 });
+  }
+
+  /** kazoo's `MultiNonBlockingLease(count, path, duration, identifier)`: whether one was obtained. */
+  MultiNonBlockingLease(
+    count: number,
+    path: string,
+    durationMs: number,
+    identifier?: string,
+    clockOffset = 0,
+  ): Promise<boolean> {
+    const duration = durationMs / 1000;
+    return this.request('multi_lease', {
+      count,
+      path,
+      duration,
+      identifier,
+      clock_offset: clockOffset / 1000,
+    });
+  }
+
+  /** The node as kazoo reads it, or null when it does not exist. */
+  get(path: string): Promise<KazooNode | null> {
+    return this.request('get', { path });
+  }
+
+  /** The children's names, sorted. */
+  children(path: string): Promise<string[]> {
+    return this.request('children', { path });
+  }
+
+  exists(path: string): Promise<boolean> {
+    return this.request('exists', { path });
+  }
+
+  private async make<H>(
+    Handle: new (peer: KazooPeer, name: string) => H,
+    recipe: string,
+    args: Record<string, unknown>,
+  ): Promise<H> {
+    const name = `${recipe}-${++handles}`;
+    await this.request('new', { name, recipe, ...args });
+    return new Handle(this, name);
+  }
+
+  private receive(line: string): void {
+    let message: { id?: number; ok?: boolean; result?: unknown; error?: string; message?: string };
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.stderrTail = `${this.stderrTail}\n(stdout) ${line}`.slice(-4000);
+      return;
+    }
+    if (message.id === undefined) {
+      this.events.push(message as KazooEvent);
+      this.notify();
+      return;
+    }
+    const pending = this.pending.get(message.id);
+    if (pending === undefined) return;
+    this.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (message.ok) pending.resolve(message.result);
+    else pending.reject(new KazooError(message.error ?? 'Error', message.message ?? '', pending.cmd));
+  }
+
+  private notify(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Bound of an acquire with `timeout` (ms): its own timeout plus 5 s; 15 s without one. */
+const acquireBound = (timeout: number | undefined): number => (timeout ?? 10_000) + 5_000;
+
+/** What kazoo's Lock and Semaphore share: acquire, release, cancel, is_acquired. Timeouts in ms. */
+abstract class KazooHolder {
+  constructor(
+    readonly peer: KazooPeer,
+    readonly name: string,
+  ) {}
+
+  /**
+   * kazoo's `acquire(blocking, timeout)`. Without `timeout` kazoo waits for ever; the promise then
+   * rejects after 15 s (the driver's thread keeps waiting until `cancel()`).
+   */
+  acquire({ blocking = true, timeout }: { blocking?: boolean; timeout?: number } = {}): Promise<boolean> {
+    const seconds = timeout === undefined ? null : timeout / 1000;
+    return this.peer.request(
+      'acquire',
+      { name: this.name, blocking, timeout: seconds },
+      acquireBound(timeout),
+    );
+  }
+
+  /** Resolves once an acquire has returned True (the `acquired` event), within `timeout` ms. */
+  async acquired(timeout = REQUEST_TIMEOUT): Promise<void> {
+    await this.peer.waitFor((e) => e.event === 'acquired' && e.name === this.name, `${this.name} acquired`, {
+      timeout,
+    });
+  }
+
+  release(): Promise<boolean> {
+    return this.peer.request('release', { name: this.name });
+  }
+
+  cancel(): Promise<boolean> {
+    return this.peer.request('cancel', { name: this.name });
+  }
+
+  isAcquired(): Promise<boolean> {
+    return this.peer.request('is_acquired', { name: this.name });
+  }
+}
+
+/** A kazoo Lock, ReadLock or WriteLock in the driver. */
+export class KazooLock extends KazooHolder {
+  /** The contenders' identifiers, in lock order. */
+  contenders(): Promise<string[]> {
+    return this.peer.request('contenders', { name: this.name });
+  }
+}
+
+/** A kazoo Semaphore in the driver. */
+export class KazooSemaphore extends KazooHolder {
+  /** The identifiers of the lease holders. */
+  leaseHolders(): Promise<string[]> {
+    return this.peer.request('lease_holders', { name: this.name });
+  }
+}
+
+/** A kazoo Election in the driver: `run()` contends; the leader holds on until `resign()`. */
+export class KazooElection {
+  constructor(
+    readonly peer: KazooPeer,
+    readonly name: string,
+  ) {}
+
+  /** Starts `election.run(leader)` on a driver thread and returns at once. */
+  async run(): Promise<void> {
+    await this.peer.request('run', { name: this.name });
+  }
+
+  /** Resolves once the leader function has started, within `timeout` ms. */
+  async elected(timeout = REQUEST_TIMEOUT): Promise<void> {
+    await this.peer.waitFor((e) => e.event === 'elected' && e.name === this.name, `${this.name} elected`, {
+      timeout,
+    });
+  }
+
+  /** Whether the leader function has started (so far). */
+  get isLeader(): boolean {
+    const mine = (e: KazooEvent): boolean => 'name' in e && e.name === this.name;
+    const last = this.peer.events.filter(mine).at(-1);
+    return last?.event === 'elected';
+  }
+
+  /** Ends the leader function, so `run` returns and releases leadership; resolves once it has. */
+  async resign(timeout = REQUEST_TIMEOUT): Promise<void> {
+    await this.peer.request('resign', { name: this.name });
+    await this.peer.waitFor((e) => e.event === 'resigned' && e.name === this.name, `${this.name} resigned`, {
+      timeout,
+    });
+  }
+
+  cancel(): Promise<boolean> {
+    return this.peer.request('cancel', { name: this.name });
+  }
+
+  contenders(): Promise<string[]> {
+    return this.peer.request('contenders', { name: this.name });
+  }
+}
