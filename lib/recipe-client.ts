@@ -22,14 +22,15 @@ import type {
   Value,
 } from './client/options.js';
 import type { Transaction } from './client/transaction.js';
-import type { ClientState } from './states.js';
+import type { ClientState, ConnectionState } from './states.js';
 import type { WatchCallback } from './watches/watch-registry.js';
 import type { RemovableWatchType } from './watches/watch-removal.js';
 
+export type { CallOptions } from './client/options.js';
 export * from './errors.js';
 export { basename, joinPath, parentOf, sequenceOf, validatePath } from './paths.js';
 export { isRetryable } from './retry.js';
-export { ClientState } from './states.js';
+export { ClientState, ConnectionState } from './states.js';
 export type { WatchCallback, WatchedEvent } from './watches/watch-registry.js';
 export type { RemovableWatchType } from './watches/watch-removal.js';
 
@@ -48,6 +49,17 @@ export interface RecipeClient {
   /** CONNECTED, SUSPENDED or LOST. */
   readonly state: ClientState;
   readonly isConnected: boolean;
+  /**
+   * The connection's own state. CLOSED means never started or stopped: every request fails at
+   * once with ConnectionClosedError, so a recipe that would wait fails at once instead (kazoo
+   * hangs, #83, #482).
+   */
+  readonly connectionState: ConnectionState;
+  /**
+   * The current session's id (and password), undefined before the first session. A recipe checks
+   * a node's `ephemeralOwner` against it: a node of an ended session is not its own any more.
+   */
+  readonly clientId: { sessionId: bigint; password: Buffer } | undefined;
 
   create(path: string, value?: Value, options?: CreateOptions & { includeData?: false }): Promise<string>;
   create(

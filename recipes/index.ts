@@ -22,5 +22,14 @@ export {
   type DataWatchFunction,
   type DataWatchOptions,
 } from './data-watch.js';
+export {
+  Lock,
+  type LockAcquireOptions,
+  type LockEvents,
+  type LockOptions,
+  ReadLock,
+  WriteLock,
+} from './lock.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
+export { CancelledError, LockTimeoutError } from './recipe-errors.js';
 export { TreeCache, type TreeCacheOptions } from './tree-cache.js';

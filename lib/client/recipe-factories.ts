@@ -18,6 +18,7 @@ import {
   type DataWatchOptions,
   dataWatch,
 } from '../../recipes/data-watch.js';
+import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
 
@@ -33,6 +34,12 @@ export interface RecipeFactories {
   TreeCache(path: string, options?: TreeCacheOptions): TreeCache;
   /** Curator's CuratorCache of the subtree at `path`, on one persistent recursive watch (not started: call `start()`). */
   CuratorCache(path: string): CuratorCache;
+  /** kazoo's Lock on `path` (exclusive among Locks and WriteLocks; ignores ReadLocks). */
+  Lock(path: string, identifier?: string, options?: LockOptions): Lock;
+  /** kazoo's ReadLock on `path`: shared among readers, waits for earlier writers. */
+  ReadLock(path: string, identifier?: string, options?: LockOptions): ReadLock;
+  /** kazoo's WriteLock on `path`: exclusive, waits for earlier readers and writers. */
+  WriteLock(path: string, identifier?: string, options?: LockOptions): WriteLock;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -58,6 +65,15 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   CuratorCache(this: RecipeClient, path: string) {
     return new CuratorCache(this, path);
+  },
+  Lock(this: RecipeClient, path: string, identifier?: string, options?: LockOptions) {
+    return new Lock(this, path, identifier, options);
+  },
+  ReadLock(this: RecipeClient, path: string, identifier?: string, options?: LockOptions) {
+    return new ReadLock(this, path, identifier, options);
+  },
+  WriteLock(this: RecipeClient, path: string, identifier?: string, options?: LockOptions) {
+    return new WriteLock(this, path, identifier, options);
   },
 };
 

@@ -62,6 +62,8 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     () => new zookit.WatchQueueOverflowError(10),
     'ERR_ZOOKIT_WATCH_QUEUE_OVERFLOW',
   ],
+  ['LockTimeoutError', () => new zookit.LockTimeoutError('late', '/lock', 1000), 'ERR_ZOOKIT_LOCK_TIMEOUT'],
+  ['CancelledError', () => new zookit.CancelledError(), 'ERR_ZOOKIT_CANCELLED'],
   [
     'HarnessOperationUnsupportedError',
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
