@@ -22,6 +22,13 @@ export {
   type DataWatchFunction,
   type DataWatchOptions,
 } from './data-watch.js';
+export { Election, LeadershipLostError } from './election.js';
+export {
+  type LeaseObtainOptions,
+  type LeaseOptions,
+  MultiNonBlockingLease,
+  NonBlockingLease,
+} from './lease.js';
 export {
   Lock,
   type LockAcquireOptions,
@@ -32,4 +39,10 @@ export {
 } from './lock.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { CancelledError, LockTimeoutError } from './recipe-errors.js';
+export {
+  MaxLeasesMismatchError,
+  Semaphore,
+  type SemaphoreAcquireOptions,
+  type SemaphoreEvents,
+} from './semaphore.js';
 export { TreeCache, type TreeCacheOptions } from './tree-cache.js';

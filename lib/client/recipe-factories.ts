@@ -18,7 +18,10 @@ import {
   type DataWatchOptions,
   dataWatch,
 } from '../../recipes/data-watch.js';
+import { Election } from '../../recipes/election.js';
+import { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
+import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
 
@@ -40,6 +43,25 @@ export interface RecipeFactories {
   ReadLock(path: string, identifier?: string, options?: LockOptions): ReadLock;
   /** kazoo's WriteLock on `path`: exclusive, waits for earlier readers and writers. */
   WriteLock(path: string, identifier?: string, options?: LockOptions): WriteLock;
+  /** kazoo's Semaphore: up to `maxLeases` (default 1) holders of `path` at once. */
+  Semaphore(path: string, identifier?: string, maxLeases?: number): Semaphore;
+  /** kazoo's Election on `path`: `run(fn)` waits for leadership, then runs `fn`. */
+  Election(path: string, identifier?: string): Election;
+  /** kazoo's NonBlockingLease of `path` for `durationMs` ms (call `obtain()`). */
+  NonBlockingLease(
+    path: string,
+    durationMs: number,
+    identifier?: string,
+    options?: LeaseOptions,
+  ): NonBlockingLease;
+  /** kazoo's MultiNonBlockingLease: one of `count` leases under `path` for `durationMs` ms (call `obtain()`). */
+  MultiNonBlockingLease(
+    count: number,
+    path: string,
+    durationMs: number,
+    identifier?: string,
+    options?: LeaseOptions,
+  ): MultiNonBlockingLease;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -74,6 +96,31 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   WriteLock(this: RecipeClient, path: string, identifier?: string, options?: LockOptions) {
     return new WriteLock(this, path, identifier, options);
+  },
+  Semaphore(this: RecipeClient, path: string, identifier?: string, maxLeases?: number) {
+    return new Semaphore(this, path, identifier, maxLeases);
+  },
+  Election(this: RecipeClient, path: string, identifier?: string) {
+    return new Election(this, path, identifier);
+  },
+  NonBlockingLease(
+    this: RecipeClient,
+    path: string,
+    durationMs: number,
+    identifier?: string,
+    options?: LeaseOptions,
+  ) {
+    return new NonBlockingLease(this, path, durationMs, identifier, options);
+  },
+  MultiNonBlockingLease(
+    this: RecipeClient,
+    count: number,
+    path: string,
+    durationMs: number,
+    identifier?: string,
+    options?: LeaseOptions,
+  ) {
+    return new MultiNonBlockingLease(this, count, path, durationMs, identifier, options);
   },
 };
 

@@ -65,6 +65,16 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
   ['LockTimeoutError', () => new zookit.LockTimeoutError('late', '/lock', 1000), 'ERR_ZOOKIT_LOCK_TIMEOUT'],
   ['CancelledError', () => new zookit.CancelledError(), 'ERR_ZOOKIT_CANCELLED'],
   [
+    'MaxLeasesMismatchError',
+    () => new zookit.MaxLeasesMismatchError('/sem', 1, 2),
+    'ERR_ZOOKIT_MAX_LEASES_MISMATCH',
+  ],
+  [
+    'LeadershipLostError',
+    () => new zookit.LeadershipLostError('/election', 'session lost'),
+    'ERR_ZOOKIT_LEADERSHIP_LOST',
+  ],
+  [
     'HarnessOperationUnsupportedError',
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',
