@@ -44,7 +44,7 @@ export interface ChaosReport {
   /** Critical sections committed, as the server counts them (children of commits/). */
   committed: number;
   counter: number;
-  /** Fenced writes rejected because the holder's node or lease was gone. */
+  /** Fenced writes rejected because the holder's node or lease was gone (Semaphore: entries and leaves). */
   rejectedFencedWrites: number;
   /** Two holders inside a Lock at once (BadVersion), or more than maxLeases in a Semaphore. */
   overlaps: number;
@@ -121,7 +121,7 @@ export function checkRun(facts: RunFacts): ChaosReport {
     ambiguousCommitted,
     committed: onServer.size,
     counter: facts.counter,
-    rejectedFencedWrites: outcomes.fenced,
+    rejectedFencedWrites: outcomes.fenced + reports.filter((r) => r.fencedLeave === true).length,
     overlaps: outcomes.overlap,
     contention: facts.contenders.reduce((sum, c) => sum + c.contention, 0),
     faults: facts.faults.total,

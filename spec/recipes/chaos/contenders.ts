@@ -119,15 +119,20 @@ export class ZookitContender implements Contender {
         await sleep(100);
         continue;
       }
-      if (!got) continue;
+      if (!got) {
+        this.#count('acquire:false');
+        await sleep(100);
+        continue;
+      }
       this.grants++;
       this.holding = true;
       const token = `${this.name}-${String(this.grants).padStart(5, '0')}`;
       try {
+        // Read at once: a recipe forgets its node when the session is lost.
         const node = guard.node;
         this.reports.push(
           node === undefined
-            ? { token, outcome: 'failed', detail: 'granted without a node' }
+            ? { token, outcome: 'aborted', detail: 'lost before the section began' }
             : await this.options.section(zk, node, token),
         );
       } finally {
@@ -256,9 +261,17 @@ export class KazooContender implements Contender {
         this.reports.push({
           token: event.token as string,
           outcome: event.outcome as SectionReport['outcome'],
-          detail: event.error === undefined ? undefined : JSON.stringify(event.error),
+          detail:
+            typeof event.error === 'string' || event.error === undefined
+              ? (event.error as string | undefined)
+              : JSON.stringify(event.error),
         });
         break;
+      case 'left': {
+        const report = this.reports.find((r) => r.token === event.token);
+        if (report !== undefined && event.fenced === true) report.fencedLeave = true;
+        break;
+      }
       case 'contention':
         this.contention++;
         break;

@@ -59,6 +59,8 @@ export interface SectionReport {
   detail?: string;
   /** Semaphore: BadVersion retries on the ledger (legitimate holders racing). */
   contention?: number;
+  /** Semaphore: the leave was refused because the lease was gone (a fenced write too). */
+  fencedLeave?: boolean;
 }
 
 /** A ledger entry: a holder's lease node and its creation zxid (decimal), as kazoo_contender.py writes it. */
@@ -140,11 +142,9 @@ export async function semaphoreSection(
   if (own === null) return { token, outcome: 'fenced', detail: 'lease gone before entry' };
   const me: LedgerEntry = { node: lease, czxid: own.czxid.toString() };
   const entered = await enterLedger(zk, paths, me, token, maxLeases);
-  if (entered.outcome === 'committed' || entered.outcome === 'overlap') {
-    await holdFor(hold);
-    await leaveLedger(zk, paths, me);
-  }
-  return entered;
+  if (entered.outcome !== 'committed' && entered.outcome !== 'overlap') return entered;
+  await holdFor(hold);
+  return (await leaveLedger(zk, paths, me)) === 'fenced' ? { ...entered, fencedLeave: true } : entered;
 }
 
 const sameEntry = (a: LedgerEntry, b: LedgerEntry) => a.node === b.node && a.czxid === b.czxid;
@@ -197,12 +197,19 @@ async function enterLedger(
   }
 }
 
-/** Removes `me` from the ledger; gives up once its lease is gone (the next entrant prunes it). */
-async function leaveLedger(zk: ZooKeeperClient, paths: ChaosPaths, me: LedgerEntry): Promise<void> {
+/**
+ * Removes `me` from the ledger: 'fenced' once its lease is gone (the next entrant prunes the
+ * entry), 'gave-up' after about 20 s of connection trouble.
+ */
+async function leaveLedger(
+  zk: ZooKeeperClient,
+  paths: ChaosPaths,
+  me: LedgerEntry,
+): Promise<'left' | 'fenced' | 'gave-up'> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
       const [ledger, stat] = await readLedger(zk, paths);
-      if (!ledger.inside.some((entry) => sameEntry(entry, me))) return;
+      if (!ledger.inside.some((entry) => sameEntry(entry, me))) return 'left';
       const value: Ledger = {
         entries: ledger.entries,
         inside: ledger.inside.filter((entry) => !sameEntry(entry, me)),
@@ -212,10 +219,11 @@ async function leaveLedger(zk: ZooKeeperClient, paths: ChaosPaths, me: LedgerEnt
         .check(me.node, -1)
         .setData(paths.ledger, JSON.stringify(value), stat.version)
         .commit();
-      if (results[0] instanceof NoNodeError) return;
-      if (!results.some((r) => r instanceof Error)) return;
+      if (results[0] instanceof NoNodeError) return 'fenced';
+      if (!results.some((r) => r instanceof Error)) return 'left';
     } catch {
       await sleep(100);
     }
   }
+  return 'gave-up';
 }

@@ -138,9 +138,10 @@ export class FaultInjector {
       const victim = this.#pickSessionVictim();
       const session: SessionCredentials | undefined = victim?.session;
       if (victim === undefined || session === undefined) continue;
-      this.#record('expire-session', victim.name);
+      const atMs = Math.round(performance.now() - this.#startedAt);
       try {
         await expireSession(this.cluster.connectString, session);
+        this.faults.push({ kind: 'expire-session', target: victim.name, atMs });
       } catch (error) {
         this.failures.push(`expire-session ${victim.name}: ${(error as Error).message}`);
       }

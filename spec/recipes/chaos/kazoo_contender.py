@@ -226,7 +226,8 @@ class Contender(object):
                 time.sleep(0.1)
                 continue
             if isinstance(results[0], NoNodeError):
-                return  # the lease is gone: the next entrant prunes our entry
+                emit("left", token=token, fenced=True)  # the next entrant prunes our entry
+                return
             if not any(isinstance(r, Exception) for r in results):
                 return
 
