@@ -192,6 +192,35 @@ describe('the driver', () => {
   });
 });
 
+describe('construct and call: any recipe kazoo binds, without a command of its own', () => {
+  it('makes a kazoo Counter, runs its += and reads its value and attributes; zookit reads the node kazoo wrote', async () => {
+    const peer = await kazoo();
+    const zk = await pool.open({ hosts: server.connectString });
+    const path = `/${uniqueName('kazoo-counter')}`;
+    await peer.construct('c', 'Counter', [path], { default: 0 });
+    await peer.call('c', '__iadd__', [5]);
+    await peer.call('c', '__iadd__', [2]);
+    expect(await peer.call('c', 'value')).toBe(7);
+    expect([await peer.call('c', 'pre_value'), await peer.call('c', 'post_value')]).toEqual([5, 7]);
+    const [data] = await zk.get(path);
+    expect(data?.toString('ascii')).toBe('7'); // kazoo's repr(7)
+  });
+
+  it('passes and returns bytes as { bytes: base64 }, an iterator as a list; an unknown member is a KazooError', async () => {
+    const peer = await kazoo();
+    const path = `/${uniqueName('kazoo-queue')}`;
+    const bytes = (text: string) => ({ bytes: Buffer.from(text).toString('base64') });
+    await peer.construct('q', 'Queue', [path]);
+    await peer.call('q', 'put', [bytes('low')], { priority: 200 });
+    await peer.call('q', 'put', [bytes('high')], { priority: 10 });
+    expect(await peer.call('q', 'get')).toEqual(bytes('high'));
+    await expect(peer.call('q', 'no_such_member')).rejects.toBeInstanceOf(KazooError);
+    await peer.construct('p', 'Party', [`${path}-party`], { identifier: 'py-member' });
+    await peer.call('p', 'join');
+    expect(await peer.call('p', '__iter__')).toEqual(['py-member']);
+  });
+});
+
 describe('cleanup', () => {
   it('stop() ends the driver and closes its session: its ephemeral nodes are gone at once', async () => {
     const peer = await KazooPeer.start(server.connectString);

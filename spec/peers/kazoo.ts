@@ -168,6 +168,33 @@ export class KazooPeer {
   }
 
   /**
+   * Any recipe kazoo binds on its client, kept in the driver under `name`:
+   * `zk.<recipe>(...args, **kwargs)`. Use `call` on it afterwards.
+   */
+  construct(
+    name: string,
+    recipe: string,
+    args: unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    return this.request('construct', { name, recipe, args, kwargs });
+  }
+
+  /**
+   * A method of a recipe made by `construct` (an attribute when not callable), its result as JSON:
+   * bytes as `{ bytes: base64 }`, an iterator's items as a list, other objects as their str().
+   */
+  call<T = unknown>(
+    name: string,
+    method: string,
+    args: unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+    timeout = REQUEST_TIMEOUT,
+  ): Promise<T> {
+    return this.request<T>('call', { name, method, args, kwargs }, timeout);
+  }
+
+  /**
    * The first event (from index `since` of `events` on, default all) that satisfies `predicate`;
    * rejects after `timeout` ms (default 10 000) or when the driver exits.
    */

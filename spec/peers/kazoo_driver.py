@@ -8,7 +8,9 @@ It connects one KazooClient to HOSTS and prints {"event": "ready", "session_id":
 each stdin line is one JSON command, {"id": n, "cmd": "...", ...arguments}, answered by one line
 {"id": n, "ok": true, "result": ...} or {"id": n, "ok": false, "error": "<exception class>",
 "message": "..."}. Commands run on threads of their own, so a blocking acquire leaves the driver
-free to answer the next command; "new" runs in order, before any command that names its recipe.
+free to answer the next command; "new" and "construct" run in order, before any command that names
+their recipe; "construct" and "call" reach any recipe kazoo binds on its client (Counter, Queue,
+Party, ...) without a command of its own.
 Lines with "event" instead of "id" are pushed unasked: "state" (kazoo's session states),
 "acquired" (an acquire returned True), "elected" and "resigned" (an election's leader function
 started and ended).
@@ -17,9 +19,11 @@ It exits, closing its session, on "stop", at the end of stdin, or when its paren
 so a killed jest leaves no python process behind.
 """
 
+import base64
 import datetime
 import json
 import logging
+import operator
 import os
 import sys
 import threading
@@ -156,6 +160,59 @@ def cmd_exists(args):
     return zk.exists(args["path"]) is not None
 
 
+def jsonable(value):
+    """A result as JSON: bytes as {"bytes": base64}, sequences and sets as lists, the rest as str."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, bytes):
+        return {"bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    return str(value)
+
+
+def from_json(value):
+    """An argument from JSON: {"bytes": base64} as bytes, inside lists and dicts too."""
+    if isinstance(value, dict):
+        if set(value) == {"bytes"}:
+            return base64.b64decode(value["bytes"])
+        return {k: from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    return value
+
+
+def cmd_construct(args):
+    """Any recipe the client binds, kept under args["name"]: zk.<recipe>(*args, **kwargs)."""
+    make = getattr(zk, args["recipe"])
+    _recipes[args["name"]] = make(*from_json(args.get("args", [])), **from_json(args.get("kwargs", {})))
+    return True
+
+
+def cmd_call(args):
+    """A method of a recipe kept by construct (or new), or an attribute when it is not callable.
+
+    An iterator's items are collected into a list; results go through jsonable. "__iadd__" and
+    "__isub__" run Python's += and -= (Counter defines only + and -) and keep the result.
+    """
+    recipe = _recipes[args["name"]]
+    if args["method"] in ("__iadd__", "__isub__"):
+        apply = operator.iadd if args["method"] == "__iadd__" else operator.isub
+        _recipes[args["name"]] = apply(recipe, *from_json(args.get("args", [])))
+        return True
+    member = getattr(recipe, args["method"])
+    if callable(member):
+        result = member(*from_json(args.get("args", [])), **from_json(args.get("kwargs", {})))
+    else:
+        result = member
+    if hasattr(result, "__next__"):
+        result = list(result)
+    return jsonable(result)
+
+
 COMMANDS = {name[len("cmd_"):]: fn for name, fn in list(globals().items()) if name.startswith("cmd_")}
 
 
@@ -197,7 +254,7 @@ def main():
         if request["cmd"] == "stop":
             emit({"id": request["id"], "ok": True, "result": True})
             shut_down(0)
-        elif request["cmd"] == "new":
+        elif request["cmd"] in ("new", "construct"):
             execute(request)
         else:
             threading.Thread(target=execute, args=(request,), daemon=True).start()
