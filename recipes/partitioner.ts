@@ -405,10 +405,16 @@ export class SetPartitioner extends EventEmitter<SetPartitionerEvents> implement
       this.startRound();
     };
     this.retryBlocked = wake;
-    if (this.partyWatch?.changed) return wake();
+    if (this.partyWatch?.changed) {
+      wake();
+      return;
+    }
     void this.holderOf(joinPath(this.locksPath, String(item))).then(
       async (holder) => {
-        if (holder === undefined) return wake();
+        if (holder === undefined) {
+          wake();
+          return;
+        }
         const stat = await this.client.exists(holder, (event) => {
           if (event.type !== EventType.None) wake();
         });
