@@ -295,8 +295,8 @@ export class SetPartitioner extends EventEmitter<SetPartitionerEvents> implement
 
   /** Creates the path, `party` and `locks`, and joins the party (a node that exists counts as joined). */
   private async join(): Promise<void> {
-    await this.client.ensurePath(this.partyPath);
-    await this.client.ensurePath(this.locksPath);
+    await this.client.retry(() => this.client.ensurePath(this.partyPath));
+    await this.client.retry(() => this.client.ensurePath(this.locksPath));
     await this.client.retry(async () => {
       try {
         await this.client.create(this.memberPath, Buffer.from(this.identifier, 'utf8'), { ephemeral: true });
@@ -336,8 +336,12 @@ export class SetPartitioner extends EventEmitter<SetPartitionerEvents> implement
           else this.giveUp(item);
           return;
         }
+        if (stale()) {
+          // Taken just as the round ended (finish, releaseSet, a connection event): not ours to keep.
+          await lock.release().catch(() => undefined);
+          return;
+        }
         this.locks.push(lock);
-        if (stale()) return;
         if (watch.changed) {
           await this.releaseLocks();
           if (!stale()) this.startRound();
