@@ -37,6 +37,19 @@ export {
   ReadLock,
   WriteLock,
 } from './lock.js';
+export {
+  compareCodePoints,
+  defaultPartitionFunc,
+  type PartitionFunction,
+  type PartitionItem,
+} from './partition-func.js';
+export {
+  PartitionState,
+  type ReleaseReason,
+  SetPartitioner,
+  type SetPartitionerEvents,
+  type SetPartitionerOptions,
+} from './partitioner.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { CancelledError, LockTimeoutError } from './recipe-errors.js';
 export {

@@ -21,6 +21,8 @@ import {
 import { Election } from '../../recipes/election.js';
 import { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
+import type { PartitionItem } from '../../recipes/partition-func.js';
+import { SetPartitioner, type SetPartitionerOptions } from '../../recipes/partitioner.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
@@ -62,6 +64,8 @@ export interface RecipeFactories {
     identifier?: string,
     options?: LeaseOptions,
   ): MultiNonBlockingLease;
+  /** kazoo's SetPartitioner: divides `set` among the members at `path` (follow its `state`). */
+  SetPartitioner(path: string, set: Iterable<PartitionItem>, options?: SetPartitionerOptions): SetPartitioner;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -121,6 +125,14 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
     options?: LeaseOptions,
   ) {
     return new MultiNonBlockingLease(this, count, path, durationMs, identifier, options);
+  },
+  SetPartitioner(
+    this: RecipeClient,
+    path: string,
+    set: Iterable<PartitionItem>,
+    options?: SetPartitionerOptions,
+  ) {
+    return new SetPartitioner(this, path, set, options);
   },
 };
 
