@@ -10,6 +10,8 @@ import {
   type ChildrenWatchOptions,
   childrenWatch,
 } from '../../recipes/children-watch.js';
+import { Barrier } from '../../recipes/barrier.js';
+import { Counter, type CounterOptions } from '../../recipes/counter.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {
   type DataWatch,
@@ -18,9 +20,11 @@ import {
   type DataWatchOptions,
   dataWatch,
 } from '../../recipes/data-watch.js';
+import { DoubleBarrier } from '../../recipes/double-barrier.js';
 import { Election } from '../../recipes/election.js';
 import { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
+import { Party, type PartyOptions, ShallowParty } from '../../recipes/party.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
@@ -62,6 +66,16 @@ export interface RecipeFactories {
     identifier?: string,
     options?: LeaseOptions,
   ): MultiNonBlockingLease;
+  /** kazoo's Barrier: up while `path` exists; `wait()` until it is removed. */
+  Barrier(path: string): Barrier;
+  /** kazoo's DoubleBarrier: `numClients` members `enter()` together and `leave()` together. */
+  DoubleBarrier(path: string, numClients: number, identifier?: string): DoubleBarrier;
+  /** kazoo's Counter on `path` (ASCII repr, or Curator's 4-byte int with `supportCurator`). */
+  Counter(path: string, options?: CounterOptions): Counter;
+  /** kazoo's Party: members `<uuid>__party__` under `path`, data = identifier. */
+  Party(path: string, identifier?: string, options?: PartyOptions): Party;
+  /** kazoo's ShallowParty: members `<uuid>-<identifier>` under `path`. */
+  ShallowParty(path: string, identifier?: string, options?: PartyOptions): ShallowParty;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -121,6 +135,21 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
     options?: LeaseOptions,
   ) {
     return new MultiNonBlockingLease(this, count, path, durationMs, identifier, options);
+  },
+  Barrier(this: RecipeClient, path: string) {
+    return new Barrier(this, path);
+  },
+  DoubleBarrier(this: RecipeClient, path: string, numClients: number, identifier?: string) {
+    return new DoubleBarrier(this, path, numClients, identifier);
+  },
+  Counter(this: RecipeClient, path: string, options?: CounterOptions) {
+    return new Counter(this, path, options);
+  },
+  Party(this: RecipeClient, path: string, identifier?: string, options?: PartyOptions) {
+    return new Party(this, path, identifier, options);
+  },
+  ShallowParty(this: RecipeClient, path: string, identifier?: string, options?: PartyOptions) {
+    return new ShallowParty(this, path, identifier, options);
   },
 };
 
