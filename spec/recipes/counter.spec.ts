@@ -126,12 +126,12 @@ describe('Counter', () => {
     const path = `/${uniqueName('counter')}`;
     const clients: Array<[ZooKeeperClient, CuttableProxy]> = [];
     for (let i = 0; i < 4; i++) clients.push(await openBehindProxy(pool, server, proxies));
-    const PER_ADDER = 25;
+    const PER_ADDER = 40;
     let running = true;
     const cutter = (async () => {
       let cuts = 0;
       while (running) {
-        await sleep(40);
+        await sleep(15);
         clients[cuts % clients.length]![1].cut();
         cuts++;
       }
