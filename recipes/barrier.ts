@@ -1,5 +1,5 @@
 // kazoo's Barrier: the barrier is up while its node exists; `wait()` returns once it is gone
-// (docs/recipes.md#barrier). kazoo's wait sets one exists watch and waits on it: a connection lost
+// (docs/recipes.md#barrier-waits). kazoo's wait sets one exists watch and waits on it: a connection lost
 // meanwhile makes it raise ConnectionLoss, and a session that expires takes the watch with it, so a
 // barrier removed meanwhile is never seen and the wait runs to its timeout. Here every wake-up (the
 // watch, a reconnect, a new session) reads the node again with the watch set again, and the wait

@@ -47,7 +47,9 @@ export class CounterOutcomeUnknownError extends Error {
     /** The change whose outcome is unknown. */
     readonly change: number,
   ) {
-    super(`the session ended before the change ${change} of counter ${path} was confirmed; it may or may not be applied`);
+    super(
+      `the session ended before the change ${change} of counter ${path} was confirmed; it may or may not be applied`,
+    );
   }
 
   /** `{ name, message, code, path, change }` for JSON.stringify. */
@@ -95,7 +97,10 @@ function parsePython(text: string, float: boolean, path: string): number {
       const value = Number(trimmed);
       if (Number.isSafeInteger(value)) return value;
     }
-    throw new InvalidArgumentError('data', `counter ${path} holds ${JSON.stringify(text)}, not an int zookit can count`);
+    throw new InvalidArgumentError(
+      'data',
+      `counter ${path} holds ${JSON.stringify(text)}, not an int zookit can count`,
+    );
   }
   const special = /^([+-]?)(inf|infinity|nan)$/i.exec(trimmed);
   if (special !== null) {
@@ -123,7 +128,8 @@ export class Counter {
   constructor(client: RecipeClient, path: string, options: CounterOptions = {}) {
     const { default: defaultValue = 0, supportCurator = false } = options;
     const float = options.float ?? !Number.isInteger(defaultValue);
-    if (typeof defaultValue !== 'number') throw new InvalidArgumentError('default', 'default must be a number');
+    if (typeof defaultValue !== 'number')
+      throw new InvalidArgumentError('default', 'default must be a number');
     if (supportCurator && (float || !Number.isInteger(defaultValue)))
       throw new InvalidArgumentError('default', 'with supportCurator the default must be an int');
     if (!float && !Number.isSafeInteger(defaultValue))
@@ -170,7 +176,10 @@ export class Counter {
     if (data === null || data.length === 0) return this.defaultValue;
     if (this.supportCurator) {
       if (data.length !== 4)
-        throw new InvalidArgumentError('data', `counter ${this.path} holds ${data.length} bytes, not Curator's 4`);
+        throw new InvalidArgumentError(
+          'data',
+          `counter ${this.path} holds ${data.length} bytes, not Curator's 4`,
+        );
       return data.readInt32BE(0);
     }
     return parsePython(data.toString('latin1'), this.float, this.path);
@@ -196,7 +205,10 @@ export class Counter {
       const [pre, version] = await this.read();
       const post = pre + amount;
       const data = this.encode(post);
-      const marker = joinPath(this.path, COUNTER_MARKER_PREFIX + globalThis.crypto.randomUUID().replace(/-/g, ''));
+      const marker = joinPath(
+        this.path,
+        COUNTER_MARKER_PREFIX + globalThis.crypto.randomUUID().replace(/-/g, ''),
+      );
       const session = client.clientId?.sessionId;
       let applied: boolean;
       try {
@@ -216,7 +228,11 @@ export class Counter {
         applied = await this.wasApplied(marker, session, amount);
       }
       if (!applied) continue;
-      await deleteForCertain(client, { parent: this.path, prefix: '', name: marker.slice(this.path.length + 1) });
+      await deleteForCertain(client, {
+        parent: this.path,
+        prefix: '',
+        name: marker.slice(this.path.length + 1),
+      });
       this.preValue = pre;
       this.postValue = post;
       return post;

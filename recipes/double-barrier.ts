@@ -5,11 +5,11 @@
 // first `ready` is deleted, the lowest member waits for the highest to go, everyone else deletes
 // its own node and waits for the lowest.
 //
-// kazoo's faults, fixed here: every wake-up (a watch, a reconnect, a new session) reads the state
-// again and the wait ends only when its condition truly holds — Curator GH-1290 let members through
-// on a spurious wake-up; a member whose session expired while it waited re-creates its node, so
-// the others are not held short by one; and errors reach the caller (kazoo swallows them and
-// leaves `participating` false).
+// kazoo's faults, fixed here (docs/recipes.md#double-barrier-wake-ups): every wake-up (a watch, a
+// reconnect, a new session) reads the state again and the wait ends only when its condition truly
+// holds — Curator GH-1290 let members through on a spurious wake-up; a member whose session expired
+// while it waited re-creates its node, so the others are not held short by one; and errors reach
+// the caller (kazoo swallows them and leaves `participating` false).
 
 import { hostname } from 'node:os';
 import {
@@ -73,7 +73,8 @@ export class DoubleBarrier {
           this.assuredPath = true;
         }
         // Made at the first step and again after a session expired (its ephemeral went with it).
-        if ((await client.exists(this.memberPath, undefined, { signal })) === null) await this.createMember(signal);
+        if ((await client.exists(this.memberPath, undefined, { signal })) === null)
+          await this.createMember(signal);
         if ((await client.exists(readyPath, wake, { signal })) !== null) return true;
         const children = await client.getChildren(path, undefined, { signal });
         if (children.filter((child) => child !== READY_NODE).length < this.numClients) return undefined;
@@ -99,9 +100,11 @@ export class DoubleBarrier {
     this.checkStarted('leave');
     options.signal?.throwIfAborted();
     try {
-      await client.retry(() => client.delete(joinPath(path, READY_NODE))).catch((error: unknown) => {
-        if (!(error instanceof NoNodeError)) throw error;
-      });
+      await client
+        .retry(() => client.delete(joinPath(path, READY_NODE)))
+        .catch((error: unknown) => {
+          if (!(error instanceof NoNodeError)) throw error;
+        });
       const left = await untilSettled(client, options, async (wake, signal) => {
         const members = (await client.getChildren(path, undefined, { signal }))
           .filter((child) => child !== READY_NODE)
@@ -161,6 +164,8 @@ export class DoubleBarrier {
 
   private checkStarted(what: string): void {
     if (this.client.connectionState === ConnectionState.CLOSED)
-      throw new ConnectionClosedError(`cannot ${what} double barrier ${this.path}: the client is not started`);
+      throw new ConnectionClosedError(
+        `cannot ${what} double barrier ${this.path}: the client is not started`,
+      );
   }
 }

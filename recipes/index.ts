@@ -45,7 +45,7 @@ export {
   ReadLock,
   WriteLock,
 } from './lock.js';
-export { Party, type PartyOptions, ShallowParty } from './party.js';
+export { BaseParty, Party, type PartyOptions, ShallowParty } from './party.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { CancelledError, LockTimeoutError } from './recipe-errors.js';
 export {

@@ -28,7 +28,7 @@ export interface PartyOptions {
 const newUuid = (): string => globalThis.crypto.randomUUID().replace(/-/g, '');
 
 /** What Party and ShallowParty share: join, leave, size, and the member list as an async iterable. */
-abstract class BaseParty implements AsyncIterable<string>, AsyncDisposable {
+export abstract class BaseParty implements AsyncIterable<string>, AsyncDisposable {
   /** The party's node. */
   readonly path: string;
   /** This member's node name. */
@@ -43,7 +43,11 @@ abstract class BaseParty implements AsyncIterable<string>, AsyncDisposable {
   /** The session the member's node was made in. */
   private session: bigint | undefined;
   private readonly onState = (state: ClientState): void => {
-    if (state === ClientState.CONNECTED && this.participating && this.client.clientId?.sessionId !== this.session)
+    if (
+      state === ClientState.CONNECTED &&
+      this.participating &&
+      this.client.clientId?.sessionId !== this.session
+    )
       void this.rejoin();
   };
 
@@ -140,6 +144,7 @@ abstract class BaseParty implements AsyncIterable<string>, AsyncDisposable {
 
 /** A member of a party shared with kazoo's Party: node `<uuid>__party__`, data = identifier. */
 export class Party extends BaseParty {
+  /** This member's node name, `<32 hex>__party__`. */
   readonly node: string;
 
   constructor(client: RecipeClient, path: string, identifier?: string, options: PartyOptions = {}) {
@@ -172,6 +177,7 @@ export class Party extends BaseParty {
  * must make a valid node name), listed by one getChildren.
  */
 export class ShallowParty extends BaseParty {
+  /** This member's node name, `<32 hex>-<identifier>`. */
   readonly node: string;
 
   constructor(client: RecipeClient, path: string, identifier?: string, options: PartyOptions = {}) {

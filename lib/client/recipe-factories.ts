@@ -3,6 +3,7 @@
 // imports recipes/ (dependency-cruiser's `lib-imports-recipes-only-in-binding`); the recipes know
 // the client only as a RecipeClient, so nothing imports back and there is no cycle.
 
+import { Barrier } from '../../recipes/barrier.js';
 import {
   type ChildrenWatch,
   type ChildrenWatchBinder,
@@ -10,7 +11,6 @@ import {
   type ChildrenWatchOptions,
   childrenWatch,
 } from '../../recipes/children-watch.js';
-import { Barrier } from '../../recipes/barrier.js';
 import { Counter, type CounterOptions } from '../../recipes/counter.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {

@@ -55,7 +55,11 @@ describe('Barrier', () => {
     const [a, b] = [await open(), await open()];
     const path = `/${uniqueName('barrier')}`;
     await a.Barrier(path).create();
-    const waits = [a.Barrier(path).wait(), b.Barrier(path).wait(), new Barrier(b, path).wait({ timeout: 10_000 })];
+    const waits = [
+      a.Barrier(path).wait(),
+      b.Barrier(path).wait(),
+      new Barrier(b, path).wait({ timeout: 10_000 }),
+    ];
     expect(await stillPending(Promise.race(waits))).toBe(true);
     expect(await b.Barrier(path).remove()).toBe(true);
     expect(await withTimeout(Promise.all(waits), 5000, 'the waits')).toEqual([true, true, true]);

@@ -39,9 +39,35 @@ async function dataOf(zk: ZooKeeperClient, path: string): Promise<string | undef
 describe('pythonFloatRepr', () => {
   it("writes every float as Python's repr does", () => {
     const values = [
-      0, -0, 1, -1, 1.5, 0.1, 0.2 + 0.1, 1 / 3, 100, 1e15, 1e16, 1.5e16, 123456789012345.6, 1e-4, 1e-5, 1.5e-5,
-      0.00012345, 1e22, 1e100, -2.5e-300, 5e-324, Number.MAX_VALUE, 2 ** 53, 2 ** 53 + 2, 9999999999999998,
-      12345.678, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN,
+      0,
+      -0,
+      1,
+      -1,
+      1.5,
+      0.1,
+      0.2 + 0.1,
+      1 / 3,
+      100,
+      1e15,
+      1e16,
+      1.5e16,
+      123456789012345.6,
+      1e-4,
+      1e-5,
+      1.5e-5,
+      0.00012345,
+      1e22,
+      1e100,
+      -2.5e-300,
+      5e-324,
+      Number.MAX_VALUE,
+      2 ** 53,
+      2 ** 53 + 2,
+      9999999999999998,
+      12345.678,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
     ];
     for (let i = 0; i < 300; i++) {
       const scale = 10 ** Math.floor(Math.random() * 40 - 20);

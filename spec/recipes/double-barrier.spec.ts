@@ -72,11 +72,23 @@ describe('DoubleBarrier', () => {
     const entries = barriers.slice(0, 4).map((barrier) => barrier.enter({ timeout: 10_000 }));
     expect(await stillPending(Promise.race(entries))).toBe(true);
     entries.push(barriers[4]!.enter({ timeout: 10_000 }));
-    expect(await withTimeout(Promise.all(entries), 10_000, 'the entries')).toEqual([true, true, true, true, true]);
+    expect(await withTimeout(Promise.all(entries), 10_000, 'the entries')).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     const leaves = barriers.slice(0, 4).map((barrier) => barrier.leave({ timeout: 10_000 }));
     expect(await stillPending(Promise.race(leaves))).toBe(true);
     leaves.push(barriers[4]!.leave({ timeout: 10_000 }));
-    expect(await withTimeout(Promise.all(leaves), 10_000, 'the leaves')).toEqual([true, true, true, true, true]);
+    expect(await withTimeout(Promise.all(leaves), 10_000, 'the leaves')).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(await clients[0]!.getChildren(path)).toEqual([]);
   });
 
@@ -105,7 +117,10 @@ describe('DoubleBarrier', () => {
     const path = `/${uniqueName('dbarrier')}`;
     const waiting = zk.DoubleBarrier(path, 3);
     const entering = waiting.enter({ timeout: 20_000 });
-    await waitUntil(async () => (await other.getChildren(path).catch(() => [])).length === 1, 'the first member');
+    await waitUntil(
+      async () => (await other.getChildren(path).catch(() => [])).length === 1,
+      'the first member',
+    );
     for (let i = 0; i < 3; i++) {
       proxy.cut();
       expect(await stillPending(entering, 250)).toBe(true);
@@ -117,7 +132,10 @@ describe('DoubleBarrier', () => {
     expect(await stillPending(Promise.race([entering, secondEntering]))).toBe(true);
     const third = (await open()).DoubleBarrier(path, 3);
     expect(await third.enter({ timeout: 10_000 })).toBe(true);
-    expect(await withTimeout(Promise.all([entering, secondEntering]), 10_000, 'the enters')).toEqual([true, true]);
+    expect(await withTimeout(Promise.all([entering, secondEntering]), 10_000, 'the enters')).toEqual([
+      true,
+      true,
+    ]);
   });
 
   it("counts a member again whose session expired while it waited: it makes its node anew (kazoo's is gone, the others wait for ever)", async () => {
@@ -129,10 +147,20 @@ describe('DoubleBarrier', () => {
     const entering = expiring.enter({ timeout: 30_000 });
     await waitUntil(async () => (await b.getChildren(path).catch(() => [])).length === 1, 'the first member');
     await expireWhileAway(server, zk, proxy, recorder);
-    await waitUntil(async () => (await b.getChildren(path)).includes(expiring.nodeName), 'the node made again');
+    await waitUntil(
+      async () => (await b.getChildren(path)).includes(expiring.nodeName),
+      'the node made again',
+    );
     const [, stat] = await b.get(`${path}/${expiring.nodeName}`);
     expect(stat.ephemeralOwner).toBe(zk.clientId?.sessionId);
-    const others = [b.DoubleBarrier(path, 3).enter({ timeout: 10_000 }), c.DoubleBarrier(path, 3).enter({ timeout: 10_000 })];
-    expect(await withTimeout(Promise.all([entering, ...others]), 10_000, 'the enters')).toEqual([true, true, true]);
+    const others = [
+      b.DoubleBarrier(path, 3).enter({ timeout: 10_000 }),
+      c.DoubleBarrier(path, 3).enter({ timeout: 10_000 }),
+    ];
+    expect(await withTimeout(Promise.all([entering, ...others]), 10_000, 'the enters')).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -99,7 +99,7 @@ describe('Counter shared with kazoo', () => {
     expect(await peer.call('counter', 'value')).toBe(36);
   });
 
-  it("kazoo (support_curator=True) and zookit (supportCurator) add to one 4-byte int at once: the exact total", async () => {
+  it('kazoo (support_curator=True) and zookit (supportCurator) add to one 4-byte int at once: the exact total', async () => {
     const peer = await kazoo();
     const zks = [await zookit(), await zookit()];
     const path = `/${uniqueName('interop-counter-curator')}`;
@@ -122,10 +122,14 @@ describe('DoubleBarrier shared with kazoo', () => {
     await k1.construct('b', 'DoubleBarrier', [path, 3], { identifier: 'k1' });
     await k2.construct('b', 'DoubleBarrier', [path, 3], { identifier: 'k2' });
     const kazooEnters = [k1.call('b', 'enter', [], {}, WAIT), k2.call('b', 'enter', [], {}, WAIT)];
-    await waitUntil(async () => (await zk.getChildren(path).catch(() => [])).length === 2, 'two kazoo members', {
-      timeoutMs: WAIT,
-      intervalMs: 20,
-    });
+    await waitUntil(
+      async () => (await zk.getChildren(path).catch(() => [])).length === 2,
+      'two kazoo members',
+      {
+        timeoutMs: WAIT,
+        intervalMs: 20,
+      },
+    );
     expect(await stillPending(Promise.race(kazooEnters))).toBe(true);
     const member = zk.DoubleBarrier(path, 3, 'z');
     expect(await member.enter({ timeout: WAIT })).toBe(true);

@@ -87,7 +87,10 @@ describe('Party', () => {
     await member.join();
     const before = zk.clientId?.sessionId;
     await expireWhileAway(server, zk, proxy, recorder);
-    await waitUntil(async () => (await watcher.Party(path).members()).includes('comeback'), 'the member back');
+    await waitUntil(
+      async () => (await watcher.Party(path).members()).includes('comeback'),
+      'the member back',
+    );
     const [, stat] = await watcher.get(`${path}/${member.node}`);
     expect(stat.ephemeralOwner).toBe(zk.clientId?.sessionId);
     expect(stat.ephemeralOwner).not.toBe(before);
@@ -110,10 +113,14 @@ describe('Party', () => {
 });
 
 describe('ShallowParty', () => {
-  it("names its members `<uuid>-<identifier>` and lists them from the names alone; counts every child (test_shallow_party)", async () => {
+  it('names its members `<uuid>-<identifier>` and lists them from the names alone; counts every child (test_shallow_party)', async () => {
     const [a, b] = [await open(), await open()];
     const path = `/${uniqueName('shallow')}`;
-    const parties = [a.ShallowParty(path, 'p1'), b.ShallowParty(path, 'p-2'), new ShallowParty(b, path, 'p3')];
+    const parties = [
+      a.ShallowParty(path, 'p1'),
+      b.ShallowParty(path, 'p-2'),
+      new ShallowParty(b, path, 'p3'),
+    ];
     for (const party of parties) await party.join();
     expect(await collect(parties[0]!)).toEqual(['p-2', 'p1', 'p3']);
     const names = await a.getChildren(path);
@@ -137,6 +144,9 @@ describe('ShallowParty', () => {
     const member = zk.ShallowParty(path, 'back', { rejoinAfterExpiry: true });
     await member.join();
     await expireWhileAway(server, zk, proxy, recorder);
-    await waitUntil(async () => (await watcher.ShallowParty(path).members()).includes('back'), 'the member back');
+    await waitUntil(
+      async () => (await watcher.ShallowParty(path).members()).includes('back'),
+      'the member back',
+    );
   });
 });
