@@ -1,6 +1,7 @@
 // The recipes built on the client's public API (RecipeClient): kazoo's DataWatch, ChildrenWatch
 // and TreeCache, Curator's CuratorCache, and the cache event types the caches share. The `zookit`
 // entry exports all of it.
+export { Barrier, type BarrierWaitOptions } from './barrier.js';
 export {
   type CachedNode,
   type CacheEvent,
@@ -15,6 +16,12 @@ export {
   type ChildrenWatchFunction,
   type ChildrenWatchOptions,
 } from './children-watch.js';
+export {
+  Counter,
+  type CounterOptions,
+  CounterOutcomeUnknownError,
+  pythonFloatRepr,
+} from './counter.js';
 export { CuratorCache } from './curator-cache.js';
 export {
   DataWatch,
@@ -22,6 +29,7 @@ export {
   type DataWatchFunction,
   type DataWatchOptions,
 } from './data-watch.js';
+export { DoubleBarrier } from './double-barrier.js';
 export { Election, LeadershipLostError } from './election.js';
 export {
   type LeaseObtainOptions,
@@ -50,6 +58,7 @@ export {
   type SetPartitionerEvents,
   type SetPartitionerOptions,
 } from './partitioner.js';
+export { BaseParty, Party, type PartyOptions, ShallowParty } from './party.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { CancelledError, LockTimeoutError } from './recipe-errors.js';
 export {

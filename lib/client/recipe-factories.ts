@@ -3,6 +3,7 @@
 // imports recipes/ (dependency-cruiser's `lib-imports-recipes-only-in-binding`); the recipes know
 // the client only as a RecipeClient, so nothing imports back and there is no cycle.
 
+import { Barrier } from '../../recipes/barrier.js';
 import {
   type ChildrenWatch,
   type ChildrenWatchBinder,
@@ -10,6 +11,7 @@ import {
   type ChildrenWatchOptions,
   childrenWatch,
 } from '../../recipes/children-watch.js';
+import { Counter, type CounterOptions } from '../../recipes/counter.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {
   type DataWatch,
@@ -18,11 +20,13 @@ import {
   type DataWatchOptions,
   dataWatch,
 } from '../../recipes/data-watch.js';
+import { DoubleBarrier } from '../../recipes/double-barrier.js';
 import { Election } from '../../recipes/election.js';
 import { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
 import type { PartitionItem } from '../../recipes/partition-func.js';
 import { SetPartitioner, type SetPartitionerOptions } from '../../recipes/partitioner.js';
+import { Party, type PartyOptions, ShallowParty } from '../../recipes/party.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
@@ -66,6 +70,16 @@ export interface RecipeFactories {
   ): MultiNonBlockingLease;
   /** kazoo's SetPartitioner: divides `set` among the members at `path` (follow its `state`). */
   SetPartitioner(path: string, set: Iterable<PartitionItem>, options?: SetPartitionerOptions): SetPartitioner;
+  /** kazoo's Barrier: up while `path` exists; `wait()` until it is removed. */
+  Barrier(path: string): Barrier;
+  /** kazoo's DoubleBarrier: `numClients` members `enter()` together and `leave()` together. */
+  DoubleBarrier(path: string, numClients: number, identifier?: string): DoubleBarrier;
+  /** kazoo's Counter on `path` (ASCII repr, or Curator's 4-byte int with `supportCurator`). */
+  Counter(path: string, options?: CounterOptions): Counter;
+  /** kazoo's Party: members `<uuid>__party__` under `path`, data = identifier. */
+  Party(path: string, identifier?: string, options?: PartyOptions): Party;
+  /** kazoo's ShallowParty: members `<uuid>-<identifier>` under `path`. */
+  ShallowParty(path: string, identifier?: string, options?: PartyOptions): ShallowParty;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -133,6 +147,21 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
     options?: SetPartitionerOptions,
   ) {
     return new SetPartitioner(this, path, set, options);
+  },
+  Barrier(this: RecipeClient, path: string) {
+    return new Barrier(this, path);
+  },
+  DoubleBarrier(this: RecipeClient, path: string, numClients: number, identifier?: string) {
+    return new DoubleBarrier(this, path, numClients, identifier);
+  },
+  Counter(this: RecipeClient, path: string, options?: CounterOptions) {
+    return new Counter(this, path, options);
+  },
+  Party(this: RecipeClient, path: string, identifier?: string, options?: PartyOptions) {
+    return new Party(this, path, identifier, options);
+  },
+  ShallowParty(this: RecipeClient, path: string, identifier?: string, options?: PartyOptions) {
+    return new ShallowParty(this, path, identifier, options);
   },
 };
 

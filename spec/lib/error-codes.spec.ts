@@ -75,6 +75,11 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     'ERR_ZOOKIT_LEADERSHIP_LOST',
   ],
   [
+    'CounterOutcomeUnknownError',
+    () => new zookit.CounterOutcomeUnknownError('/counter', 1),
+    'ERR_ZOOKIT_COUNTER_OUTCOME_UNKNOWN',
+  ],
+  [
     'HarnessOperationUnsupportedError',
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',
