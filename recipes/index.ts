@@ -37,6 +37,13 @@ export {
   ReadLock,
   WriteLock,
 } from './lock.js';
+export {
+  type ConsumeOptions,
+  LockingQueue,
+  type LockingQueueGetOptions,
+  type QueueTransaction,
+} from './locking-queue.js';
+export { Queue, type QueueValue } from './queue.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { CancelledError, LockTimeoutError } from './recipe-errors.js';
 export {

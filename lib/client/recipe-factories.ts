@@ -21,6 +21,8 @@ import {
 import { Election } from '../../recipes/election.js';
 import { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
+import { LockingQueue } from '../../recipes/locking-queue.js';
+import { Queue } from '../../recipes/queue.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
@@ -62,6 +64,10 @@ export interface RecipeFactories {
     identifier?: string,
     options?: LeaseOptions,
   ): MultiNonBlockingLease;
+  /** kazoo's Queue on `path`: a priority queue, entries removed as they are taken. */
+  Queue(path: string): Queue;
+  /** kazoo's LockingQueue on `path`: take (`get`), then `consume()` or `release()`. */
+  LockingQueue(path: string): LockingQueue;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -121,6 +127,12 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
     options?: LeaseOptions,
   ) {
     return new MultiNonBlockingLease(this, count, path, durationMs, identifier, options);
+  },
+  Queue(this: RecipeClient, path: string) {
+    return new Queue(this, path);
+  },
+  LockingQueue(this: RecipeClient, path: string) {
+    return new LockingQueue(this, path);
   },
 };
 
