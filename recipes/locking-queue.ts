@@ -138,8 +138,9 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
     const transaction = this.client.transaction();
     for (const value of values) transaction.create(prefix, value, { sequence: true });
     const results = await transaction.commit({ throwOnFailure: true, ...options });
+    // A create's result is the created path.
     return results.map((result) => {
-      const path = (result as { path?: string }).path ?? '';
+      const path = String(result);
       return path.slice(path.lastIndexOf('/') + 1);
     });
   }
