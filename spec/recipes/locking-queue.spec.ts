@@ -9,10 +9,9 @@ import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { WatchCallback } from '../../lib/recipe-client.js';
 import { LockingQueue } from '../../recipes/locking-queue.js';
-import { expireSession } from '../../testing/expire-session.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
-import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil } from '../client/support.js';
+import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil, withTimeout } from '../client/support.js';
 import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatchCount } from './support.js';
 
 let server: TestingServer;
@@ -229,7 +228,7 @@ describe('waiting', () => {
     let pending = queue.get();
     await sleep(50);
     await other.put('one');
-    expect(text(await pending)).toBe('one');
+    expect(text(await withTimeout(pending, 3000, 'put wake'))).toBe('one');
     expect(await queue.consume()).toBe(true);
 
     await other.put('two');
@@ -237,16 +236,19 @@ describe('waiting', () => {
     pending = queue.get();
     await sleep(50);
     expect(await other.release()).toBe(true);
-    expect(text(await pending)).toBe('two');
+    expect(text(await withTimeout(pending, 3000, 'release wake'))).toBe('two');
     expect(await queue.release()).toBe(true);
 
-    const takerZk = await open();
+    // The taker behind a proxy that keeps it away while its session is expired, so the client
+    // cannot win the session back from the expiring connection.
+    const [takerZk, proxy] = await openBehindProxy(pool, server, proxies, { sessionTimeout: 4000 });
+    const recorder = new StateRecorder(takerZk);
     const taker = takerZk.LockingQueue(queue.path);
     expect(text(await taker.get())).toBe('two');
     pending = queue.get();
-    const { sessionId, password } = takerZk.clientId!;
-    await expireSession(server.connectString, { sessionId, passwd: password });
-    expect(text(await pending)).toBe('two');
+    await expireWhileAway(server, takerZk, proxy, recorder, async () => {
+      expect(text(await withTimeout(pending, 3000, 'expiry wake'))).toBe('two');
+    });
     expect(await queue.consume()).toBe(true);
     expect(await taker.consume()).toBe(false);
     expect(await zk.getChildren(`${queue.path}/entries`)).toEqual([]);
