@@ -46,6 +46,12 @@ export {
   WriteLock,
 } from './lock.js';
 export {
+  type ConsumeOptions,
+  LockingQueue,
+  type LockingQueueGetOptions,
+  type QueueTransaction,
+} from './locking-queue.js';
+export {
   compareCodePoints,
   defaultPartitionFunc,
   type PartitionFunction,
@@ -59,6 +65,7 @@ export {
   type SetPartitionerOptions,
 } from './partitioner.js';
 export { BaseParty, Party, type PartyOptions, ShallowParty } from './party.js';
+export { Queue, type QueueValue } from './queue.js';
 export { RearmingWatch, type WatchFunction } from './rearming-watch.js';
 export { CancelledError, LockTimeoutError } from './recipe-errors.js';
 export {

@@ -24,9 +24,11 @@ import { DoubleBarrier } from '../../recipes/double-barrier.js';
 import { Election } from '../../recipes/election.js';
 import { type LeaseOptions, MultiNonBlockingLease, NonBlockingLease } from '../../recipes/lease.js';
 import { Lock, type LockOptions, ReadLock, WriteLock } from '../../recipes/lock.js';
+import { LockingQueue } from '../../recipes/locking-queue.js';
 import type { PartitionItem } from '../../recipes/partition-func.js';
 import { SetPartitioner, type SetPartitionerOptions } from '../../recipes/partitioner.js';
 import { Party, type PartyOptions, ShallowParty } from '../../recipes/party.js';
+import { Queue } from '../../recipes/queue.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
 import type { RecipeClient } from '../recipe-client.js';
@@ -80,6 +82,10 @@ export interface RecipeFactories {
   Party(path: string, identifier?: string, options?: PartyOptions): Party;
   /** kazoo's ShallowParty: members `<uuid>-<identifier>` under `path`. */
   ShallowParty(path: string, identifier?: string, options?: PartyOptions): ShallowParty;
+  /** kazoo's Queue on `path`: a priority queue, entries removed as they are taken. */
+  Queue(path: string): Queue;
+  /** kazoo's LockingQueue on `path`: take (`get`), then `consume()` or `release()`. */
+  LockingQueue(path: string): LockingQueue;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -162,6 +168,12 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   ShallowParty(this: RecipeClient, path: string, identifier?: string, options?: PartyOptions) {
     return new ShallowParty(this, path, identifier, options);
+  },
+  Queue(this: RecipeClient, path: string) {
+    return new Queue(this, path);
+  },
+  LockingQueue(this: RecipeClient, path: string) {
+    return new LockingQueue(this, path);
   },
 };
 

@@ -50,7 +50,8 @@ export class FaultInjector {
 
   constructor(
     private readonly cluster: TestingCluster,
-    private readonly contenders: readonly Contender[],
+    // Only what it needs of a contender, so other runs (the work queue's consumers) use it too.
+    private readonly contenders: readonly Pick<Contender, 'name' | 'session' | 'holding'>[],
     private readonly plan: FaultPlan,
   ) {}
 
@@ -149,7 +150,7 @@ export class FaultInjector {
   }
 
   /** The holder two times in three, when there is one; otherwise any contender still working. */
-  #pickSessionVictim(): Contender | undefined {
+  #pickSessionVictim(): Pick<Contender, 'name' | 'session' | 'holding'> | undefined {
     const working = this.contenders.filter((contender) => contender.session !== undefined);
     const holders = working.filter((contender) => contender.holding);
     const pool = holders.length > 0 && Math.random() < 2 / 3 ? holders : working;
