@@ -127,7 +127,12 @@ describe('faults', () => {
     const path = uniqueName('/queue');
     const producer = (await open()).Queue(path);
     for (let i = 0; i < 60; i++) await producer.put(`item-${i}`);
-    const [cutZk, proxy] = await openBehindProxy(pool, server, proxies, { sessionTimeout: 10_000 });
+    // Cut every 15 ms, a reconnect may not get a request through for a while (on a loaded machine,
+    // longer than the default 5 tries): this consumer retries until it does, as a worker would.
+    const [cutZk, proxy] = await openBehindProxy(pool, server, proxies, {
+      sessionTimeout: 10_000,
+      commandRetry: { maxTries: -1, maxDelay: 200 },
+    });
     const consumers = [cutZk.Queue(path), (await open()).Queue(path), (await open()).Queue(path)];
     const taken: string[] = [];
     let cutting = true;
