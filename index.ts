@@ -43,6 +43,7 @@ export type {
   Value,
 } from './lib/client/options.js';
 export type { RecipeFactories } from './lib/client/recipe-factories.js';
+export type { TlsFileOptions, TlsOptions } from './lib/session/tls-files.js';
 export {
   type CommitOptions,
   Transaction,
