@@ -43,7 +43,6 @@ export type {
   Value,
 } from './lib/client/options.js';
 export type { RecipeFactories } from './lib/client/recipe-factories.js';
-export type { TlsFileOptions, TlsOptions } from './lib/session/tls-files.js';
 export {
   type CommitOptions,
   Transaction,
@@ -71,6 +70,7 @@ export {
   type RetryOptions,
   RetryPolicy,
 } from './lib/retry.js';
+export type { TlsFileOptions, TlsOptions } from './lib/session/tls-files.js';
 export { ClientState, ConnectionState } from './lib/states.js';
 export type {
   ConnectTraceContext,

@@ -3,8 +3,8 @@
 import type { Handler } from '../../handlers/handler.js';
 import type { ACL } from '../../protocol/records.js';
 import type { ConnectionFailedError } from '../errors.js';
-import type { TlsOptions } from '../session/tls-files.js';
 import type { RetryOptions } from '../retry.js';
+import type { TlsOptions } from '../session/tls-files.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { PersistentMode, WatchCallback } from '../watches/watch-registry.js';
 import type { TransactionCreateOptions } from './transaction.js';

@@ -10,7 +10,7 @@
 
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type ConnectionOptions as TlsConnectionOptions, createSecureContext } from 'node:tls';
+import { createSecureContext, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { InvalidArgumentError, TlsFileError } from '../errors.js';
 
 /** TLS material named by path, read again for every connection attempt (docs/tls.md#rotation). */
@@ -96,7 +96,11 @@ export async function loadTlsFiles(tls: TlsOptions): Promise<TlsConnectionOption
   }
   // A renewal caught half-way (the new certificate written, the old key still there) fails here,
   // named, rather than as an anonymous OpenSSL error inside the handshake.
-  if ((certFile !== undefined || keyFile !== undefined) && loaded.cert !== undefined && loaded.key !== undefined) {
+  if (
+    (certFile !== undefined || keyFile !== undefined) &&
+    loaded.cert !== undefined &&
+    loaded.key !== undefined
+  ) {
     const [option, file] = certFile !== undefined ? ['certFile', certFile] : ['keyFile', keyFile!];
     check(
       option,
