@@ -9,6 +9,7 @@
 // on" is a standalone server killed (SIGKILL) and restarted with the same data: the session survives
 // that as it survives a member kill. Runs under both handlers (the loop reads the files in the worker).
 
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -194,6 +195,35 @@ it('names a certificate and key that do not match (a renewal caught half-way)', 
   expect((mismatch as Error).message).toContain(
     `TLS certFile ${JSON.stringify(files.certFile)}: the certificate and the private key do not match`,
   );
+});
+
+it('takes the certificate from a PKCS12 file (pfxFile) opened with passphrase, and four-letter words read the files too', async () => {
+  const passphrase = 'pfx-Pa55-41c8';
+  const caFile = await install('ca.pem', material.ca);
+  const certPem = await install('renewed.crt', renewed.cert);
+  const keyPem = await install('renewed.key', renewed.key);
+  const pfxFile = join(dir, 'client.p12');
+  execFileSync('openssl', [
+    'pkcs12',
+    '-export',
+    '-in',
+    certPem,
+    '-inkey',
+    keyPem,
+    '-passout',
+    `pass:${passphrase}`,
+    '-out',
+    pfxFile,
+  ]);
+  const zk = await pool.open({ hosts: `localhost:${server.port}`, tls: { caFile, pfxFile, passphrase } });
+  expect(await x509Ids(zk)).toEqual([RENEWED_ID]);
+  expect(await zk.command('ruok')).toBe('imok');
+
+  // A four-letter word makes a connection of its own, so it reads the files of the moment.
+  await rm(pfxFile);
+  const error = await rejectionOf(() => zk.command('ruok'));
+  expect(error).toBeInstanceOf(TlsFileError);
+  expect(error).toMatchObject({ option: 'pfxFile', file: pfxFile, code: 'ERR_ZOOKIT_TLS_FILE' });
 });
 
 it('puts neither the key nor its passphrase in log lines, fields, events, errors or util.inspect', async () => {
