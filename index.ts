@@ -70,6 +70,7 @@ export {
   type RetryOptions,
   RetryPolicy,
 } from './lib/retry.js';
+export type { TlsFileOptions, TlsOptions } from './lib/session/tls-files.js';
 export { ClientState, ConnectionState } from './lib/states.js';
 export type {
   ConnectTraceContext,

@@ -281,6 +281,32 @@ export class ConnectionClosedError extends Error {
   }
 }
 
+/**
+ * A TLS file named in the `tls` option (`caFile`, `certFile`, `keyFile`, `pfxFile`) could not be
+ * used for a connection attempt: missing, unreadable, not PEM/PKCS12, a key that needs another
+ * passphrase, or a certificate and key that do not match. The files are read again on every
+ * attempt (docs/tls.md#rotation), so the attempt fails, shows in `connectionFailed`'s causes with
+ * this code, and the next attempt reads them afresh. The message names the file, never its contents.
+ */
+export class TlsFileError extends Error {
+  override readonly name = 'TlsFileError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_TLS_FILE';
+  constructor(
+    /** The option that named the file (`certFile`, ...). */
+    readonly option: string,
+    /** The path as given in the option. */
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`TLS ${option} ${JSON.stringify(file)}: ${reason}`);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return errorJSON(this);
+  }
+}
+
 /** A retry policy gave up: too many attempts, or the deadline would be passed. `cause` is the last error. */
 export class RetryFailedError extends Error {
   override readonly name = 'RetryFailedError';

@@ -37,7 +37,9 @@ export {
 export { startTestingServer, TestingServer } from './testing-server.js';
 export {
   type ClientAuth,
+  type ClientCertificate,
   createTlsMaterial,
+  issueClientCertificate,
   type JavaStore,
   type StoreType,
   serverSslConfig,

@@ -165,12 +165,11 @@ export async function createTlsMaterial(parentDir: string = tmpdir()): Promise<T
     const file = (name: string): string => join(dir, name);
     const config = file('openssl.cnf');
     await writeFile(config, OPENSSL_CONFIG);
-    const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
     await run(openssl, [
       'req',
       '-x509',
-      ...newKey,
+      ...NEW_KEY,
       '-config',
       config,
       '-extensions',
@@ -185,41 +184,8 @@ export async function createTlsMaterial(parentDir: string = tmpdir()): Promise<T
       file('ca.pem'),
     ]);
 
-    const leaf = async (name: string, subject: string, extensions: string): Promise<void> => {
-      await run(openssl, [
-        'req',
-        '-new',
-        ...newKey,
-        '-config',
-        config,
-        '-subj',
-        subject,
-        '-keyout',
-        file(`${name}.key`),
-        '-out',
-        file(`${name}.csr`),
-      ]);
-      await run(openssl, [
-        'x509',
-        '-req',
-        '-in',
-        file(`${name}.csr`),
-        '-CA',
-        file('ca.pem'),
-        '-CAkey',
-        file('ca.key'),
-        '-set_serial',
-        `0x${randomBytes(8).toString('hex')}`,
-        '-days',
-        DAYS,
-        '-extfile',
-        config,
-        '-extensions',
-        extensions,
-        '-out',
-        file(`${name}.pem`),
-      ]);
-    };
+    const leaf = (name: string, subject: string, extensions: string): Promise<void> =>
+      signLeaf(openssl, dir, name, subject, extensions);
 
     const keyStore: JavaStore = { path: file('keystore.p12'), password: secret(), type: 'PKCS12' };
     const trustStore: JavaStore = { path: file('truststore.p12'), password: secret(), type: 'PKCS12' };
@@ -282,6 +248,83 @@ export async function createTlsMaterial(parentDir: string = tmpdir()): Promise<T
     await cleanup();
     throw error;
   }
+}
+
+/** A P-256 key, unencrypted, for `openssl req -newkey`. */
+const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** Makes `<name>.key` and `<name>.pem` in `dir`, signed by the CA there (`ca.pem`, `ca.key`, `openssl.cnf`). */
+async function signLeaf(
+  openssl: string,
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+): Promise<void> {
+  const file = (n: string): string => join(dir, n);
+  await run(openssl, [
+    'req',
+    '-new',
+    ...NEW_KEY,
+    '-config',
+    file('openssl.cnf'),
+    '-subj',
+    subject,
+    '-keyout',
+    file(`${name}.key`),
+    '-out',
+    file(`${name}.csr`),
+  ]);
+  await run(openssl, [
+    'x509',
+    '-req',
+    '-in',
+    file(`${name}.csr`),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    DAYS,
+    '-extfile',
+    file('openssl.cnf'),
+    '-extensions',
+    extensions,
+    '-out',
+    file(`${name}.pem`),
+  ]);
+}
+
+/** A client certificate and its key, PEM, from `issueClientCertificate`. */
+export interface ClientCertificate {
+  /** The certificate (extendedKeyUsage clientAuth), PEM, signed by the material's CA. */
+  readonly cert: string;
+  /** Its private key, PEM (unencrypted). */
+  readonly key: string;
+}
+
+/**
+ * Signs one more client certificate with `material`'s CA, for `subject` in openssl's form
+ * (`/O=zookit/CN=renewed`; ZooKeeper's x509 id is its RFC 2253 form, `CN=renewed,O=zookit`): a
+ * renewed certificate for rotation tests. `name` is its file stem in `material.dir` (letters,
+ * digits, '-'). TEST-ONLY, like the rest of this file.
+ */
+export async function issueClientCertificate(
+  material: TlsMaterial,
+  subject: string,
+  name = `client-${randomBytes(4).toString('hex')}`,
+): Promise<ClientCertificate> {
+  if (!/^[A-Za-z0-9-]+$/.test(name))
+    throw new Error(`issueClientCertificate: bad file stem ${JSON.stringify(name)}`);
+  const openssl = findOpenssl();
+  if (openssl === undefined) throw new Error('issueClientCertificate needs openssl on PATH');
+  await signLeaf(openssl, material.dir, name, subject, 'client_ext');
+  const [cert, key] = await Promise.all(
+    [`${name}.pem`, `${name}.key`].map((n) => readFile(join(material.dir, n), 'utf8')),
+  );
+  return { cert: cert!, key: key! };
 }
 
 function secret(): string {

@@ -20,6 +20,7 @@ import '../dispose.js';
 import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
 import type { Session } from '../session/session.js';
+import { loadTlsFiles } from '../session/tls-files.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { OneShotKind, WatchCallback } from '../watches/watch-registry.js';
 import type { RemovableWatchType } from '../watches/watch-removal.js';
@@ -453,14 +454,16 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
    * host), through the handler: over TLS when the client uses TLS, on the handler's clock.
    */
   command(word = 'ruok', options: CallOptions = {}): Promise<string> {
-    return attempt(() => {
+    return attempt(async () => {
       checkTimeout(options.timeout);
       const server = this.#lifecycle.current?.server ?? this.#config.hosts[0]!;
-      // The certificate is checked against the name the address was resolved from, as for the session.
-      const tls =
+      // The certificate is checked against the name the address was resolved from, as for the
+      // session; TLS files are read now, as for every connection (docs/tls.md#rotation).
+      const configured =
         this.#config.tls && server.hostname
           ? { servername: server.hostname, ...this.#config.tls }
           : this.#config.tls;
+      const tls = configured && (await loadTlsFiles(configured));
       return fourLetterWord(server.host, server.port, word, {
         handler: this.handler,
         tls,

@@ -4,7 +4,6 @@
 // data, TLS keys, a session password to resume), so the client keeps it in a private field, out of
 // util.inspect and JSON.
 
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { DEFAULT_MAX_BUFFER_BYTES } from '../../protocol/constants.js';
 import type { ACL } from '../../protocol/records.js';
 import { OPEN_ACL_UNSAFE, validateAcl } from '../acl.js';
@@ -12,6 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseHosts } from '../paths.js';
 import type { RetryOptions } from '../retry.js';
 import type { HostAddress } from '../session/loop-messages.js';
+import { checkTlsFileOptions, type TlsOptions } from '../session/tls-files.js';
 import type { ClientOptions, Logger } from './options.js';
 
 /** The default requested session timeout, ms. */
@@ -34,7 +34,8 @@ export interface ClientConfig {
   /** Backoff between failed connect cycles (never a signal: the loop may run in another thread). */
   readonly connectionRetry: Omit<RetryOptions, 'signal'>;
   readonly commandRetry: RetryOptions;
-  readonly tls: TlsConnectionOptions | undefined;
+  /** TLS options; file options are read on every attempt (docs/tls.md#rotation). */
+  readonly tls: TlsOptions | undefined;
   readonly logger: Logger | undefined;
   /** Largest request frame, bytes. */
   readonly maxBufferBytes: number;
@@ -62,6 +63,8 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     );
   }
   checkTimeout(options.requestTimeout, 'requestTimeout');
+  const tls = options.tls === true ? {} : options.tls;
+  if (tls !== undefined) checkTlsFileOptions(tls);
   return Object.freeze({
     hosts,
     chroot,
@@ -82,7 +85,7 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
       ...withoutSignal(options.connectionRetry),
     },
     commandRetry: options.commandRetry ?? {},
-    tls: options.tls === true ? {} : options.tls,
+    tls,
     logger: options.logger,
     maxBufferBytes,
     requestTimeout: options.requestTimeout,

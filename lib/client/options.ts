@@ -1,10 +1,10 @@
 // The client's public option, event and value types, apart from the class that uses them.
 
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { Handler } from '../../handlers/handler.js';
 import type { ACL } from '../../protocol/records.js';
 import type { ConnectionFailedError } from '../errors.js';
 import type { RetryOptions } from '../retry.js';
+import type { TlsOptions } from '../session/tls-files.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { PersistentMode, WatchCallback } from '../watches/watch-registry.js';
 import type { TransactionCreateOptions } from './transaction.js';
@@ -52,8 +52,12 @@ export interface ClientOptions {
   connectionRetry?: RetryOptions;
   /** The policy of `retry()`. Default: 5 attempts, 100 ms doubling to 10 s. */
   commandRetry?: RetryOptions;
-  /** TLS: Node `tls.connect` options (certificate and host-name checks stay on unless you turn them off). */
-  tls?: TlsConnectionOptions | true;
+  /**
+   * TLS: Node `tls.connect` options (certificate and host-name checks stay on unless you turn them
+   * off), and `caFile`/`certFile`/`keyFile`/`pfxFile`, read again on every connection attempt so a
+   * renewed certificate is used at the next reconnect (docs/tls.md#rotation).
+   */
+  tls?: TlsOptions | true;
   /**
    * Where log lines go (see Logger): connection states (info), every failed pass over the hosts
    * (warn), errors of callbacks (error) unless an `error` listener takes them, debug detail.

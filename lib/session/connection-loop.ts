@@ -12,6 +12,7 @@ import { decodeConnectResponse, encodeConnectRequest, encodeRequest } from '../.
 import { ConnectionFailedError, type ConnectionFailure, ConnectionLossError } from '../errors.js';
 import { RetryPolicy } from '../retry.js';
 import type { ClientToLoop, HostAddress, LoopInit, LoopToClient } from './loop-messages.js';
+import { loadTlsFiles } from './tls-files.js';
 
 /** Never go longer than this without a ping, ms (the Java client's cap). */
 const MAX_PING_INTERVAL_MS = 10_000;
@@ -289,11 +290,14 @@ class ConnectionLoop {
       1,
       Math.floor((this.negotiatedTimeout || this.init.sessionTimeout) / this.init.hosts.length),
     );
+    // TLS files are read for every attempt: a certificate renewed on disk is presented at the next one.
+    const tls = this.init.tls && (await loadTlsFiles(tlsFor(this.init.tls, address)!));
+    if (signal.aborted) throw signal.reason;
     const transport = await this.handler.createConnection({
       host: address.host,
       port: address.port,
       timeoutMs,
-      tls: tlsFor(this.init.tls, address),
+      tls,
       signal,
     });
     if (signal.aborted) {
@@ -499,7 +503,7 @@ class ConnectionLoop {
     const transport = await this.handler.createConnection({
       ...address,
       timeoutMs: 1000,
-      tls: this.init.tls,
+      tls: this.init.tls && (await loadTlsFiles(this.init.tls)),
     });
     try {
       const answer = new Promise<string>((resolve) => {

@@ -1,9 +1,9 @@
 // What the client and its connection loop say to each other over the handler's channel. Only
 // plain data (numbers, bigints, strings, Buffers), so the loop can live in a worker thread.
 
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ConnectionFailure } from '../errors.js';
 import type { RetryOptions } from '../retry.js';
+import type { TlsOptions } from './tls-files.js';
 
 /** One server address. */
 export interface HostAddress {
@@ -30,7 +30,8 @@ export interface LoopInit {
   lastZxidSeen?: bigint;
   /** Ask for a session that may run on a read-only server. */
   readOnly: boolean;
-  tls: TlsConnectionOptions | undefined;
+  /** TLS options; file names stay names here and are read by the loop on every attempt. */
+  tls: TlsOptions | undefined;
   /** Largest inbound frame, bytes. */
   maxInboundFrameBytes: number;
   /** Backoff between failed connect cycles (maxTries -1 = forever). The signal is not used. */

@@ -29,6 +29,11 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
       ]),
     'ERR_ZOOKIT_CONNECTION_FAILED',
   ],
+  [
+    'TlsFileError',
+    () => new zookit.TlsFileError('certFile', '/etc/tls/tls.crt', 'cannot be read (ENOENT)'),
+    'ERR_ZOOKIT_TLS_FILE',
+  ],
   ['RetryFailedError', () => new zookit.RetryFailedError('gave up', 3), 'ERR_ZOOKIT_RETRY_FAILED'],
   ['ForceRetryError', () => new zookit.ForceRetryError(), 'ERR_ZOOKIT_FORCE_RETRY'],
   ['RolledBackError', () => new zookit.RolledBackError(), 'ERR_ZOOKIT_ROLLED_BACK'],
