@@ -722,7 +722,7 @@ export class Session {
   /**
    * The server refused the credential (an error reply: AUTHFAILED, or -124 as 3.8.0 answers a wrong
    * DIGEST-MD5 password), or the mechanism could not go on: the session ends (AUTH_FAILED, then
-   * LOST) and the loop stops; reconnecting would be refused the same way.
+   * LOST) and the loop stops; reconnecting would be refused the same way (docs/security.md#failures).
    */
   private onSaslFailed(cause: Error, epoch: number): void {
     if (this.closed || this.epoch !== epoch) return;
