@@ -3,9 +3,16 @@
 // session for good without a reconnect loop, an unauthenticated client is refused with -124,
 // and the SASL identity is the one whoAmI shows and `sasl` ACLs check. Runs under both handlers.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { makeAcl, makeDigestAcl } from '../../lib/acl.js';
 import { ZooKeeperClient } from '../../lib/client/client.js';
-import { AuthFailedError, NoAuthError, SessionClosedRequireSaslAuthError } from '../../lib/errors.js';
+import {
+  AuthFailedError,
+  InvalidArgumentError,
+  NoAuthError,
+  SessionClosedRequireSaslAuthError,
+} from '../../lib/errors.js';
+import { DigestMd5Mechanism } from '../../lib/sasl/digest-md5.js';
 import type { ConnectTraceContext, RequestTraceContext } from '../../lib/tracing.js';
 import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
@@ -163,6 +170,93 @@ describe('SASL DIGEST-MD5', () => {
     ]);
     expect(await rejectionOf(bob.get(path))).toBeInstanceOf(NoAuthError);
     expect(await rejectionOf(bob.set(path, 'mine'))).toBeInstanceOf(NoAuthError);
+  });
+});
+
+/**
+ * A proxy to `port` that lets the handshake through and cuts the connection when the client sends
+ * its next bytes (the first `sasl` request): a connection that drops in the middle of the exchange.
+ */
+async function cutDuringSasl(port: number): Promise<{ connectString: string; cuts: number; close(): void }> {
+  const sockets = new Set<Socket>();
+  const state = { cuts: 0 };
+  const proxy = createServer((downstream) => {
+    const upstream = connect(port, '127.0.0.1');
+    sockets.add(downstream).add(upstream);
+    let chunks = 0;
+    downstream.on('data', (chunk) => {
+      if (++chunks === 1) {
+        upstream.write(chunk); // the ConnectRequest
+        return;
+      }
+      state.cuts++;
+      downstream.destroy();
+      upstream.destroy();
+    });
+    upstream.on('data', (chunk) => downstream.write(chunk));
+    downstream.on('close', () => upstream.destroy());
+    upstream.on('close', () => downstream.destroy());
+    downstream.on('error', () => {});
+    upstream.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port: proxyPort } = proxy.address() as AddressInfo;
+  return {
+    connectString: `127.0.0.1:${proxyPort}`,
+    get cuts() {
+      return state.cuts;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      proxy.close();
+    },
+  };
+}
+
+describe('SASL through the mechanism seam', () => {
+  it('moves on to the next host when the connection drops during the exchange, with a new mechanism there', async () => {
+    const proxy = await cutDuringSasl(server.port);
+    try {
+      const contexts: Array<{ host: string }> = [];
+      const zk = track(
+        new ZooKeeperClient({
+          hosts: [proxy.connectString, server.connectString],
+          randomizeHosts: false,
+          sasl: {
+            mechanism: (context) => {
+              contexts.push(context);
+              return new DigestMd5Mechanism({ username: 'alice', password: USERS.alice });
+            },
+          },
+        }),
+      );
+      const recorder = new StateRecorder(zk);
+      const [, attempts] = await countingConnects(() => zk.start({ timeout: 10_000 }));
+      expect(proxy.cuts).toBe(1);
+      expect(attempts).toBe(2);
+      // One mechanism per connection, each told where it connects.
+      expect(contexts).toEqual([{ host: '127.0.0.1' }, { host: '127.0.0.1' }]);
+      expect(recorder.connectionStateNames).not.toContain('AUTH_FAILED');
+      expect(zk.connectionState).toBe('CONNECTED');
+      expect(await zk.whoAmI()).toEqual(expect.arrayContaining([{ authScheme: 'sasl', user: 'alice' }]));
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('refuses a sasl option and a sasl authData entry together, naming neither password', () => {
+    const make = () =>
+      new ZooKeeperClient({
+        hosts: server.connectString,
+        sasl: { username: 'alice', password: USERS.alice },
+        authData: [['sasl', `bob:${USERS.bob}`]],
+      });
+    expect(make).toThrow(InvalidArgumentError);
+    try {
+      make();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toMatch(/secret-pw/);
+    }
   });
 });
 
