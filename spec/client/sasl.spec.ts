@@ -12,7 +12,7 @@ import {
   NoAuthError,
   SessionClosedRequireSaslAuthError,
 } from '../../lib/errors.js';
-import { DigestMd5Mechanism } from '../../lib/sasl/digest-md5.js';
+import { DigestMd5Mechanism, SaslError } from '../../lib/sasl/digest-md5.js';
 import type { ConnectTraceContext, RequestTraceContext } from '../../lib/tracing.js';
 import { startTestingCluster, type TestingCluster } from '../../testing/testing-cluster.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
@@ -242,6 +242,35 @@ describe('SASL through the mechanism seam', () => {
     } finally {
       proxy.close();
     }
+  });
+
+  it('ends the session when the mechanism cannot answer the challenge, with its SaslError as the cause', async () => {
+    const zk = track(
+      new ZooKeeperClient({
+        hosts: server.connectString,
+        connectionRetry: { delay: 10, maxDelay: 50 },
+        sasl: {
+          mechanism: () => ({
+            name: 'BROKEN',
+            complete: false,
+            start: () => new Uint8Array(0),
+            step: () => {
+              throw new SaslError('cannot answer');
+            },
+          }),
+        },
+      }),
+    );
+    const [error, attempts] = await countingConnects(async () => {
+      const e = await rejectionOf(zk.start({ timeout: 10_000 }));
+      await sleep(500);
+      return e;
+    });
+    expect(error).toBeInstanceOf(AuthFailedError);
+    expect((error as Error).message).toBe('SASL authentication failed: cannot answer');
+    expect((error as Error).cause).toBeInstanceOf(SaslError);
+    expect(attempts).toBe(1);
+    expect(zk.connectionState).not.toBe('CONNECTED');
   });
 
   it('refuses a sasl option and a sasl authData entry together, naming neither password', () => {
