@@ -85,6 +85,7 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',
   ],
   ['ServerStartError', () => new testing.ServerStartError('no java', false), 'ERR_ZOOKIT_SERVER_START'],
+  ['KdcStartError', () => new testing.KdcStartError('no krb5kdc'), 'ERR_ZOOKIT_KDC_START'],
   [
     'PortUnavailableError',
     () => new testing.PortUnavailableError('port 2181 is in use', 2181),
