@@ -70,6 +70,12 @@ export {
   type RetryOptions,
   RetryPolicy,
 } from './lib/retry.js';
+export {
+  DigestMd5Mechanism,
+  type DigestMd5Options,
+  SaslError,
+} from './lib/sasl/digest-md5.js';
+export type { SaslMechanism, SaslMechanismFactory, SaslOptions } from './lib/sasl/mechanism.js';
 export { ClientState, ConnectionState } from './lib/states.js';
 export type {
   ConnectTraceContext,

@@ -24,6 +24,7 @@ export { parseConnectString, type RawReply, RawSession, type RawSessionOptions }
 export {
   DEFAULT_JVM_FLAGS,
   digestId,
+  type SaslServerOptions,
   type ServerLogLevel,
   type ServerOptions,
   type StandaloneServerOptions,

@@ -12,10 +12,12 @@ import { answersRuok, isServing, pollUntil, serverMode } from './readiness.js';
 import {
   DEFAULT_START_TIMEOUT_MS,
   ensembleMemberConfig,
+  jaasConfig,
   jvmFlagsFor,
   type MemberPorts,
   type ServerOptions,
   type StandaloneServerOptions,
+  saslServerConfig,
   standaloneConfig,
 } from './server-config.js';
 import type { RestartOptions, RestartWaitFor, ServerHandle, ServerMode } from './server-handle.js';
@@ -278,16 +280,17 @@ export async function startLocalStandalone(
         clientPort: clientPort!,
         tlsOnly: options.tlsOnly !== undefined,
         tickTimeMs: options.tickTimeMs,
-        extraConfig: options.extraConfig,
+        extraConfig: { ...saslServerConfig(options.sasl), ...options.extraConfig },
       }),
     );
+    const jaasFile = await writeJaas(dataDir, options.sasl);
     const server = new LocalServer({
       backend,
       id: 1,
       role: 'standalone',
       dataDir,
       port: clientPort!,
-      jvmFlags: jvmFlagsFor(options, false),
+      jvmFlags: jvmFlagsFor(options, false, jaasFile),
       startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
       tls: options.tlsOnly,
     });
@@ -321,9 +324,10 @@ export async function startLocalEnsemble(
           dataDir,
           members,
           tickTimeMs: options.tickTimeMs,
-          extraConfig: options.extraConfig,
+          extraConfig: { ...saslServerConfig(options.sasl), ...options.extraConfig },
         }),
       );
+      const jaasFile = await writeJaas(dataDir, options.sasl);
       servers.push(
         new LocalServer({
           backend,
@@ -331,7 +335,7 @@ export async function startLocalEnsemble(
           role: 'member',
           dataDir,
           port: member.clientPort,
-          jvmFlags: jvmFlagsFor(options, true),
+          jvmFlags: jvmFlagsFor(options, true, jaasFile),
           startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
         }),
       );
@@ -436,4 +440,12 @@ async function makeDataDir(): Promise<string> {
   const runDir = process.env[HARNESS_RUN_DIR_ENV];
   const base = runDir && existsSync(runDir) ? runDir : tmpdir();
   return mkdtemp(join(base, 'zookit-zk-'));
+}
+
+/** Writes a SASL server's JAAS file into its data directory; its path, or undefined without SASL. */
+async function writeJaas(dataDir: string, sasl: ServerOptions['sasl']): Promise<string | undefined> {
+  if (sasl === undefined) return undefined;
+  const file = join(dataDir, 'jaas.conf');
+  await writeFile(file, jaasConfig(sasl), { mode: 0o600 });
+  return file;
 }

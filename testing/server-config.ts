@@ -55,6 +55,28 @@ export interface ServerOptions {
    * PortUnavailableError when it holds too few free ports.
    */
   portRange?: readonly [low: number, high: number];
+  /**
+   * Serve SASL clients: a JAAS file with a `Server` section (DIGEST-MD5 users, or `jaas` as
+   * given), the SASL auth provider, and unless `require: false` the server refuses every client
+   * that has not authenticated with SASL (docs/testing.md#sasl). Local backend only.
+   */
+  sasl?: SaslServerOptions;
+}
+
+/** SASL settings of a harness server (docs/testing.md#sasl). */
+export interface SaslServerOptions {
+  /** DIGEST-MD5 users: name → password, as `user_<name>="<password>"` of DigestLoginModule. */
+  users?: Readonly<Record<string, string>>;
+  /**
+   * Enforce SASL (`enforce.auth.enabled=true`, `enforce.auth.schemes=sasl`): a client without it
+   * gets -124 (SESSIONCLOSEDREQUIRESASLAUTH). Default true.
+   */
+  require?: boolean;
+  /**
+   * The whole JAAS file instead of the generated one (e.g. a Kerberos `Server` section with a
+   * keytab); krb5 settings go in `systemProperties` (`java.security.krb5.conf`, ...).
+   */
+  jaas?: string;
 }
 
 /** Options of `startTestingServer`: the shared ones and a standalone server's own. */
@@ -84,6 +106,31 @@ export interface MemberPorts {
   quorumPort: number;
   /** Port for leader election. */
   electionPort: number;
+}
+
+/** The JAAS file of a SASL server: `sasl.jaas` as given, else a DigestLoginModule `Server` section with the users. */
+export function jaasConfig(sasl: SaslServerOptions): string {
+  if (sasl.jaas !== undefined) return sasl.jaas;
+  const users = Object.entries(sasl.users ?? {}).map(([name, password]) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+      throw new Error(`SASL user name ${JSON.stringify(name)} is not a JAAS option name`);
+    return `  user_${name}="${password.replace(/(["\\])/g, '\\$1')}"`;
+  });
+  return `Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n${users.join('\n')};\n};\n`;
+}
+
+/** zoo.cfg lines of a SASL server: enforcement unless `require: false`. */
+export function saslServerConfig(sasl: SaslServerOptions | undefined): Record<string, string | boolean> {
+  if (sasl === undefined || sasl.require === false) return {};
+  return { 'enforce.auth.enabled': true, 'enforce.auth.schemes': 'sasl' };
+}
+
+/** JVM system properties of a SASL server whose JAAS file is `jaasFile`. */
+export function saslSystemProperties(jaasFile: string): Record<string, string> {
+  return {
+    'java.security.auth.login.config': jaasFile,
+    'zookeeper.authProvider.sasl': 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
+  };
 }
 
 /** `user:<base64 sha1 of "user:password">`, the id of ZooKeeper's digest scheme. */
@@ -196,8 +243,11 @@ export function toJvmFlags(properties: Readonly<Record<string, string>>): string
   return Object.entries(properties).map(([key, value]) => `-D${key}=${value}`);
 }
 
-/** The JVM command-line flags of a server: heap/GC/JIT flags, then the harness's -D properties. */
-export function jvmFlagsFor(options: ServerOptions, ensemble: boolean): string[] {
+/**
+ * The JVM command-line flags of a server: heap/GC/JIT flags, then the harness's -D properties
+ * (with `jaasFile`, a SASL server's; `systemProperties` still win).
+ */
+export function jvmFlagsFor(options: ServerOptions, ensemble: boolean, jaasFile?: string): string[] {
   return [
     ...(options.jvmFlags ?? DEFAULT_JVM_FLAGS),
     ...toJvmFlags({
@@ -205,7 +255,10 @@ export function jvmFlagsFor(options: ServerOptions, ensemble: boolean): string[]
       ...serverSystemProperties({
         ensemble,
         containerCheckIntervalMs: options.containerCheckIntervalMs,
-        systemProperties: options.systemProperties,
+        systemProperties: {
+          ...(jaasFile !== undefined ? saslSystemProperties(jaasFile) : {}),
+          ...options.systemProperties,
+        },
       }),
     }),
   ];

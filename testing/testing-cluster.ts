@@ -137,6 +137,11 @@ export async function startTestingCluster(options: TestingClusterOptions = {}): 
     throw new RangeError(`cluster size must be a positive integer, got ${size}`);
   ensemblePortChoice(options, 3 * size); // bad port options fail before anything starts
   const backend = await resolveBackend({ ensemble: true, backend: options.backend });
+  if (options.sasl !== undefined && backend.kind !== 'local') {
+    throw new Error(
+      `SASL servers run on the local backend only (their JAAS file is on this machine), not on ${backend.kind}`,
+    );
+  }
   switch (backend.kind) {
     case 'local': {
       const servers = await startLocalEnsemble(backend, size, options);

@@ -110,6 +110,11 @@ export async function startTestingServer(options: StandaloneServerOptions = {}):
       'the server and its port are the ones ZK_CONNECT names',
     );
   }
+  if (options.sasl !== undefined && backend.kind !== 'local') {
+    throw new Error(
+      `SASL servers run on the local backend only (their JAAS file is on this machine), not on ${backend.kind}`,
+    );
+  }
   if (options.tlsOnly !== undefined && backend.kind !== 'local') {
     throw new Error(
       `tlsOnly servers run on the local backend only (their key stores are files on this machine), not on ${backend.kind}`,

@@ -11,6 +11,7 @@ import { OPEN_ACL_UNSAFE, validateAcl } from '../acl.js';
 import { InvalidArgumentError } from '../errors.js';
 import { parseHosts } from '../paths.js';
 import type { RetryOptions } from '../retry.js';
+import { resolveSasl, type SaslConfig } from '../sasl/sasl-config.js';
 import type { HostAddress } from '../session/loop-messages.js';
 import type { ClientOptions, Logger } from './options.js';
 
@@ -27,8 +28,10 @@ export interface ClientConfig {
   /** A session to resume, from `clientId`. */
   readonly resume: { readonly sessionId: bigint; readonly passwd: Buffer } | undefined;
   readonly defaultAcl: readonly ACL[];
-  /** Credentials replayed on every connection: [scheme, credential]. */
+  /** Credentials replayed on every connection: [scheme, credential] (no `sasl` entry: see `sasl`). */
   readonly authData: ReadonlyArray<readonly [string, string]>;
+  /** SASL on every connection, from the `sasl` option or a `sasl` authData entry. */
+  readonly sasl: SaslConfig | undefined;
   readonly readOnly: boolean;
   readonly randomizeHosts: boolean;
   /** Backoff between failed connect cycles (never a signal: the loop may run in another thread). */
@@ -62,6 +65,7 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     );
   }
   checkTimeout(options.requestTimeout, 'requestTimeout');
+  const { sasl, authData } = resolveSasl(options.sasl, checkAuthData(options.authData ?? []));
   return Object.freeze({
     hosts,
     chroot,
@@ -71,7 +75,8 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
       passwd: Buffer.from(options.clientId.password),
     },
     defaultAcl: Object.freeze(defaultAcl),
-    authData: checkAuthData(options.authData ?? []),
+    authData,
+    sasl,
     readOnly: options.readOnly ?? false,
     randomizeHosts: options.randomizeHosts ?? true,
     connectionRetry: {

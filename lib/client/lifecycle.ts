@@ -101,7 +101,7 @@ export class SessionLifecycle {
     await this.stop();
     if (failed !== undefined) throw failed;
     if (state === ConnectionState.AUTH_FAILED)
-      throw new AuthFailedError(undefined, undefined, 'authentication failed');
+      throw this.session?.authFailure ?? new AuthFailedError(undefined, undefined, 'authentication failed');
     const why = this.session?.lastFailure;
     const error = new this.handler.TimeoutError(
       `could not connect to ${this.describeHosts()} within ${timeout} ms${why ? `: ${why}` : ''}`,
@@ -133,6 +133,7 @@ export class SessionLifecycle {
         maxBufferBytes: config.maxBufferBytes,
         authData: this.authData,
         requestTimeout: config.requestTimeout,
+        sasl: config.sasl,
       },
       {
         onState: (state, detail) => this.setState(state, detail),

@@ -5,6 +5,7 @@ import type { Handler } from '../../handlers/handler.js';
 import type { ACL } from '../../protocol/records.js';
 import type { ConnectionFailedError } from '../errors.js';
 import type { RetryOptions } from '../retry.js';
+import type { SaslOptions } from '../sasl/mechanism.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { PersistentMode, WatchCallback } from '../watches/watch-registry.js';
 import type { TransactionCreateOptions } from './transaction.js';
@@ -42,8 +43,17 @@ export interface ClientOptions {
   handler?: Handler;
   /** ACL of nodes created without one. Default OPEN_ACL_UNSAFE. */
   defaultAcl?: readonly ACL[];
-  /** Credentials sent on every connection before anything else: [scheme, credential]. */
+  /**
+   * Credentials sent on every connection before anything else: [scheme, credential]. An entry
+   * `['sasl', 'user:password']` (kazoo's form) authenticates with SASL DIGEST-MD5 instead
+   * (docs/security.md#options).
+   */
   authData?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * SASL authentication on every connection, before CONNECTED: DIGEST-MD5 with a user name and
+   * password, GSSAPI, or a mechanism factory (docs/security.md#options).
+   */
+  sasl?: SaslOptions;
   /** Allow the session on a read-only (partitioned) server; writes then fail with NotReadOnlyError. */
   readOnly?: boolean;
   /** Shuffle the host list on each connect cycle. Default true. */

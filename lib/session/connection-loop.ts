@@ -430,6 +430,12 @@ class ConnectionLoop {
         if (f.length < REPLY_HEADER_BYTES) throw new Error(`frame of ${f.length} bytes has no reply header`);
         const xid = f.readInt32BE(0);
         if (xid === Xid.ping) continue;
+        const err = f.readInt32BE(12);
+        // The server refused a credential, or closed the session for want of SASL: it will
+        // refuse again, so this connection is the last (the client also says stop, but a
+        // reconnect could start before that message comes).
+        if (err === ErrorCode.AUTHFAILED || err === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH)
+          this.closing = true;
         const zxid = f.readBigInt64BE(4);
         if (xid !== Xid.notification && zxid > this.lastZxid) this.lastZxid = zxid;
         batch.push(f);

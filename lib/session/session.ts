@@ -25,7 +25,9 @@ import {
   errorFromCode,
   SessionExpiredError,
   ValueTooLargeError,
+  ZooKeeperError,
 } from '../errors.js';
+import type { SaslConfig } from '../sasl/sasl-config.js';
 import { ConnectionState } from '../states.js';
 import {
   type ConnectTraceContext,
@@ -50,6 +52,8 @@ const DECODE_OPTIONS = { payloadIsDropped: true };
 const MAX_LOOP_FAILURES = 5;
 /** Pause before a failed loop is started again, times the failures in a row, ms. */
 const LOOP_RESPAWN_DELAY_MS = 100;
+/** A SASL exchange longer than this many round trips is given up (DIGEST-MD5 takes 3, GSSAPI about 4). */
+const MAX_SASL_ROUNDS = 20;
 
 /** An auth packet in flight (replies to xid -4 may overtake other replies, so they have their own FIFO). */
 interface AuthWaiter {
@@ -97,6 +101,8 @@ export interface SessionSettings {
   authData: Array<readonly [string, string]>;
   /** A request's timeout when its caller gives none, ms (undefined: wait for the reply). */
   requestTimeout: number | undefined;
+  /** SASL before every connection is announced (docs/security.md#the-exchange). */
+  sasl?: SaslConfig | undefined;
 }
 
 /** One client's session state and request pipeline. */
@@ -611,7 +617,126 @@ export class Session {
     this.sessionId = m.sessionId;
     this.passwd = m.passwd;
     this.negotiatedTimeout = m.timeout;
-    // Priming order as the Java client: credentials, then watches, then what waited.
+    if (this.settings.sasl === undefined) {
+      this.prime(m, resumed, address);
+      return;
+    }
+    // SASL first, before anything else is sent and before CONNECTED (kazoo #594 / PR #808):
+    // requests made meanwhile wait in the queue, as while connecting.
+    this.connected = false;
+    this.authenticate(this.settings.sasl, m).then(
+      (done) => {
+        if (done && this.epoch === m.epoch && !this.closed) {
+          this.connected = true;
+          this.prime(m, resumed, address);
+        }
+      },
+      (error: Error) => this.onSaslFailed(error, m.epoch),
+    );
+  }
+
+  /**
+   * The SASL exchange of one connection (docs/security.md#the-exchange): `sasl` (op 102) requests,
+   * each answered with the server's next challenge, until the mechanism is complete. Resolves true
+   * once authenticated, false when the connection went away first (the loop moves on to the next
+   * host: kazoo PR #806); rejects on a refusal (an error reply, or a mechanism that cannot answer).
+   */
+  private async authenticate(
+    sasl: SaslConfig,
+    m: Extract<LoopToClient, { t: 'handshake' }>,
+  ): Promise<boolean> {
+    const mechanism = sasl.factory({
+      host: m.server.host,
+      ...(m.server.hostname !== undefined ? { hostname: m.server.hostname } : {}),
+      ...(sasl.serverPrincipal !== undefined ? { serverPrincipal: sasl.serverPrincipal } : {}),
+    });
+    const where = `${m.server.host}:${m.server.port}`;
+    this.owner.onLog('debug', `SASL ${mechanism.name} authentication with ${where}`, {
+      mechanism: mechanism.name,
+      server: where,
+    });
+    let token = await mechanism.start();
+    for (let round = 1; ; round++) {
+      if (this.epoch !== m.epoch || this.closed) return false;
+      let challenge: Uint8Array;
+      try {
+        challenge = await this.saslRequest(token);
+      } catch (error) {
+        if (error instanceof ConnectionLossError || error instanceof ConnectionClosedError) return false;
+        throw error;
+      }
+      if (mechanism.complete) break;
+      token = await mechanism.step(challenge);
+      if (mechanism.complete && token.length === 0) break;
+      if (round > MAX_SASL_ROUNDS)
+        throw new Error(`SASL ${mechanism.name} did not complete in ${MAX_SASL_ROUNDS} rounds`);
+    }
+    this.owner.onLog('debug', `SASL ${mechanism.name} authentication with ${where} complete`, {
+      mechanism: mechanism.name,
+      server: where,
+    });
+    return true;
+  }
+
+  /** One `sasl` request on the connection being authenticated: its reply's token, or the error code as an error. */
+  private saslRequest(token: Uint8Array): Promise<Uint8Array> {
+    const xid = this.nextXid;
+    this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
+    const frame = encodeRequest(xid, OpCode.sasl, { token: Buffer.from(token) }, this.encodeLimit);
+    const trace: RequestTraceContext | undefined = isTraced(requestChannel)
+      ? {
+          op: opName(OpCode.sasl),
+          opCode: OpCode.sasl,
+          path: undefined,
+          xid,
+          requestBytes: frame.length,
+          replyBytes: undefined,
+          sessionId: this.sessionId,
+        }
+      : undefined;
+    if (trace !== undefined) {
+      requestChannel.start.publish(trace);
+      requestChannel.end.publish(trace);
+    }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.sent.push({
+        op: OpCode.sasl,
+        frame: undefined,
+        path: undefined,
+        xid,
+        epoch: this.epoch,
+        abandoned: false,
+        convert: (body) => (body as { token: Buffer | null }).token ?? new Uint8Array(0),
+        accept: undefined,
+        resolve: (trace === undefined ? resolve : resolveTraced(trace, resolve as (v: never) => void)) as (
+          value: unknown,
+        ) => void,
+        reject: trace === undefined ? reject : rejectTraced(trace, reject),
+        trace,
+      });
+      // Not through the outbox: it is flushed only once connected, and nothing else may go first.
+      this.channel.post({ t: 'write', epoch: this.epoch, frames: [frame] });
+    });
+  }
+
+  /**
+   * The server refused the credential (an error reply: AUTHFAILED, or -124 as 3.8.0 answers a wrong
+   * DIGEST-MD5 password), or the mechanism could not go on: the session ends (AUTH_FAILED, then
+   * LOST) and the loop stops; reconnecting would be refused the same way.
+   */
+  private onSaslFailed(cause: Error, epoch: number): void {
+    if (this.closed || this.epoch !== epoch) return;
+    const why =
+      cause instanceof ZooKeeperError
+        ? `the server refused it: ${cause.codeName} (${cause.code})`
+        : cause.message;
+    this.authFailed(
+      withCause(new AuthFailedError(undefined, undefined, `SASL authentication failed: ${why}`), cause),
+    );
+  }
+
+  /** Primes a connection as the Java client does: credentials, then watches, then what waited; then CONNECTED. */
+  private prime(m: Extract<LoopToClient, { t: 'handshake' }>, resumed: boolean, address: string): void {
     const frames: Buffer[] = [];
     const replays = this.settings.authData.map(([scheme, credential]) =>
       this.sendAuth(scheme, credential, frames),
@@ -674,6 +799,35 @@ export class Session {
         if (request.trace !== undefined) request.trace.replyBytes = frame.length;
         settleRequest(request, header.err, reply.body);
         settled = true;
+        // Decided here, in the frame's turn, so no later disconnect can be taken for a mere loss.
+        if (header.err !== 0 && request.op === OpCode.sasl) {
+          const refusal = errorFromCode(header.err);
+          this.authFailed(
+            withCause(
+              new AuthFailedError(
+                undefined,
+                undefined,
+                `SASL authentication failed: the server refused it: ${refusal.codeName} (${refusal.code})`,
+              ),
+              refusal,
+            ),
+          );
+          return;
+        }
+        if (header.err === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH) {
+          // The server closed the session for want of SASL: no reconnect can fix that.
+          this.authFailed(
+            withCause(
+              new AuthFailedError(
+                undefined,
+                undefined,
+                'the server requires SASL authentication and closed the session: SESSIONCLOSEDREQUIRESASLAUTH (-124)',
+              ),
+              errorFromCode(header.err),
+            ),
+          );
+          return;
+        }
       }
     }
   }
@@ -701,7 +855,18 @@ export class Session {
     // The server closes the connection after a failed auth; the session cannot go on (Java: AUTH_FAILED).
     const error = new AuthFailedError(undefined, undefined, 'authentication failed (AUTHFAILED)');
     waiter?.reject(error);
-    this.setState(ConnectionState.AUTH_FAILED, 'authentication failed');
+    this.authFailed(error);
+  }
+
+  /** Why the session ended in AUTH_FAILED, for start()'s error. */
+  authFailure: AuthFailedError | undefined;
+
+  /** Authentication was refused: AUTH_FAILED (LOST), everything fails with `error`, the loop stops for good. */
+  private authFailed(error: AuthFailedError): void {
+    if (this.closed) return;
+    this.authFailure = error;
+    this.owner.onLog('error', error.message, { code: error.codeName });
+    this.setState(ConnectionState.AUTH_FAILED, error.message);
     this.closed = true;
     this.failAll(error);
     this.failAuthCallers(error);
@@ -817,4 +982,10 @@ function rejected<T>(error: unknown, trace: RequestTraceContext | undefined): Pr
     queueMicrotask(() => publishSettled(requestChannel, trace, true));
   }
   return Promise.reject(error);
+}
+
+/** `error` with the standard `cause` (ZooKeeperError's constructor takes none). */
+function withCause<E extends Error>(error: E, cause: Error): E {
+  Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true });
+  return error;
 }
