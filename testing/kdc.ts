@@ -4,7 +4,7 @@
 // the krb5kdc process is tracked by the process registry and `stopAllServers` closes the KDC.
 // Nothing here touches /etc/krb5.conf or the default credential cache: everything a Kerberos
 // program needs is named by the environment `env()` returns (KRB5_CONFIG, KRB5_CLIENT_KTNAME,
-// KRB5CCNAME) or, for a Java server, by `-Djava.security.krb5.conf`.
+// KRB5CCNAME) or, for a Java server, by `-Djava.security.krb5.conf` (docs/testing.md#kerberos).
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort, LOOPBACK } from './ports.js';
 import { HARNESS_RUN_DIR_ENV, registerOpen, trackProcess, unregisterOpen } from './process-registry.js';
-import type { StandaloneServerOptions } from './server-config.js';
+import type { ServerOptions } from './server-config.js';
 
 /** Default realm of a testing KDC. */
 export const DEFAULT_TEST_REALM = 'ZOOKIT.TEST';
@@ -48,10 +48,14 @@ export interface KerberizedServer {
   readonly principal: string;
   /** Its keytab file. */
   readonly keytab: string;
-  /** The JAAS file holding the `Server` section. */
-  readonly jaasFile: string;
-  /** Options for `startTestingServer`: JAAS, krb5.conf, the SASL provider, enforce.auth (sasl). */
-  readonly options: Pick<StandaloneServerOptions, 'systemProperties' | 'extraConfig'>;
+  /** The JAAS `Server` section logging in from that keytab. */
+  readonly jaas: string;
+  /**
+   * Options for `startTestingServer` (or `startTestingCluster`): `sasl` with the JAAS section (the
+   * harness adds ZooKeeper's SASL provider and, unless `require: false`, enforce.auth for sasl)
+   * and this realm's krb5.conf as `java.security.krb5.conf`.
+   */
+  readonly options: Required<Pick<ServerOptions, 'sasl' | 'systemProperties'>>;
 }
 
 /**
@@ -71,17 +75,16 @@ export class TestingKdc {
   readonly krb5Conf: string;
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
-  readonly #tools: KerberosTools;
+  readonly #tools = findKerberosTools();
   #closing: Promise<void> | undefined;
 
-  /** @internal */
+  /** Wraps a started krb5kdc; use `startTestingKdc`. */
   constructor(init: {
     realm: string;
     port: number;
     dir: string;
     child: ChildProcess;
     exited: Promise<void>;
-    tools: KerberosTools;
   }) {
     this.realm = init.realm;
     this.port = init.port;
@@ -89,7 +92,6 @@ export class TestingKdc {
     this.krb5Conf = join(init.dir, 'krb5.conf');
     this.#child = init.child;
     this.#exited = init.exited;
-    this.#tools = init.tools;
     registerOpen(this);
   }
 
@@ -151,25 +153,19 @@ export class TestingKdc {
    * A ZooKeeper server's Kerberos identity: adds `principal` (default `zookeeper/localhost`, the
    * name a client derives from 127.0.0.1 and localhost), writes its keytab and a JAAS file with a
    * `Server` section logging in from that keytab, and returns the options that make
-   * `startTestingServer` require Kerberos: the JAAS file, this realm's krb5.conf, ZooKeeper's SASL
-   * provider, and `enforce.auth.enabled` with `enforce.auth.schemes=sasl`.
+   * `startTestingServer` require Kerberos (`require: false` serves SASL without enforcing it).
    */
-  async serverOptions(options: { principal?: string } = {}): Promise<KerberizedServer> {
+  async serverOptions(options: { principal?: string; require?: boolean } = {}): Promise<KerberizedServer> {
     const principal = this.principal(options.principal ?? 'zookeeper/localhost');
     const keytab = await this.addPrincipal(principal);
-    const jaasFile = join(this.dir, `jaas-${randomBytes(6).toString('hex')}.conf`);
-    await writeFile(jaasFile, jaasServerSection(principal, keytab));
+    const jaas = jaasServerSection(principal, keytab);
     return {
       principal,
       keytab,
-      jaasFile,
+      jaas,
       options: {
-        systemProperties: {
-          'java.security.auth.login.config': jaasFile,
-          'java.security.krb5.conf': this.krb5Conf,
-          'zookeeper.authProvider.1': 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
-        },
-        extraConfig: { 'enforce.auth.enabled': true, 'enforce.auth.schemes': 'sasl' },
+        sasl: { jaas, ...(options.require !== undefined ? { require: options.require } : {}) },
+        systemProperties: { 'java.security.krb5.conf': this.krb5Conf },
       },
     };
   }
@@ -283,7 +279,7 @@ export async function startTestingKdc(options: TestingKdcOptions = {}): Promise<
           `krb5kdc on ${LOOPBACK}:${port} did not accept connections within ${timeoutMs} ms\n${out}${kdcLog}`,
         );
       }
-      return new TestingKdc({ realm, port, dir, child, exited, tools });
+      return new TestingKdc({ realm, port, dir, child, exited });
     } catch (error) {
       lastError = error;
       await rm(dir, { recursive: true, force: true });
