@@ -74,7 +74,7 @@ describe('startTestingKdc', () => {
     );
   });
 
-  it('makes a ZooKeeper server that requires Kerberos: the Java client logs in from a keytab and whoami shows sasl <principal>; another realm key is refused', async () => {
+  it('makes a ZooKeeper server that requires Kerberos: the Java client logs in from a keytab and whoami shows sasl <principal>; a key the KDC does not know is refused (Checksum failed, AuthFailed)', async () => {
     await using kdc = await startTestingKdc();
     const kerberized = await kdc.serverOptions();
     expect(kerberized.principal).toBe('zookeeper/localhost@ZOOKIT.TEST');
@@ -87,6 +87,10 @@ describe('startTestingKdc', () => {
     await using stranger = await startTestingKdc();
     const strangerKeytab = await stranger.addPrincipal('alice');
     const refused = await javaWhoAmI(kdc, server.connectString, 'alice@ZOOKIT.TEST', strangerKeytab);
+    // The KDC cannot decrypt the login (Checksum failed), the client goes on without SASL and the
+    // server, which requires it, closes the session: AuthFailed, and no sasl identity.
+    expect(refused).toContain('Checksum failed');
+    expect(refused).toContain('state:AuthFailed');
     expect(refused).not.toContain('sasl: alice@ZOOKIT.TEST');
   });
 });
