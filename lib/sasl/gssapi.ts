@@ -4,7 +4,7 @@
 // not need it installed. Credentials come from the Kerberos library's own environment, as for
 // kinit, the Java client (with a ticket cache) and kazoo: KRB5_CONFIG names the krb5.conf,
 // KRB5CCNAME the credential cache (a `kinit`'d one, or a private one), KRB5_CLIENT_KTNAME a
-// client keytab the library gets tickets from by itself (docs/testing.md#kerberos has a worked setup).
+// client keytab the library gets tickets from by itself (docs/security.md#kerberos-gssapi).
 //
 // The exchange: GSS-API context tokens until the context is established (an AP-REQ, then the
 // server's AP-REP since mutual authentication is asked for), then the server's wrapped 4-byte

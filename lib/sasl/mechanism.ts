@@ -39,7 +39,7 @@ export interface SaslOptions {
   serverPrincipal?: string;
   /**
    * GSSAPI: the client principal ('alice@EXAMPLE.COM'); default the principal of the Kerberos
-   * credential cache, or of the client keytab (docs/testing.md#kerberos has a worked setup).
+   * credential cache, or of the client keytab (docs/security.md#kerberos-gssapi).
    */
   principal?: string;
 }

@@ -119,12 +119,16 @@ export class Session {
   lastZxid = 0n;
   /** Why the last connect cycle failed, for error messages. */
   lastFailure: string | undefined;
+  /** Why the session ended in AUTH_FAILED, for start()'s error. */
+  authFailure: AuthFailedError | undefined;
   readonly watches: WatchManager;
 
   private channel!: ChannelEnd<LoopToClient, ClientToLoop>;
   private spawned: Spawned | undefined;
   private epoch = -1;
   private connected = false;
+  /** The epoch of the connection whose SASL exchange runs now (docs/security.md#the-exchange). */
+  private authenticating: number | undefined;
   private nextXid = 1;
   private queued: PendingRequest[] = [];
   private readonly sent = new SentRequests();
@@ -550,6 +554,7 @@ export class Session {
    */
   private connectionGone(why: string, detail: string): void {
     this.connected = false;
+    this.authenticating = undefined;
     this.server = undefined;
     this.failPending(new ConnectionLossError(undefined, undefined, why));
     if (
@@ -611,7 +616,8 @@ export class Session {
     this.loopFailures = 0;
     const resumed = this.sessionId !== 0n && this.sessionId === m.sessionId;
     this.epoch = m.epoch;
-    this.connected = true;
+    // With SASL, not connected (requests wait in the queue) until the exchange is over.
+    this.connected = this.settings.sasl === undefined;
     this.server = m.server;
     const address = `${m.server.host}:${m.server.port}`;
     this.sessionId = m.sessionId;
@@ -623,15 +629,23 @@ export class Session {
     }
     // SASL first, before anything else is sent and before CONNECTED (kazoo #594 / PR #808):
     // requests made meanwhile wait in the queue, as while connecting.
-    this.connected = false;
+    this.authenticating = m.epoch;
     this.authenticate(this.settings.sasl, m).then(
       (done) => {
-        if (done && this.epoch === m.epoch && !this.closed) {
+        const current = this.authenticating === m.epoch;
+        if (current) this.authenticating = undefined;
+        // Not when the connection went away after the last reply: the next one authenticates again.
+        if (done && current && !this.closed) {
           this.connected = true;
           this.prime(m, resumed, address);
         }
       },
-      (error: Error) => this.onSaslFailed(error, m.epoch),
+      (error: Error) => {
+        // A mechanism that fails after its connection is gone is not a refusal.
+        if (this.authenticating !== m.epoch) return;
+        this.authenticating = undefined;
+        this.onSaslFailed(error);
+      },
     );
   }
 
@@ -657,7 +671,7 @@ export class Session {
     });
     let token = await mechanism.start();
     for (let round = 1; ; round++) {
-      if (this.epoch !== m.epoch || this.closed) return false;
+      if (this.authenticating !== m.epoch || this.closed) return false;
       let challenge: Uint8Array;
       try {
         challenge = await this.saslRequest(token);
@@ -722,10 +736,10 @@ export class Session {
   /**
    * The server refused the credential (an error reply: AUTHFAILED, or -124 as 3.8.0 answers a wrong
    * DIGEST-MD5 password), or the mechanism could not go on: the session ends (AUTH_FAILED, then
-   * LOST) and the loop stops; reconnecting would be refused the same way.
+   * LOST) and the loop stops; reconnecting would be refused the same way (docs/security.md#failures).
    */
-  private onSaslFailed(cause: Error, epoch: number): void {
-    if (this.closed || this.epoch !== epoch) return;
+  private onSaslFailed(cause: Error): void {
+    if (this.closed) return;
     const why =
       cause instanceof ZooKeeperError
         ? `the server refused it: ${cause.codeName} (${cause.code})`
@@ -857,9 +871,6 @@ export class Session {
     waiter?.reject(error);
     this.authFailed(error);
   }
-
-  /** Why the session ended in AUTH_FAILED, for start()'s error. */
-  authFailure: AuthFailedError | undefined;
 
   /** Authentication was refused: AUTH_FAILED (LOST), everything fails with `error`, the loop stops for good. */
   private authFailed(error: AuthFailedError): void {

@@ -57,6 +57,7 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
   ['WorkerTaskError', () => new zookit.WorkerTaskError('failed'), 'ERR_ZOOKIT_WORKER_TASK'],
   ['WorkerArgumentError', () => new zookit.WorkerArgumentError('a function'), 'ERR_ZOOKIT_WORKER_ARGUMENT'],
   ['WorkerExitError', () => new zookit.WorkerExitError('exited'), 'ERR_ZOOKIT_WORKER_EXIT'],
+  ['SaslError', () => new zookit.SaslError('bad rspauth'), 'ERR_ZOOKIT_SASL'],
   [
     'WatchQueueOverflowError',
     () => new zookit.WatchQueueOverflowError(10),
