@@ -117,7 +117,7 @@ describe('SASL GSSAPI (Kerberos)', () => {
     expect((error as Error).message).toMatch(/not found in Kerberos database/);
   });
 
-  it('logs the exchange at debug level without key material, and util.inspect of the client shows none', async () => {
+  it('logs the GSSAPI exchange (debug); neither the log lines nor util.inspect(client) name the keytab', async () => {
     useKerberosEnv(aliceKeytab);
     const logger = new CollectingLogger();
     const zk = client('alice@ZOOKIT.TEST', logger);
