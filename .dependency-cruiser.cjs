@@ -95,16 +95,17 @@ module.exports = {
       comment:
         'A devDependency is not installed for our users: shipped code that imports one (even ' +
         'type-only, which leaks into the published .d.ts) breaks for them. testcontainers, a ' +
-        'devDependency for our own tests, is also the optional peer of testing/ (next rules).',
+        'devDependency for our own tests, is also the optional peer of testing/ (next rules); ' +
+        'kerberos likewise, the optional peer of the GSSAPI mechanism (lib/sasl/gssapi.ts).',
       severity: 'error',
       from: { path: SHIPPED },
-      to: { dependencyTypes: ['npm-dev'], pathNot: '(^|/)node_modules/testcontainers/' },
+      to: { dependencyTypes: ['npm-dev'], pathNot: '(^|/)node_modules/(testcontainers|kerberos)/' },
     },
     {
       name: 'shipped-code-runtime-deps-only',
       comment:
         'The only runtime dependency is eventemitter3 (a whole wire protocol in a few files, ' +
-        'postgres.js style), plus the optional peer testcontainers. A new one, or a package ' +
+        'postgres.js style), plus the optional peers testcontainers and kerberos. A new one, or a package ' +
         'imported without being declared in package.json, is a deliberate decision: change this ' +
         'rule in the same commit.',
       severity: 'error',
@@ -112,8 +113,17 @@ module.exports = {
       to: {
         dependencyTypes: ['npm', 'npm-peer', 'npm-optional', 'npm-bundled', 'npm-no-pkg', 'npm-unknown'],
         dependencyTypesNot: ['npm-dev'],
-        pathNot: '(^|/)node_modules/(eventemitter3|testcontainers)/',
+        pathNot: '(^|/)node_modules/(eventemitter3|testcontainers|kerberos)/',
       },
+    },
+    {
+      name: 'kerberos-only-in-gssapi',
+      comment:
+        'kerberos (a native addon) is an optional peer loaded only when GSSAPI is asked for: ' +
+        'one module loads it, lazily, so a client without Kerberos never needs it.',
+      severity: 'error',
+      from: { path: SHIPPED, pathNot: '^lib/sasl/gssapi\\.ts$' },
+      to: { path: '(^|/)node_modules/kerberos/' },
     },
     {
       name: 'testcontainers-only-in-testing',

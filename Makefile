@@ -2,7 +2,7 @@
 # (node modules; ZooKeeper when none is reachable; for the tests, kazoo under /usr/bin/python3,
 # the peer of the interop specs) before it runs.
 
-.PHONY: demo test deps zookeeper kazoo lint typecheck build bench
+.PHONY: demo test deps zookeeper kazoo kerberos lint typecheck build bench
 
 demo: deps zookeeper
 	npm run demo
@@ -13,7 +13,7 @@ demo: deps zookeeper
 # .jest-results.json for .ci/run's summary line. All three run even when an earlier one fails, so
 # a formatting slip or a layer violation still reports the test counts; the target fails if any
 # of them did.
-test: deps zookeeper kazoo
+test: deps zookeeper kazoo kerberos
 	@status=0; \
 	npm run lint || status=1; \
 	npm run typecheck || status=1; \
@@ -31,6 +31,10 @@ zookeeper:
 # kazoo (Debian's python3-kazoo) for the specs that run kazoo programs beside zookit clients.
 kazoo:
 	bash scripts/ensure-kazoo.sh
+
+# MIT Kerberos (a throw-away KDC per test) and the optional kerberos addon, for the GSSAPI specs.
+kerberos: deps
+	bash scripts/ensure-kerberos.sh
 
 build: deps
 	npm run build

@@ -75,6 +75,15 @@ export {
   type DigestMd5Options,
   SaslError,
 } from './lib/sasl/digest-md5.js';
+export {
+  GssapiError,
+  GssapiMechanism,
+  type GssapiOptions,
+  gssapi,
+  type KerberosClientLike,
+  type KerberosModuleLike,
+  KerberosUnavailableError,
+} from './lib/sasl/gssapi.js';
 export type { SaslMechanism, SaslMechanismFactory, SaslOptions } from './lib/sasl/mechanism.js';
 export type { TlsFileOptions, TlsOptions } from './lib/session/tls-files.js';
 export { ClientState, ConnectionState } from './lib/states.js';

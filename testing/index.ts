@@ -8,6 +8,15 @@
 export { type ResolveBackendOptions, resolveBackend } from './backend.js';
 export type { Backend, BackendKind, DockerBackend, ExternalBackend, LocalBackend } from './backend-kinds.js';
 export { expireSession, type SessionCredentials } from './expire-session.js';
+export {
+  DEFAULT_TEST_REALM,
+  jaasServerSection,
+  KdcStartError,
+  type KerberizedServer,
+  startTestingKdc,
+  TestingKdc,
+  type TestingKdcOptions,
+} from './kdc.js';
 export { ServerStartError } from './local-server.js';
 export { freePort, freePorts, PortUnavailableError } from './ports.js';
 export { stopAllServers } from './process-registry.js';

@@ -37,4 +37,9 @@ export interface SaslOptions {
   password?: string;
   /** GSSAPI: the server's principal; default 'zookeeper/<hostname>'. */
   serverPrincipal?: string;
+  /**
+   * GSSAPI: the client principal ('alice@EXAMPLE.COM'); default the principal of the Kerberos
+   * credential cache, or of the client keytab (docs/security.md#kerberos-gssapi).
+   */
+  principal?: string;
 }

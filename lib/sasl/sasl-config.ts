@@ -5,6 +5,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import { DigestMd5Mechanism } from './digest-md5.js';
+import { gssapi } from './gssapi.js';
 import type { SaslMechanismFactory, SaslOptions } from './mechanism.js';
 
 /** The session's SASL settings: a mechanism per connection, and its name for log lines. */
@@ -58,7 +59,20 @@ export function resolveSasl(
     return { sasl: digest(sasl.username, sasl.password), authData: rest };
   }
   if (mechanism === 'GSSAPI') {
-    throw new InvalidArgumentError('sasl.mechanism', 'GSSAPI is not available in this build');
+    if (sasl.principal !== undefined && (typeof sasl.principal !== 'string' || sasl.principal === '')) {
+      throw new InvalidArgumentError(
+        'sasl.principal',
+        'the GSSAPI client principal must be a non-empty string',
+      );
+    }
+    return {
+      sasl: {
+        mechanismName: 'GSSAPI',
+        factory: gssapi(sasl.principal !== undefined ? { principal: sasl.principal } : {}),
+        serverPrincipal: sasl.serverPrincipal,
+      },
+      authData: rest,
+    };
   }
   throw new InvalidArgumentError(
     'sasl.mechanism',

@@ -90,7 +90,14 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',
   ],
+  [
+    'KerberosUnavailableError',
+    () => new zookit.KerberosUnavailableError(),
+    'ERR_ZOOKIT_KERBEROS_UNAVAILABLE',
+  ],
+  ['GssapiError', () => new zookit.GssapiError('no credentials'), 'ERR_ZOOKIT_GSSAPI'],
   ['ServerStartError', () => new testing.ServerStartError('no java', false), 'ERR_ZOOKIT_SERVER_START'],
+  ['KdcStartError', () => new testing.KdcStartError('no krb5kdc'), 'ERR_ZOOKIT_KDC_START'],
   [
     'PortUnavailableError',
     () => new testing.PortUnavailableError('port 2181 is in use', 2181),
