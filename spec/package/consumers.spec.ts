@@ -221,7 +221,15 @@ describe('the tarball npm packs from a fresh clone (no dist/)', () => {
     );
   });
 
-  it('requires nothing it does not ship: each require() names a shipped file, a built-in, eventemitter3 or testcontainers', () => {
+  it('requires nothing it does not ship: each require() names a shipped file, a built-in, eventemitter3 or an optional peer', () => {
+    // The optional peers (testcontainers, kerberos) load only when asked for; package.json lists them.
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    const optionalPeers = Object.keys(pkg.peerDependenciesMeta).filter(
+      (name) => pkg.peerDependenciesMeta[name]!.optional,
+    );
+    expect(optionalPeers.sort()).toEqual(['kerberos', 'testcontainers']);
     const installed = join(published.consumers, 'node_modules/zookit');
     const unresolved: string[] = [];
     for (const file of published.files.filter((path) => path.endsWith('.js'))) {
@@ -229,7 +237,7 @@ describe('the tarball npm packs from a fresh clone (no dist/)', () => {
       for (const m of code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)|\bfrom\s+["']([^"']+)["']/g)) {
         const name = (m[1] ?? m[2])!;
         if (name.startsWith('node:') || builtinModules.includes(name)) continue;
-        if (name === 'eventemitter3' || name === 'testcontainers') continue;
+        if (name === 'eventemitter3' || optionalPeers.includes(name)) continue;
         const target = join(file, '..', name);
         const candidates = [target, `${target}.js`, join(target, 'index.js')];
         if (!candidates.some((path) => published.files.includes(path))) unresolved.push(`${file}: ${name}`);
