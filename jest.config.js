@@ -46,6 +46,9 @@ module.exports = {
         '/spec/client/process-exit\\.spec\\.ts$',
         '/spec/recipes/interop-kazoo[^/]*\\.spec\\.ts$',
         '/spec/recipes/chaos/',
+        // The Kerberos library keeps process-wide state (keytab, KDC): a second run in the same jest
+        // worker against a new KDC would find it stale. The spec covers both handlers itself.
+        '/spec/client/gssapi\\.spec\\.ts$',
       ],
       setupFilesAfterEnv: [
         '<rootDir>/spec/setup/jest-cleanup.ts',

@@ -5,6 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { runInThisContext } from 'node:vm';
+import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
+import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { ZooKeeperClient } from '../../lib/client/client.js';
 import { AuthFailedError } from '../../lib/errors.js';
 import { GssapiError, GssapiMechanism, KerberosUnavailableError } from '../../lib/sasl/gssapi.js';
@@ -37,11 +39,16 @@ function useKerberosEnv(keytab: string): void {
 }
 let caches = 0;
 
-function client(principal: string, logger?: CollectingLogger): ZooKeeperClient {
+function client(
+  principal: string,
+  logger?: CollectingLogger,
+  handler?: SequentialMicrotaskHandler | WorkerThreadsHandler,
+): ZooKeeperClient {
   const zk = new ZooKeeperClient({
     hosts: server.connectString,
     sasl: { mechanism: 'GSSAPI', principal, serverPrincipal: SERVER_PRINCIPAL },
     ...(logger !== undefined ? { logger } : {}),
+    ...(handler !== undefined ? { handler } : {}),
   });
   clients.push(zk);
   return zk;
@@ -64,16 +71,30 @@ afterAll(async () => {
 });
 
 describe('SASL GSSAPI (Kerberos)', () => {
-  it('connects with a keytab principal before CONNECTED, operates, and whoAmI shows sasl <principal>', async () => {
-    useKerberosEnv(aliceKeytab);
-    const zk = client('alice@ZOOKIT.TEST');
-    await zk.start({ timeout: 15_000 });
-    expect(await zk.whoAmI()).toContainEqual({ authScheme: 'sasl', user: 'alice@ZOOKIT.TEST' });
-    const path = uniquePath('gssapi');
-    await zk.create(path, 'kerberized');
-    expect((await zk.get(path))[0]?.toString()).toBe('kerberized');
-    await zk.delete(path);
-  });
+  // Both handlers here, in one process: this file runs in the sequential jest project only (see
+  // jest.config.js), as the Kerberos library keeps process-wide state (the client keytab and the
+  // KDC it learned) that a second run of this file in the same jest worker, against a new KDC of
+  // the same realm, would find stale.
+  it.each(['SequentialMicrotaskHandler', 'WorkerThreadsHandler'] as const)(
+    'connects with a keytab principal before CONNECTED, operates, and whoAmI shows sasl <principal> (%s)',
+    async (kind) => {
+      useKerberosEnv(aliceKeytab);
+      const handler =
+        kind === 'WorkerThreadsHandler' ? new WorkerThreadsHandler() : new SequentialMicrotaskHandler();
+      try {
+        const zk = client('alice@ZOOKIT.TEST', undefined, handler);
+        await zk.start({ timeout: 15_000 });
+        expect(await zk.whoAmI()).toContainEqual({ authScheme: 'sasl', user: 'alice@ZOOKIT.TEST' });
+        const path = uniquePath('gssapi');
+        await zk.create(path, 'kerberized');
+        expect((await zk.get(path))[0]?.toString()).toBe('kerberized');
+        await zk.delete(path);
+        await zk.stop();
+      } finally {
+        await handler.stop();
+      }
+    },
+  );
 
   it('re-authenticates on a reconnect: after a server restart the same client is CONNECTED and still sasl <principal>', async () => {
     useKerberosEnv(aliceKeytab);
