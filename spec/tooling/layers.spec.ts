@@ -25,9 +25,9 @@ const clean: Record<string, string> = {
   'package.json': JSON.stringify({
     name: 'zookit',
     dependencies: { eventemitter3: '*', typescript: '*' },
-    devDependencies: { 'fast-check': '*', testcontainers: '*' },
-    peerDependencies: { testcontainers: '*' },
-    peerDependenciesMeta: { testcontainers: { optional: true } },
+    devDependencies: { 'fast-check': '*', kerberos: '*', testcontainers: '*' },
+    peerDependencies: { kerberos: '*', testcontainers: '*' },
+    peerDependenciesMeta: { kerberos: { optional: true }, testcontainers: { optional: true } },
   }),
   'tsconfig.json': JSON.stringify({
     compilerOptions: {
@@ -65,6 +65,8 @@ const clean: Record<string, string> = {
   ].join('\n'),
   'lib/client/recipe-factories.ts':
     "import { DataWatch } from '../../recipes/data-watch.js';\nexport const bindRecipes = () => ({ DataWatch });",
+  'lib/sasl/gssapi.ts':
+    "import type { KerberosClient } from 'kerberos';\nexport type Client = KerberosClient;",
   'lib/recipe-client.ts': [
     "export { ZooKeeperError } from './errors.js';",
     'export interface RecipeClient { getData(path: string): Promise<Uint8Array>; }',
@@ -157,6 +159,12 @@ const faults: Array<{ rule: string; file: string; text: string; to: string }> = 
     file: 'lib/docker.ts',
     text: "import type { GenericContainer } from 'testcontainers';\nexport type C = GenericContainer;",
     to: 'node_modules/testcontainers/',
+  },
+  {
+    rule: 'kerberos-only-in-gssapi',
+    file: 'lib/sasl/digest.ts',
+    text: "import type { KerberosClient } from 'kerberos';\nexport type C = KerberosClient;",
+    to: 'node_modules/kerberos/',
   },
   {
     rule: 'examples-use-package-names',
