@@ -93,6 +93,9 @@ describe('Queue', () => {
       )
         byKazoo.push(value);
     };
+    // Each side takes one item before they race for the rest, so both are sure to take part.
+    byKazoo.push(fromBytes(await peer.call('q', 'get'))!);
+    byZookit.push((await (await zookit()).Queue(path).get())!.toString());
     await Promise.all([kazooConsumer(), zookitConsumer(), zookitConsumer()]);
     const taken = [...byKazoo, ...byZookit];
     expect(taken.sort()).toEqual(all);
@@ -180,6 +183,12 @@ describe('LockingQueue', () => {
         if (await peer.call('q', 'consume')) byKazoo.push(value);
       }
     };
+    // Each side takes one item before they race for the rest, so both are sure to take part.
+    const kazooFirst = fromBytes(await peer.call('q', 'get', [0.3]));
+    if (kazooFirst !== null && (await peer.call('q', 'consume'))) byKazoo.push(kazooFirst);
+    const firstQueue = (await zookit()).LockingQueue(path);
+    const zookitFirst = await firstQueue.get({ timeout: 300 });
+    if (zookitFirst !== null && (await firstQueue.consume())) byZookit.push(zookitFirst.toString());
     await Promise.all([kazooConsumer(), zookitConsumer(), zookitConsumer()]);
     expect([...byKazoo, ...byZookit].sort()).toEqual(all);
     expect(byKazoo.length).toBeGreaterThan(0);
