@@ -44,6 +44,7 @@ import {
 } from './contenders.js';
 import { type Countdown, raceAbort, startCountdown } from './countdown.js';
 import { isConnectionProblem } from './faults.js';
+import { readIdentifiers } from './identifiers.js';
 import { CancelledError, LockTimeoutError } from './recipe-errors.js';
 import { removeWatch } from './remove-watch.js';
 
@@ -276,16 +277,8 @@ export class Lock extends EventEmitter<LockEvents> implements AsyncDisposable {
         if (error instanceof NoNodeError) return [];
         throw error;
       }
-      const identifiers: string[] = [];
-      for (const contender of contendersOf(children, this.everyPattern)) {
-        try {
-          const [data] = await this.client.get(joinPath(this.path, contender.name), undefined, options);
-          identifiers.push(data === null ? '' : data.toString('utf8'));
-        } catch (error) {
-          if (!(error instanceof NoNodeError)) throw error; // gone since the listing
-        }
-      }
-      return identifiers;
+      const names = contendersOf(children, this.everyPattern).map((contender) => contender.name);
+      return readIdentifiers(this.client, this.path, names, options);
     }, options.signal);
   }
 

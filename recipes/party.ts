@@ -15,6 +15,7 @@ import {
   type RecipeClient,
 } from '../lib/recipe-client.js';
 import { isConnectionProblem, reportFault } from './faults.js';
+import { readIdentifiers } from './identifiers.js';
 
 /** kazoo's `Party._NODE_NAME`: the mark of a Party member's node name. */
 export const PARTY_MARKER = '__party__';
@@ -154,17 +155,8 @@ export class Party extends BaseParty {
 
   /** Every member's identifier, read from its node's data (members that leave meanwhile are skipped). */
   async members(): Promise<string[]> {
-    const { client } = this;
-    const identifiers: string[] = [];
-    for (const child of await this.memberNodes()) {
-      try {
-        const [data] = await client.retry(() => client.get(joinPath(this.path, child)));
-        identifiers.push(data?.toString('utf8') ?? '');
-      } catch (error) {
-        if (!(error instanceof NoNodeError)) throw error;
-      }
-    }
-    return identifiers;
+    const names = await this.memberNodes();
+    return this.client.retry(() => readIdentifiers(this.client, this.path, names));
   }
 
   protected override async memberNodes(): Promise<string[]> {

@@ -37,6 +37,7 @@ import { deleteForCertain } from './certain-delete.js';
 import { LOCK_MARKER, newContenderPrefix } from './contenders.js';
 import { type Countdown, startCountdown } from './countdown.js';
 import { isConnectionProblem, reportFault } from './faults.js';
+import { readIdentifiers } from './identifiers.js';
 import { Lock } from './lock.js';
 import { CancelledError, LockTimeoutError } from './recipe-errors.js';
 
@@ -247,16 +248,7 @@ export class Semaphore extends EventEmitter<SemaphoreEvents> implements AsyncDis
         if (error instanceof NoNodeError) return [];
         throw error;
       }
-      const holders: string[] = [];
-      for (const child of children) {
-        try {
-          const [data] = await client.get(joinPath(path, child), undefined, options);
-          holders.push(data === null ? '' : data.toString('utf8'));
-        } catch (error) {
-          if (!(error instanceof NoNodeError)) throw error; // released since the listing
-        }
-      }
-      return holders;
+      return readIdentifiers(client, path, children, options);
     }, options.signal);
   }
 
