@@ -246,15 +246,7 @@ export class Session {
     call: CallLimits = {},
   ): Promise<T> {
     if (!isTraced(requestChannel)) return this.enqueue(op, body, spec, call, undefined);
-    const trace: RequestTraceContext = {
-      op: opName(op),
-      opCode: op,
-      path: spec.path,
-      xid: undefined,
-      requestBytes: 0,
-      replyBytes: undefined,
-      sessionId: this.sessionId,
-    };
+    const trace = this.traceContext(op, spec.path);
     // As tracePromise: `start` around the synchronous part (stores bound to it see it), then `end`.
     return requestChannel.start.runStores(trace, () => {
       try {
@@ -280,14 +272,13 @@ export class Session {
     try {
       if (this.connected) {
         // The common case: straight into this tick's batch, with its real xid.
-        xid = this.nextXid;
+        xid = this.takeXid();
         const before = this.batch.length;
         appendRequest(this.batch, xid, op, body, this.encodeLimit);
         if (trace !== undefined) {
           trace.xid = xid;
           trace.requestBytes = this.batch.length - before;
         }
-        this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
         this.scheduleFlush();
       } else {
         frame = encodeRequest(0, op, body, this.encodeLimit);
@@ -416,8 +407,7 @@ export class Session {
   /** Sends a request that waited for a connection. */
   private send(request: PendingRequest): void {
     const frame = request.frame!;
-    request.xid = this.nextXid;
-    this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
+    request.xid = this.takeXid();
     request.epoch = this.epoch;
     request.frame = undefined;
     if (request.trace !== undefined) request.trace.xid = request.xid;
@@ -692,23 +682,34 @@ export class Session {
     return true;
   }
 
-  /** One `sasl` request on the connection being authenticated: its reply's token, or the error code as an error. */
-  private saslRequest(token: Uint8Array): Promise<Uint8Array> {
+  /** The next xid (1 to 2^31 − 1, then 1 again: docs/protocol.md#xids). */
+  private takeXid(): number {
     const xid = this.nextXid;
     this.nextXid = xid >= 0x7fffffff ? 1 : xid + 1;
+    return xid;
+  }
+
+  /** A `zookit:request` context for one request; xid and sizes are filled in when it is written. */
+  private traceContext(op: ClientOp, path: string | undefined): RequestTraceContext {
+    return {
+      op: opName(op),
+      opCode: op,
+      path,
+      xid: undefined,
+      requestBytes: 0,
+      replyBytes: undefined,
+      sessionId: this.sessionId,
+    };
+  }
+
+  /** One `sasl` request on the connection being authenticated: its reply's token, or the error code as an error. */
+  private saslRequest(token: Uint8Array): Promise<Uint8Array> {
+    const xid = this.takeXid();
     const frame = encodeRequest(xid, OpCode.sasl, { token: Buffer.from(token) }, this.encodeLimit);
-    const trace: RequestTraceContext | undefined = isTraced(requestChannel)
-      ? {
-          op: opName(OpCode.sasl),
-          opCode: OpCode.sasl,
-          path: undefined,
-          xid,
-          requestBytes: frame.length,
-          replyBytes: undefined,
-          sessionId: this.sessionId,
-        }
-      : undefined;
+    const trace = isTraced(requestChannel) ? this.traceContext(OpCode.sasl, undefined) : undefined;
     if (trace !== undefined) {
+      trace.xid = xid;
+      trace.requestBytes = frame.length;
       requestChannel.start.publish(trace);
       requestChannel.end.publish(trace);
     }
