@@ -13,9 +13,19 @@
 // (n, 1/k), and the check is that none is more than 5 standard deviations from n/k: a false alarm
 // once in about two million runs, while a herd (every client the same order, as with
 // `randomizeHosts: false`) puts all n on one member, sqrt(n(k-1)) deviations out (18 for n = 333,
-// k = 2). Time is not what spreads them: zookit delays a reconnect only after a whole pass failed
-// (100 ms doubling, ±40 % jitter), so the reconnect-time histogram shows how fast the survivors
-// took the herd, and is reported, not asserted.
+// k = 2). When the member killed is the leader, every session is displaced and the survivors
+// refuse connections until they have elected a new one; the passes that fail meanwhile back off
+// with jitter and the sessions land wherever the next pass finds a member serving. The two
+// survivors start serving within moments of each other (the new leader once a quorum has
+// acknowledged it, the follower when it is synchronised), so the shares stay even there too (|z|
+// of 0.4–1.3 in the runs made while writing this test); the test kills whichever member holds
+// most, so both cases occur.
+//
+// Time is not what spreads them: zookit delays a reconnect only after a whole pass failed (100 ms
+// doubling, ±40 % jitter); after a follower's death nothing fails, and the whole herd is back
+// within a few hundred milliseconds. The reconnect-time histogram shows how fast the survivors
+// took it, and is reported, not asserted: no statistic of it follows from the client's settings
+// (it measures the machine), and the repository asserts nothing on speed.
 
 import type { FleetReport, RequestRecord, SessionRecord } from './records.js';
 
@@ -182,6 +192,13 @@ export function analyse(reports: readonly FleetReport[], kill: KillFacts): HerdA
     `the displaced sessions spread over the survivors as a random shuffle does (max |z| < ${SPREAD_Z_LIMIT})`,
     comebacks.length > 0 && spreadZ < SPREAD_Z_LIMIT,
     `per survivor ${JSON.stringify(landedOn)}, max |z| = ${spreadZ.toFixed(2)}`,
+  );
+
+  const callbackErrors = reports.flatMap((r) => r.summary.callbackErrors);
+  check(
+    'no callback or listener threw',
+    callbackErrors.length === 0,
+    `${callbackErrors.length}: ${sample(callbackErrors)}`,
   );
 
   const requests = tallyRequests(sessions, comebacks);

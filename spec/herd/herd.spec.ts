@@ -16,7 +16,7 @@ import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.
 import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { ZooKeeperClient } from '../../index.js';
 import type { TestingCluster } from '../../testing/testing-cluster.js';
-import { analyse, type HerdAnalysis } from './analysis.js';
+import { analyse, type HerdAnalysis, type KillFacts, SPREAD_Z_LIMIT } from './analysis.js';
 import { compileChild, HerdChild, killAll } from './children.js';
 import { Fleet } from './fleet.js';
 import { killMember, placementOf, SESSION_TIMEOUT_MS, startHerdEnsemble } from './members.js';
@@ -63,7 +63,7 @@ async function herdInProcess(
   count: number,
   makeClient: (options: ConstructorParameters<typeof ZooKeeperClient>[0]) => ZooKeeperClient,
   handlerName: string,
-): Promise<HerdAnalysis> {
+): Promise<{ analysis: HerdAnalysis; kill: KillFacts }> {
   const started = epochMs();
   await ensureDir(`${root}/${variant}`);
   const fleet = await Fleet.start(
@@ -102,7 +102,7 @@ async function herdInProcess(
     },
   };
   show(run, placement, kill, analysis, [report]);
-  return analysis;
+  return { analysis, kill };
 }
 
 function show(
@@ -137,7 +137,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 it('1,000 sessions on one event loop resume on the surviving members when the member holding most is killed, and lose no request', async () => {
-  const analysis = await herdInProcess(
+  const { analysis } = await herdInProcess(
     'sequential-1000',
     1000,
     // A handler of its own per client, as a client made without one gets (named here, so the run
@@ -151,13 +151,39 @@ it('1,000 sessions on one event loop resume on the surviving members when the me
 it('1,000 sessions sharing one WorkerThreadsHandler (every connection loop in one worker thread) do the same', async () => {
   const shared = new WorkerThreadsHandler();
   handlers.push(shared);
-  const analysis = await herdInProcess(
+  const { analysis } = await herdInProcess(
     'worker-shared-1000',
     1000,
     (options) => new ZooKeeperClient({ ...options, handler: shared }),
     'one WorkerThreadsHandler shared by every client',
   );
   expectAllChecks(analysis);
+}, 120_000);
+
+it('a fleet that does not shuffle its hosts (randomizeHosts: false, a planted fault) herds onto one survivor, and the spread check says so', async () => {
+  // Every client has the same order and rotates it the same way: all start on the first host and,
+  // when it dies, all go to the second. Followers first, so the kill is a follower's and no
+  // election (whose failed passes would rotate the clients out of step) blurs the herd.
+  const leader = await cluster.leader();
+  const order = [...cluster.servers.filter((s) => s !== leader), leader].map((s) => s.connectString);
+  const hosts = order.join(',');
+  const { analysis, kill } = await herdInProcess(
+    'planted-no-shuffle-200',
+    200,
+    (options) =>
+      new ZooKeeperClient({
+        ...options,
+        hosts,
+        randomizeHosts: false,
+        handler: new SequentialMicrotaskHandler(),
+      }),
+    'SequentialMicrotaskHandler, one per client, randomizeHosts: false',
+  );
+  expect(kill).toMatchObject({ victim: order[0], victimRole: 'follower' });
+  expect(analysis.landedOn).toEqual({ [order[1]!]: 200, [order[2]!]: 0 });
+  expect(analysis.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
+    `the displaced sessions spread over the survivors as a random shuffle does (max |z| < ${SPREAD_Z_LIMIT})`,
+  ]);
 }, 120_000);
 
 describe('200 sessions in 4 processes', () => {
