@@ -179,8 +179,14 @@ export class Fleet {
       ?.onTransition({ at: epochMs(), state: m.connectionState, detail: m.detail, sessionId: id });
   };
   private readonly onConnectError = (message: unknown): void => {
-    const m = message as { host: string; port: number; error?: { causes?: Array<{ code?: string }> } };
-    const key = `${m.host}:${m.port} ${m.error?.causes?.[0]?.code ?? 'unknown'}`;
+    const m = message as {
+      host: string;
+      port: number;
+      error?: { causes?: Array<{ code?: string; message?: string }> };
+    };
+    // Node's code (ECONNREFUSED), else the message (a member that closed the handshake: electing).
+    const cause = m.error?.causes?.[0];
+    const key = `${m.host}:${m.port} ${cause?.code ?? cause?.message ?? 'unknown'}`;
     this.failedAttempts[key] = (this.failedAttempts[key] ?? 0) + 1;
   };
 

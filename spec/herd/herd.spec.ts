@@ -7,10 +7,11 @@
 // is checked and why is in spec/herd/analysis.ts; the settings in spec/herd/members.ts.
 //
 // Variants: 1,000 sessions on one event loop (a SequentialMicrotaskHandler each, the default);
-// the same 1,000 sharing one WorkerThreadsHandler (all connection loops in one worker thread); and
-// 200 sessions in 4 child processes of the built package (spec/herd/children.ts). One ensemble
-// serves all three: the killed member is restarted after each. Each prints its numbers and a
-// reconnect-time histogram and writes .build/herd/<variant>.json.
+// the same 1,000 sharing one WorkerThreadsHandler (all connection loops in one worker thread);
+// 200 sessions in 4 child processes of the built package (spec/herd/children.ts); and a planted
+// fault, 200 sessions that do not shuffle their hosts, which must fail the spread check and only
+// it. One ensemble serves them all: the killed member is restarted after each. Each prints its
+// numbers and a reconnect-time histogram and writes .build/herd/<variant>.json.
 
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
@@ -18,8 +19,8 @@ import { ZooKeeperClient } from '../../index.js';
 import type { TestingCluster } from '../../testing/testing-cluster.js';
 import { analyse, type HerdAnalysis, type KillFacts, SPREAD_Z_LIMIT } from './analysis.js';
 import { compileChild, HerdChild, killAll } from './children.js';
-import { Fleet } from './fleet.js';
-import { killMember, placementOf, SESSION_TIMEOUT_MS, startHerdEnsemble } from './members.js';
+import { type ClientFactory, Fleet } from './fleet.js';
+import { killMember, type Placement, placementOf, SESSION_TIMEOUT_MS, startHerdEnsemble } from './members.js';
 import { epochMs, type FleetReport } from './records.js';
 import { formatRun, type RunFacts, writeReport } from './report.js';
 
@@ -39,10 +40,7 @@ const handlers: WorkerThreadsHandler[] = [];
 beforeAll(async () => {
   cluster = await startHerdEnsemble();
   root = `/herd-${process.pid}`;
-  const zk = new ZooKeeperClient({ hosts: cluster.connectString });
-  await zk.start();
-  await zk.create(root);
-  await zk.stop();
+  await ensureDir(root);
 }, 120_000);
 
 afterEach(async () => {
@@ -61,7 +59,7 @@ afterAll(async () => {
 async function herdInProcess(
   variant: string,
   count: number,
-  makeClient: (options: ConstructorParameters<typeof ZooKeeperClient>[0]) => ZooKeeperClient,
+  makeClient: ClientFactory,
   handlerName: string,
 ): Promise<{ analysis: HerdAnalysis; kill: KillFacts }> {
   const started = epochMs();
@@ -105,10 +103,11 @@ async function herdInProcess(
   return { analysis, kill };
 }
 
+/** Prints the run's summary and histogram, and writes its JSON report. */
 function show(
   run: RunFacts,
-  placement: Awaited<ReturnType<typeof placementOf>>,
-  kill: Awaited<ReturnType<typeof killMember>>,
+  placement: Placement,
+  kill: KillFacts,
   analysis: HerdAnalysis,
   reports: FleetReport[],
 ): void {
@@ -122,6 +121,7 @@ function expectAllChecks(analysis: HerdAnalysis): void {
   expect(failed).toEqual([]);
 }
 
+/** Creates a persistent node with a short-lived client of its own. */
 async function ensureDir(path: string): Promise<void> {
   const zk = new ZooKeeperClient({ hosts: cluster.connectString });
   await zk.start();
