@@ -18,7 +18,7 @@
 // with jitter and the sessions land wherever the next pass finds a member serving. The two
 // survivors start serving within moments of each other (the new leader once a quorum has
 // acknowledged it, the follower when it is synchronised), so the shares stay even there too (|z|
-// of 0.4–1.3 in the runs made while writing this test); the test kills whichever member holds
+// of 0.4–1.4 in the runs made while writing this test); the test kills whichever member holds
 // most, so both cases occur.
 //
 // Time is not what spreads them: zookit delays a reconnect only after a whole pass failed (100 ms
