@@ -9,12 +9,22 @@
 // synchronously where the state changes, and keyed by session id, so a thousand sessions cost one
 // subscriber and each transition is stamped when it happens, not when a listener got to run. Each
 // client's own `connectionState` listener is kept too: an expired session is published with
-// session id 0, and only the listener can say whose it was.
+// session id 0, and only the listener can say whose it was. The `zookit:connect` channel
+// (docs/observability.md#zookitconnect) stamps when each connect attempt began; its context names
+// the session only once the handshake gave it, so the start is remembered per context and the
+// attempts that connected are filed under their session: that start is when the session, its
+// reconnect jitter waited, dialled the member that took it back. A failed attempt's context never
+// names its session, but the client's own logger hears of the failure (a debug line,
+// lib/session/connection-loop.ts), and it does so right after the context's `error`: the loop
+// posts the two messages back to back, and the session handles a batch of its messages in one
+// go. So the line is filed with the start of the context that failed last, when that is an
+// attempt on the same member, else with no start (its failure time still bounds the start).
 
 import { channel } from 'node:diagnostics_channel';
 import type { ClientOptions, ZooKeeperClient } from '../../index.js';
 import {
   epochMs,
+  type FailedAttemptRecord,
   type FleetReport,
   type RequestRecord,
   type SessionRecord,
@@ -58,6 +68,7 @@ class HerdSession {
     readonly zk: ZooKeeperClient,
     readonly label: string,
     readonly dir: string,
+    failedAttempts: FailedAttemptRecord[],
   ) {
     this.record = {
       label,
@@ -67,6 +78,8 @@ class HerdSession {
       transitions: [],
       listenerStates: [],
       failedPasses: [],
+      connects: [],
+      failedAttempts,
       requests: [],
       phantoms: [],
     };
@@ -178,6 +191,21 @@ export class Fleet {
       .get(id)
       ?.onTransition({ at: epochMs(), state: m.connectionState, detail: m.detail, sessionId: id });
   };
+  /** When each connect attempt in progress began, by its `zookit:connect` context. */
+  private readonly attemptStarts = new WeakMap<object, number>();
+  private readonly onConnectStart = (message: unknown): void => {
+    this.attemptStarts.set(message as object, epochMs());
+  };
+  private readonly onConnectEnd = (message: unknown): void => {
+    const m = message as { host: string; port: number; outcome?: string; sessionId?: bigint };
+    const startedAt = this.attemptStarts.get(m);
+    if (m.outcome !== 'connected' || m.sessionId === undefined || startedAt === undefined) return;
+    this.byId.get(hex(m.sessionId))?.record.connects.push({
+      startedAt,
+      connectedAt: epochMs(),
+      server: `${m.host}:${m.port}`,
+    });
+  };
   private readonly onConnectError = (message: unknown): void => {
     const m = message as {
       host: string;
@@ -188,7 +216,20 @@ export class Fleet {
     const cause = m.error?.causes?.[0];
     const key = `${m.host}:${m.port} ${cause?.code ?? cause?.message ?? 'unknown'}`;
     this.failedAttempts[key] = (this.failedAttempts[key] ?? 0) + 1;
+    this.lastFailed = { server: `${m.host}:${m.port}`, startedAt: this.attemptStarts.get(m) };
   };
+  /** The attempt whose `error` came last, until a client's logger claims it. */
+  private lastFailed: { server: string; startedAt: number | undefined } | undefined;
+
+  /** A client logged a failed attempt on `failure`'s member: the record of it, with its start if known. */
+  claimFailedAttempt(failure: unknown): FailedAttemptRecord {
+    const f = failure as { host?: string; port?: number } | undefined;
+    const server = `${f?.host}:${f?.port}`;
+    const last = this.lastFailed;
+    this.lastFailed = undefined;
+    const startedAt = last?.server === server ? last.startedAt : undefined;
+    return { startedAt, failedAt: epochMs(), server };
+  }
 
   private constructor(
     private readonly options: FleetOptions,
@@ -204,14 +245,25 @@ export class Fleet {
     const clients: ZooKeeperClient[] = [];
     try {
       await inBatches(options.count, START_CONCURRENCY, async (i) => {
-        const zk = makeClient({ hosts: options.hosts, sessionTimeout: options.sessionTimeoutMs });
+        const failedAttempts: FailedAttemptRecord[] = [];
+        const zk = makeClient({
+          hosts: options.hosts,
+          sessionTimeout: options.sessionTimeoutMs,
+          logger: {
+            debug: (message, fields) => {
+              if (message.startsWith('connect attempt failed')) {
+                failedAttempts.push(fleet.claimFailedAttempt(fields?.failure));
+              }
+            },
+          },
+        });
         clients.push(zk);
         zk.on('error', (error) => fleet.callbackErrors.push(String((error as Error)?.message ?? error)));
         await zk.start({ timeout: 30_000 });
         const label = `${options.label}${i}`;
         const dir = `${options.root}/${label}`;
         await zk.create(dir);
-        const session = new HerdSession(zk, label, dir);
+        const session = new HerdSession(zk, label, dir, failedAttempts);
         fleet.sessions[i] = session;
         fleet.byId.set(session.record.sessionId, session);
       });
@@ -219,9 +271,22 @@ export class Fleet {
       await Promise.all(clients.map((zk) => zk.stop().catch(() => undefined)));
       throw error;
     }
-    channel('zookit:state').subscribe(fleet.onState);
-    channel('tracing:zookit:connect:error').subscribe(fleet.onConnectError);
+    fleet.subscribe(true);
     return fleet;
+  }
+
+  /** Starts (or stops) following the sessions on the diagnostics channels. */
+  private subscribe(on: boolean): void {
+    const subscriptions: Array<[string, (message: unknown) => void]> = [
+      ['zookit:state', this.onState],
+      ['tracing:zookit:connect:start', this.onConnectStart],
+      ['tracing:zookit:connect:asyncEnd', this.onConnectEnd],
+      ['tracing:zookit:connect:error', this.onConnectError],
+    ];
+    for (const [name, fn] of subscriptions) {
+      if (on) channel(name).subscribe(fn);
+      else channel(name).unsubscribe(fn);
+    }
   }
 
   /** `host:port` each session is on now, by label (undefined while disconnected). */
@@ -257,8 +322,7 @@ export class Fleet {
     for (const session of this.sessions) session.stopWriting();
     const deadline = Date.now() + settleMs;
     await Promise.all(this.sessions.map((s) => s.settle(Math.max(0, deadline - Date.now()))));
-    channel('zookit:state').unsubscribe(this.onState);
-    channel('tracing:zookit:connect:error').unsubscribe(this.onConnectError);
+    this.subscribe(false);
     await inBatches(this.sessions.length, START_CONCURRENCY, (i) => this.sessions[i]!.verify());
     // A copy as plain data: the live records go on changing (CLOSED, when the clients stop).
     return structuredClone({
@@ -275,8 +339,7 @@ export class Fleet {
   /** Stops every client (closeSession each); never rejects. */
   async close(): Promise<void> {
     for (const session of this.sessions) session.stopWriting();
-    channel('zookit:state').unsubscribe(this.onState);
-    channel('tracing:zookit:connect:error').unsubscribe(this.onConnectError);
+    this.subscribe(false);
     await Promise.all(this.sessions.map((s) => s.zk.stop().catch(() => undefined)));
   }
 }

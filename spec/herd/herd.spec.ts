@@ -8,16 +8,26 @@
 //
 // Variants: 1,000 sessions on one event loop (a SequentialMicrotaskHandler each, the default);
 // the same 1,000 sharing one WorkerThreadsHandler (all connection loops in one worker thread);
-// 200 sessions in 4 child processes of the built package (spec/herd/children.ts); and a planted
-// fault, 200 sessions that do not shuffle their hosts, which must fail the spread check and only
-// it. One ensemble serves them all: the killed member is restarted after each. Each prints its
-// numbers and a reconnect-time histogram and writes .build/herd/<variant>.json.
+// 200 sessions in 4 child processes of the built package (spec/herd/children.ts); and two planted
+// faults, each of which must fail its own checks and only those: 200 sessions that do not shuffle
+// their hosts (the spread over the survivors), and 150 that reconnect at once (`reconnectJitter:
+// 0`: the spread in time). One ensemble serves them all: the killed member is restarted after
+// each. Each prints its numbers and two histograms (reconnect time since the kill; each session's
+// delay from its disconnect to its first attempt, the jitter) and writes .build/herd/<variant>.json.
 
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { ZooKeeperClient } from '../../index.js';
+import type { ServerHandle } from '../../testing/server-handle.js';
 import type { TestingCluster } from '../../testing/testing-cluster.js';
-import { analyse, type HerdAnalysis, type KillFacts, SPREAD_Z_LIMIT } from './analysis.js';
+import {
+  analyse,
+  type HerdAnalysis,
+  JITTER_FIT_CHECK,
+  JITTER_SPREAD_CHECK,
+  type KillFacts,
+  SPREAD_Z_LIMIT,
+} from './analysis.js';
 import { compileChild, HerdChild, killAll } from './children.js';
 import { type ClientFactory, Fleet } from './fleet.js';
 import { killMember, type Placement, placementOf, SESSION_TIMEOUT_MS, startHerdEnsemble } from './members.js';
@@ -55,12 +65,16 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-/** Runs one in-process variant and returns its analysis (already printed and written). */
+/**
+ * Runs one in-process variant and returns its analysis (already printed and written). The member
+ * killed is the one holding most sessions, or the one `pickVictim` picks.
+ */
 async function herdInProcess(
   variant: string,
   count: number,
   makeClient: ClientFactory,
   handlerName: string,
+  pickVictim: (placement: Placement) => Promise<ServerHandle> = async (placement) => placement.busiest,
 ): Promise<{ analysis: HerdAnalysis; kill: KillFacts }> {
   const started = epochMs();
   await ensureDir(`${root}/${variant}`);
@@ -81,7 +95,7 @@ async function herdInProcess(
   fleet.startWriting();
   await sleep(BEFORE_KILL_MS);
   const placement = await placementOf(cluster, Object.values(fleet.servers()));
-  const kill = await killMember(cluster, placement.busiest);
+  const kill = await killMember(cluster, await pickVictim(placement));
   await fleet.awaitRecovery(kill.victim, SESSION_TIMEOUT_MS * 2);
   const recovered = epochMs();
   await sleep(AFTER_RECOVERY_MS);
@@ -183,6 +197,33 @@ it('a fleet that does not shuffle its hosts (randomizeHosts: false, a planted fa
   expect(analysis.landedOn).toEqual({ [order[1]!]: 200, [order[2]!]: 0 });
   expect(analysis.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
     `the displaced sessions spread over the survivors as a random shuffle does (max |z| < ${SPREAD_Z_LIMIT})`,
+  ]);
+}, 120_000);
+
+it('a fleet that reconnects at once (reconnectJitter: 0, a planted fault) reaches the survivors in one instant, and the jitter checks say so', async () => {
+  // The analysis expects the documented default, [0, 1000) ms for a 10 s session; these clients
+  // wait nothing, so every delay is a ms or two. The member killed is the follower holding most
+  // (about 50 sessions): no election then, whose failed attempts on a busy event loop would
+  // stretch the delays to 150 ms or so and blur what is planted.
+  const { analysis, kill } = await herdInProcess(
+    'planted-no-jitter-150',
+    150,
+    (options) =>
+      new ZooKeeperClient({ ...options, reconnectJitter: 0, handler: new SequentialMicrotaskHandler() }),
+    'SequentialMicrotaskHandler, one per client, reconnectJitter: 0',
+    async (placement) => {
+      const leader = await cluster.leader();
+      return cluster.servers
+        .filter((s) => s !== leader)
+        .reduce((a, b) =>
+          (placement.byClients[b.connectString] ?? 0) > (placement.byClients[a.connectString] ?? 0) ? b : a,
+        );
+    },
+  );
+  expect(kill.victimRole).toBe('follower');
+  expect(analysis.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
+    JITTER_FIT_CHECK,
+    JITTER_SPREAD_CHECK,
   ]);
 }, 120_000);
 

@@ -26,6 +26,26 @@ export interface Transition {
 /** How a request ended: a reply, a connection loss (outcome unknown), another error, or never. */
 export type RequestOutcome = 'ok' | 'connectionLoss' | 'error' | 'pending';
 
+/** A connect attempt of the session that ended in a handshake (`zookit:connect`). Epoch ms. */
+export interface ConnectRecord {
+  /** When the attempt began: the loop had finished waiting and dialled `server`. */
+  readonly startedAt: number;
+  /** When its handshake completed. */
+  readonly connectedAt: number;
+  /** `host:port`. */
+  readonly server: string;
+}
+
+/** A connect attempt of the session that failed. Epoch ms. */
+export interface FailedAttemptRecord {
+  /** When it began; undefined if its `zookit:connect` context could not be told apart. */
+  readonly startedAt: number | undefined;
+  /** When the client logged its failure. */
+  readonly failedAt: number;
+  /** `host:port` */
+  readonly server: string;
+}
+
 /** One create the session issued (`<dir>/r<n>`), and what the server says of it afterwards. */
 export interface RequestRecord {
   /** The counter in the node's name, from 1. */
@@ -61,6 +81,10 @@ export interface SessionRecord {
   readonly listenerStates: string[];
   /** Epoch ms of each `connectionFailed` event: a whole pass over the hosts that reached none. */
   readonly failedPasses: number[];
+  /** Its connect attempts that succeeded, after the writes began. */
+  readonly connects: ConnectRecord[];
+  /** Its connect attempts that failed, after the writes began. */
+  readonly failedAttempts: FailedAttemptRecord[];
   readonly requests: RequestRecord[];
   /** Children of the session's directory on the server that no request of it named. */
   phantoms: string[];

@@ -4,7 +4,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HerdAnalysis, histogram, type KillFacts, type Spread } from './analysis.js';
+import { type HerdAnalysis, histogram, type KillFacts, spreadText } from './analysis.js';
 import type { Placement } from './members.js';
 import type { FleetReport } from './records.js';
 
@@ -28,6 +28,7 @@ export function formatRun(
   reports: readonly FleetReport[],
 ): string {
   const r = analysis.requests;
+  const j = analysis.jitter;
   const attempts = mergeCounts(reports.map((rep) => rep.summary.failedAttempts));
   const lines = [
     `herd ${run.variant}: ${analysis.sessions} sessions in ${run.processes} process(es), ${run.handler}, ` +
@@ -36,12 +37,19 @@ export function formatRun(
       `mntr zk_num_alive_connections ${JSON.stringify(placement.byMembers)}`,
     `  killed ${kill.victim} (${kill.victimRole}); ${analysis.displaced} sessions displaced; ` +
       `they landed ${JSON.stringify(analysis.landedOn)} (max |z| ${analysis.spreadZ.toFixed(2)})`,
-    `  time from the kill to the session seeing its connection end: ${spreadLine(analysis.noticed)}`,
-    `  time from the kill to CONNECTED again: ${spreadLine(analysis.sinceKill)}`,
-    `  each session's outage (its disconnect to CONNECTED): ${spreadLine(analysis.outage)}`,
+    `  time from the kill to the session seeing its connection end: ${spreadText(analysis.noticed)}`,
+    `  time from the kill to CONNECTED again: ${spreadText(analysis.sinceKill)}`,
+    `  each session's outage (its disconnect to CONNECTED): ${spreadText(analysis.outage)}`,
     `  most reconnects within any 100 ms: ${analysis.densest100Ms} of ${analysis.comebacks.length}; ` +
       `failed passes over the hosts: ${analysis.comebacks.reduce((n, c) => n + c.failedPasses, 0)}`,
-    `  failed connect attempts: ${JSON.stringify(attempts)}`,
+    `  each session's reconnect delay (its disconnect to its first attempt): ${spreadText(analysis.attempt)}`,
+    `  jitter window [0, ${j.windowMs}) ms: one-sided Kolmogorov–Smirnov D+ ${j.ahead.toFixed(3)} ` +
+      `(limit ${j.aheadLimit.toFixed(3)}; two-sided D ${j.ks.toFixed(3)}); ` +
+      `most delays within ${j.windowMs / 10} ms: ${j.densest} of ${j.count} (limit: fewer than ${j.densestLimit}); ` +
+      `unmeasured ${j.unmeasured}`,
+    `  handshake (the attempt that took it back to CONNECTED): ${spreadText(analysis.handshake)}`,
+    `  failed connect attempts: ${JSON.stringify(attempts)}; they took ${spreadText(analysis.failedAttempt)} ` +
+      `(${analysis.failedAttemptsWithoutStart} of unknown start)`,
     `  requests: ${r.issued} issued, ${r.ok} ok, ${r.connectionLoss} connection loss ` +
       `(${r.connectionLossApplied} of them applied), ${r.otherErrors} other errors, ${r.pending} pending, ` +
       `${r.ackedMissing} acknowledged but missing, ${r.phantoms} phantoms`,
@@ -50,6 +58,8 @@ export function formatRun(
     `  phases ${JSON.stringify(run.phases)}`,
     '  reconnect time since the kill (ms):',
     indent(histogram(analysis.comebacks.map((c) => c.sinceKillMs))),
+    "  each session's reconnect delay, its disconnect to its first attempt (ms):",
+    indent(histogram(analysis.comebacks.flatMap((c) => (c.attemptMs === undefined ? [] : [c.attemptMs])))),
     ...analysis.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail}`}`),
   ];
   return lines.join('\n');
@@ -75,11 +85,6 @@ export function writeReport(
   };
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
   return file;
-}
-
-function spreadLine(s: Spread): string {
-  const f = (x: number): string => (Number.isNaN(x) ? '-' : String(Math.round(x)));
-  return `min ${f(s.min)}, p10 ${f(s.p10)}, p50 ${f(s.p50)}, p90 ${f(s.p90)}, p99 ${f(s.p99)}, max ${f(s.max)} ms`;
 }
 
 function mergeCounts(all: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
