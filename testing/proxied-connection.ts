@@ -10,8 +10,7 @@
  */
 
 import { connect, type Socket } from 'node:net';
-import type { ProxyDirection } from './fault-proxy.js';
-import { type LaneFaults, ProxyLane } from './proxy-lane.js';
+import { type LaneFaults, type ProxyDirection, ProxyLane } from './proxy-lane.js';
 import { FrameTracker, type TrackedReplyFrame } from './zookeeper-frames.js';
 
 /** An armed `loseNextReply`, taken by the connection whose request matched it. */
