@@ -23,6 +23,7 @@ import {
 } from '../../testing/index.js';
 import { StateRecorder, uniquePath, waitFor } from '../client/fault-support.js';
 import { rejectionOf, sleep } from '../support.js';
+import { handshake, reply, request } from './frames.js';
 
 const HANDLERS = ['SequentialMicrotaskHandler', 'WorkerThreadsHandler'] as const;
 type HandlerKind = (typeof HANDLERS)[number];
@@ -115,7 +116,8 @@ describe('FaultProxy in front of a real server', () => {
     for (const recorder of recorders) await recorder.waitForState('CONNECTED', 20_000);
     for (const recorder of recorders) expect(recorder.stateNames).toEqual(['SUSPENDED', 'CONNECTED']);
     expect([a.clientId!.sessionId, b.clientId!.sessionId]).toEqual(sessions);
-    expect(proxy.stats.connections).toBe(4);
+    // Two before the reset, two (or more, should an attempt fail) after it.
+    expect(proxy.stats.connections).toBeGreaterThanOrEqual(4);
   });
 
   it('reset() fails a request in flight with ConnectionLossError; the session goes on', async () => {
@@ -123,8 +125,8 @@ describe('FaultProxy in front of a real server', () => {
     const zk = clientVia(proxy, 'SequentialMicrotaskHandler', { sessionTimeout: 5000 });
     await zk.start({ timeout: 15_000 });
     const sessionId = zk.clientId!.sessionId;
-    // Replies wait 3 s in the proxy, so the get is certainly in flight when the reset comes.
-    proxy.delay(3000, { direction: 'toClient' });
+    // Replies wait a minute in the proxy, so the get is certainly in flight when the reset comes.
+    proxy.delay(60_000, { direction: 'toClient' });
     const get = zk.get('/');
     const settled = outcomeOf(get);
     await sleep(200);
@@ -168,10 +170,14 @@ describe('FaultProxy in front of a real server', () => {
     const zk = clientVia(proxy, 'SequentialMicrotaskHandler');
     await zk.start({ timeout: 15_000 });
     const path = uniquePath('proxy-delay-one-way');
-    proxy.delay(1500, { direction: 'toClient' });
+    proxy.delay(60_000, { direction: 'toClient' });
     const create = zk.create(path, 'early');
+    const settled = outcomeOf(create);
     // The request went through at once: the server has the node while the reply still waits.
-    await waitFor(async () => (await observer.exists(path)) !== null, 1400, 'the node on the server');
+    await waitFor(async () => (await observer.exists(path)) !== null, 20_000, 'the node on the server');
+    expect(settled()).toBe('pending');
+    // pass() delivers the delayed reply at once.
+    proxy.pass();
     expect(await create).toBe(path);
   });
 
@@ -190,7 +196,7 @@ describe('FaultProxy in front of a real server', () => {
     proxy.accept();
     await late.start({ timeout: 15_000 });
     await late.exists('/');
-    expect(proxy.stats.connections).toBe(2);
+    expect(proxy.stats.connections).toBeGreaterThanOrEqual(2);
   });
 
   it('cut("toServer"): requests never reach the server; the client fails them at its read timeout', async () => {
@@ -200,11 +206,9 @@ describe('FaultProxy in front of a real server', () => {
     const path = uniquePath('proxy-cut-to-server');
     proxy.cut('toServer');
     const create = zk.create(path, 'never sent');
-    const settled = outcomeOf(create);
-    await sleep(1000);
-    expect(settled()).toBe('pending');
-    expect(await observer.exists(path)).toBeNull();
     expect(await rejectionOf(create)).toBeInstanceOf(ConnectionLossError);
+    // The request is still held in the proxy: the server never saw it.
+    expect(await observer.exists(path)).toBeNull();
   });
 
   describe.each(HANDLERS)('under %s', (kind) => {
@@ -217,9 +221,9 @@ describe('FaultProxy in front of a real server', () => {
       const readTimeout = (zk.sessionTimeout * 2) / 3;
       const path = uniquePath('proxy-black-hole');
       await zk.create(path, '', { ephemeral: true });
-      // A reply just before the black hole pins when the client last heard from the server.
+      // The client last heard from the server no earlier than this request was sent.
+      const askedAt = performance.now();
       await zk.exists(path);
-      const heardAt = performance.now();
       proxy.blackHole();
 
       // The server hears nothing either: it expires the session and deletes the ephemeral node.
@@ -231,7 +235,7 @@ describe('FaultProxy in front of a real server', () => {
       // No FIN, no RST reached the client: it gave up only when its read timeout ran out...
       const suspended = recorder.firstState('SUSPENDED');
       expect(suspended).toBeDefined();
-      expect(suspended!.at - heardAt).toBeGreaterThanOrEqual(readTimeout - 100);
+      expect(suspended!.at - askedAt).toBeGreaterThanOrEqual(readTimeout - 20);
       // ...and cannot know the session is gone while the black hole lasts.
       expect(recorder.stateNames).toEqual(['SUSPENDED']);
       expect(zk.clientId!.sessionId).toBe(sessionId);
@@ -251,10 +255,10 @@ describe('FaultProxy in front of a real server', () => {
       const path = uniquePath('proxy-cut-to-client');
       proxy.cut('toClient');
       const create = zk.create(path, 'applied');
-      const settled = outcomeOf(create);
-      await waitFor(async () => (await observer.exists(path)) !== null, 10_000, 'the node on the server');
-      expect(settled()).toBe('pending');
+      // The reply never comes: the client gives up at its read timeout...
       expect(await rejectionOf(create)).toBeInstanceOf(ConnectionLossError);
+      // ...although the server applied the create.
+      expect((await observer.get(path))[0]?.toString()).toBe('applied');
       // The server kept hearing the client's pings, so the session is alive: heal at once.
       proxy.pass();
       await waitFor(() => zk.state === 'CONNECTED', 30_000, 'the client to reconnect');
@@ -355,6 +359,8 @@ function rawExchange(port: number, bytes: Buffer): Promise<string> {
 class RecordingPeer {
   readonly sockets: Socket[] = [];
   readonly received: Buffer[][] = [];
+  /** Sockets that emitted 'close' (their handle is released). */
+  closedSockets = 0;
   private constructor(readonly server: Server) {}
 
   static async start(echo: boolean): Promise<RecordingPeer> {
@@ -369,6 +375,9 @@ class RecordingPeer {
         if (echo) socket.write(chunk);
       });
       socket.on('end', () => socket.end());
+      socket.on('close', () => {
+        peer.closedSockets++;
+      });
     });
     await new Promise<void>((resolve) => peer.server.listen(0, '127.0.0.1', resolve));
     return peer;
@@ -519,6 +528,45 @@ describe('FaultProxy on raw bytes', () => {
     expect(proxy.stats.bytesToServer).toBe(message.length);
   });
 
+  it('loseNextReply() cuts out exactly the reply, even when it arrives split inside its header', async () => {
+    peer = await RecordingPeer.start(false);
+    const proxy = await rawProxy();
+    const lost = proxy.loseNextReply(OpCode.setData);
+    const client = await rawClient(proxy.port);
+    client.socket.write(
+      Buffer.concat([handshake(45), request(1, OpCode.getData), request(2, OpCode.setData)]),
+    );
+    await waitFor(() => Buffer.concat(peer.received[0] ?? []).length === 49 + 24, 5000, 'the requests');
+    const answered = Buffer.concat([handshake(36), reply(1, 10n, 0, Buffer.from('data'))]);
+    const lostReply = reply(2, 11n, 0, Buffer.from('stat'));
+    // The server's write breaks off 9 bytes into the lost reply's 20-byte prefix and header.
+    peer.sockets[0]!.write(Buffer.concat([answered, lostReply.subarray(0, 9)]));
+    await sleep(100);
+    peer.sockets[0]!.write(Buffer.concat([lostReply.subarray(9), reply(3, 12n, 0)]));
+    expect(await lost).toEqual({ xid: 2, op: OpCode.setData });
+    await client.closed;
+    expect(Buffer.concat(client.read)).toEqual(answered);
+    expect(proxy.stats.repliesLost).toBe(1);
+  });
+
+  it('loseNextReply() stays armed when the connection ends before the reply, and takes the next match', async () => {
+    peer = await RecordingPeer.start(false);
+    const proxy = await rawProxy();
+    const lost = proxy.loseNextReply(OpCode.create);
+    const first = await rawClient(proxy.port);
+    first.socket.write(Buffer.concat([handshake(45), request(7, OpCode.create)]));
+    await waitFor(() => Buffer.concat(peer.received[0] ?? []).length === 49 + 12, 5000, 'the first request');
+    first.socket.destroy();
+    await waitFor(() => proxy.connectionCount === 0, 5000, 'the first connection to end');
+    const second = await rawClient(proxy.port);
+    second.socket.write(Buffer.concat([handshake(45), request(9, OpCode.create)]));
+    await waitFor(() => Buffer.concat(peer.received[1] ?? []).length === 49 + 12, 5000, 'the second request');
+    peer.sockets[1]!.write(Buffer.concat([handshake(36), reply(9, 20n, 0, Buffer.from('/node'))]));
+    expect(await lost).toEqual({ xid: 9, op: OpCode.create });
+    await second.closed;
+    expect(Buffer.concat(second.read)).toEqual(handshake(36));
+  });
+
   it('rejects bad arguments with InvalidArgumentError', async () => {
     peer = await RecordingPeer.start(false);
     await expect(FaultProxy.start({ host: '127.0.0.1', port: peer.port }, { port: -1 })).rejects.toThrow(
@@ -548,7 +596,7 @@ describe('FaultProxy on raw bytes', () => {
     await proxy.close();
     expect(await rejectionOf(armed)).toBeInstanceOf(Error);
     await Promise.all(clientsOpen.map((c) => c.closed));
-    await waitFor(() => peer.sockets.every((s) => s.destroyed), 5000, 'the upstream sockets to close');
+    await waitFor(() => peer.closedSockets === 2, 5000, 'the upstream sockets to close');
     for (const c of clientsOpen) c.socket.destroy();
     const after = resources();
     for (const type of ['TCPServerWrap', 'TCPSocketWrap', 'Timeout', 'Immediate']) {
