@@ -38,13 +38,13 @@
 //   an early stamp of at most L raises it by at most L/J, so the limit is sqrt(ln(1/α)/2n) + L/J:
 //   0.24 for n = 340, 0.41 for n = 74 (J = 1000). Without jitter every delay is a few ms, at most
 //   ~150 under load, and D⁺ is 0.85 or more. The two-sided distance is reported, not asserted:
-//   lateness alone took it to 0.38 in the runs, while D⁺ stayed at 0.14 or less.
+//   lateness alone took it to 0.38 in the runs, while D⁺ stayed at 0.15 or less.
 // - Densest window: the most delays within any tenth of the window (100 ms). With lags within ±L
 //   those delays drew their waits from an interval of 100 + 2L ms; every such interval lies in
 //   one of a few fixed intervals (a quarter longer, a quarter apart), each holding a binomial(n,
 //   its length / J) count of waits; the limit is the least k with (the number of fixed intervals)
 //   × P(binomial ≥ k) ≤ α: 52 % of n = 340, 69 % of n = 74. Without jitter all the delays fall
-//   within 100 ms or so; with it, the densest held 13–24 % in the runs, a leader's death included.
+//   within 100 ms or so; with it, the densest held 13–27 % in the runs, a leader's death included.
 // The reconnect-time histogram (from the kill to CONNECTED) is reported, not asserted: it adds
 // the handshake, and in a leader's death the election, so it measures the machine.
 
