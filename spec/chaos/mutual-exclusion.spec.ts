@@ -61,7 +61,7 @@ it('Lock, ReadLock/WriteLock and Semaphore keep their holders apart under a seed
   expect(report.violations.map(formatViolation)).toEqual([]);
   const counts = report.perScenario[MUTUAL_EXCLUSION]?.counts ?? {};
   for (const recipe of ['lock', 'read-write', 'semaphore']) {
-    expect(counts[`${recipe}.grants`]).toBeGreaterThan(0);
+    expect(counts[`${recipe}.fewestGrants`]).toBeGreaterThan(0); // every contender got in
     expect(counts[`${recipe}.overlaps`]).toBe(0);
   }
   expect(report.checks).toBeGreaterThan(0);
