@@ -18,7 +18,9 @@ export interface ChaosTimelineOptions {
 
 /** The events around a moment: `before` events at or before it, `after` events past it. */
 export interface ChaosEventWindow {
+  /** Events at or before the moment, oldest first. */
   readonly before: readonly ChaosEvent[];
+  /** Events after the moment, oldest first. */
   readonly after: readonly ChaosEvent[];
 }
 
@@ -41,6 +43,7 @@ export class ChaosTimeline implements ChaosEventLog {
     return Math.round((this.#clock() - this.#origin) * 10) / 10;
   }
 
+  /** Appends an event stamped with the time since the run started; returns it. */
   record(source: string, what: string, details?: Record<string, unknown>): ChaosEvent {
     const event: ChaosEvent =
       details === undefined

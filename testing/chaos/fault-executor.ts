@@ -26,22 +26,29 @@ import { spendLostReply } from './spend-lost-reply.js';
 
 /** A fault that happened. */
 export interface InjectedFault {
+  /** Its position in the schedule. */
   readonly seq: number;
+  /** What it did. */
   readonly kind: FaultKind;
   /** Who it hit: `member 2`, a client's or session's name, `main thread`. */
   readonly target: string;
-  /** When it was due and when it began, ms since the run started. */
+  /** When it was due, ms since the run started (the log's time, like every event's). */
   readonly scheduledAtMs: number;
+  /** When it began, ms since the run started: late when the process was busy, never early. */
   readonly atMs: number;
+  /** How long it was to last, ms (the schedule's; 0 for an instant fault). */
   readonly durationMs: number;
 }
 
 /** A fault of the schedule that did not happen, and why (no such target then, target busy, …). */
 export interface SkippedFault {
+  /** Its position in the schedule. */
   readonly seq: number;
+  /** What it would have done. */
   readonly kind: FaultKind;
   /** When it was due (ms since the run started). */
   readonly atMs: number;
+  /** Why it did not happen, in a few words. */
   readonly reason: string;
 }
 
@@ -155,18 +162,17 @@ export class FaultExecutor {
   }
 
   #skip(fault: ScheduledFault, reason: string): void {
-    this.skipped.push({ seq: fault.seq, kind: fault.kind, atMs: fault.atMs, reason });
+    this.skipped.push({ seq: fault.seq, kind: fault.kind, atMs: this.options.originMs + fault.atMs, reason });
     this.options.log.record('fault', `skipped ${describeFault(fault)}: ${reason}`, { seq: fault.seq });
   }
 
   #inject(fault: ScheduledFault, target: string, details?: Record<string, unknown>): void {
-    const atMs = Math.round(this.#now);
     this.injected.push({
       seq: fault.seq,
       kind: fault.kind,
       target,
-      scheduledAtMs: fault.atMs,
-      atMs,
+      scheduledAtMs: Math.round(this.options.originMs + fault.atMs),
+      atMs: Math.round(this.options.log.now()),
       durationMs: fault.durationMs,
     });
     this.options.log.record('fault', `${fault.kind} ${target}`, {

@@ -41,6 +41,7 @@ export interface RunChaosOptions {
 
 /** A violation as reported: which scenario found it, and the events around it. */
 export interface ChaosViolationReport extends ChaosViolation {
+  /** The scenario that reported it. */
   readonly scenario: string;
   /** The events around `atMs` (or around the start of the check when it has none). */
   readonly events: ChaosEventWindow;
@@ -48,11 +49,13 @@ export interface ChaosViolationReport extends ChaosViolation {
 
 /** One scenario's part of the report. */
 export interface ScenarioReport extends ScenarioVerdict {
+  /** The invariants the scenario checks. */
   readonly invariants: readonly string[];
 }
 
 /** What a run found. */
 export interface ChaosReport {
+  /** The run's seed: `runChaos` with it replays the same schedule. */
   readonly seed: number;
   /** How long the faults ran, ms (measured; at least the requested duration). */
   readonly durationMs: number;
@@ -68,6 +71,7 @@ export interface ChaosReport {
   readonly scheduledFaults: number;
   /** Invariant checks made, in total. */
   readonly checks: number;
+  /** Every violation found, each with the events around it (none: the run passed). */
   readonly violations: readonly ChaosViolationReport[];
   /** Each scenario's verdict, by name. */
   readonly perScenario: Readonly<Record<string, ScenarioReport>>;

@@ -47,6 +47,7 @@ export type FaultTargetPool =
 
 /** A target selector: `pick` modulo the size of the pool when the fault is due. */
 export interface FaultTarget {
+  /** Where the target is chosen from. */
   readonly pool: FaultTargetPool;
   /** A number in [0, 65535]; the target is `sortedPool[pick % sortedPool.length]`. */
   readonly pick: number;
@@ -58,7 +59,9 @@ export interface ScheduledFault {
   readonly seq: number;
   /** When it is due, ms since the faults started. */
   readonly atMs: number;
+  /** What it does (docs/chaos.md#fault-kinds). */
   readonly kind: FaultKind;
+  /** Whom it hits, resolved when it is due. */
   readonly target: FaultTarget;
   /**
    * How long it lasts, ms: a member's downtime or pause, a black-hole's or slow link's length, a
