@@ -156,7 +156,12 @@ export class FaultExecutor {
         if (sequential) await this.#memberFault(fault);
         else await this.#clientFault(fault);
       } catch (error) {
-        this.#skip(fault, `failed: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        if (this.injected.some((injected) => injected.seq === fault.seq))
+          this.options.log.record('fault', `undoing ${fault.kind} failed (heal() retries): ${message}`, {
+            seq: fault.seq,
+          });
+        else this.#skip(fault, `failed: ${message}`);
       }
     }
   }

@@ -154,6 +154,12 @@ export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
         await scenario.start(context);
         contexts.set(scenario, context);
       } catch (error) {
+        perScenario[scenario.name] = {
+          operations: 0,
+          checks: 0,
+          violations: [],
+          invariants: scenario.invariants,
+        };
         violated(
           scenario.name,
           { invariant: 'scenario-runs', message: `start() failed: ${messageOf(error)}` },
