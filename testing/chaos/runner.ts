@@ -6,6 +6,7 @@
 // The report counts operations, faults by kind, checks and violations, and shows each violation
 // with the events around it; `summaryLine` is the one line a run ends with.
 
+import { setMaxListeners } from 'node:events';
 import { startTestingCluster, type TestingCluster } from '../testing-cluster.js';
 import { ChaosClients } from './chaos-clients.js';
 import { type ChaosEventWindow, ChaosTimeline, formatEvent } from './event-log.js';
@@ -112,6 +113,9 @@ export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
   );
 
   const abort = new AbortController();
+  // Every scenario's workers wait on this one signal at once: many listeners is the design, not a
+  // leak, so Node's warning at 11 would only be noise.
+  setMaxListeners(0, abort.signal);
   const violations: ChaosViolationReport[] = [];
   const perScenario: Record<string, ScenarioReport> = {};
   const attempted: ChaosScenario[] = [];
