@@ -8,20 +8,13 @@
 import type { ZooKeeperClient } from '../../index.js';
 import type { SeededRandom } from '../../testing/chaos/seeded-random.js';
 import { expireSession } from '../../testing/expire-session.js';
-
-/** What the soak needs of a proxy (FaultProxy has it): where to connect, and cutting what it carries. */
-export interface ResettableProxy {
-  readonly connectString: string;
-  /** Destroys every connection it carries now; new ones pass. */
-  reset(): void;
-  close(): Promise<void>;
-}
+import type { FaultProxy } from '../../testing/fault-proxy.js';
 
 /** A client the faults can reach: its proxies (one per server) and the client itself. */
 export interface DisruptedClient {
   readonly name: string;
   readonly zk: ZooKeeperClient;
-  readonly proxies: readonly ResettableProxy[];
+  readonly proxies: readonly FaultProxy[];
 }
 
 /** How often, in milliseconds (each interval jittered by ±50%); 0 turns a fault off. */

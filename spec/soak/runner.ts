@@ -1,9 +1,9 @@
 // One soak run, start to finish: a real server (or a 3-member ensemble) from testing/, one client
-// per handler (SequentialMicrotaskHandler and WorkerThreadsHandler) behind proxies the soak cuts,
-// each running the mixed workload (workload.ts) while the disruptor cuts connections and expires
-// sessions, and the sampler measures the process once a second. At the end the workload stops,
-// the clients, proxies and server close, and the samples are judged (verdict.ts). Whatever
-// happens, everything it started is closed before it returns or throws.
+// per handler (SequentialMicrotaskHandler and WorkerThreadsHandler), each behind FaultProxies (one
+// per server) and running the mixed workload (workload.ts) while the disruptor resets their
+// connections and expires their sessions, and the sampler measures the process once a second. At
+// the end the workload stops, the clients, proxies and server close, and the samples are judged
+// (verdict.ts). Whatever happens, everything it started is closed before it returns or throws.
 
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
@@ -16,10 +16,10 @@ import {
   ZooKeeperClient,
 } from '../../index.js';
 import { SeededRandom } from '../../testing/chaos/seeded-random.js';
+import { FaultProxy } from '../../testing/fault-proxy.js';
 import { startTestingCluster } from '../../testing/testing-cluster.js';
 import { startTestingServer } from '../../testing/testing-server.js';
-import { CuttableProxy } from '../recipes/support.js';
-import { type DisruptedClient, Disruptor, type ResettableProxy } from './disruptions.js';
+import { type DisruptedClient, Disruptor } from './disruptions.js';
 import { PlantedLeak, type PlantedLeakKind } from './planted-leak.js';
 import { type Sample, Sampler } from './sampler.js';
 import { Tally } from './tally.js';
@@ -102,9 +102,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const clients: DisruptedClient[] = [];
     const states: Record<string, Record<string, number>> = {};
     for (const [name, makeHandler] of HANDLERS) {
-      const proxies: ResettableProxy[] = [];
+      const proxies: FaultProxy[] = [];
       for (const member of members) {
-        const proxy = await openProxy(member);
+        const proxy = await FaultProxy.start(member);
         cleanups.push(() => proxy.close());
         proxies.push(proxy);
       }
@@ -211,12 +211,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     leak?.release();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
-}
-
-/** A proxy to one server whose connections the disruptor can cut. */
-async function openProxy(target: { host: string; port: number }): Promise<ResettableProxy> {
-  const proxy = await CuttableProxy.start(target.host, target.port);
-  return { connectString: proxy.connectString, reset: () => proxy.cut(), close: () => proxy.close() };
 }
 
 /** `0:30 heap 31.20 MiB rss 140.00 MiB handles 12 timers 9 threads 14 | 5,912 ops, 3 reconnects, 0 expiries`. */
