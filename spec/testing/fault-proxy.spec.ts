@@ -1,8 +1,7 @@
 // FaultProxy between zookit clients and a real server: for each fault, what the client observes and
 // what the server has; both handlers where the client's side of it differs (read timeout, parsing,
-// connection loss). Raw TCP peers check the byte-level promises (order under jitter, held bytes,
-// the cap, slicing, garbage) and that close() leaves nothing behind.
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+// connection loss). The byte-level promises are in fault-proxy-bytes.spec.ts.
+import { connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   type ClientOptions,
@@ -15,12 +14,7 @@ import {
   ZooKeeperClient,
 } from '../../index.js';
 import { OpCode } from '../../protocol/index.js';
-import {
-  FaultProxy,
-  type FaultProxyOptions,
-  startTestingServer,
-  type TestingServer,
-} from '../../testing/index.js';
+import { FaultProxy, startTestingServer, type TestingServer } from '../../testing/index.js';
 import { StateRecorder, uniquePath, waitFor } from '../client/fault-support.js';
 import { rejectionOf, sleep } from '../support.js';
 
@@ -115,7 +109,8 @@ describe('FaultProxy in front of a real server', () => {
     for (const recorder of recorders) await recorder.waitForState('CONNECTED', 20_000);
     for (const recorder of recorders) expect(recorder.stateNames).toEqual(['SUSPENDED', 'CONNECTED']);
     expect([a.clientId!.sessionId, b.clientId!.sessionId]).toEqual(sessions);
-    expect(proxy.stats.connections).toBe(4);
+    // Two before the reset, two (or more, should an attempt fail) after it.
+    expect(proxy.stats.connections).toBeGreaterThanOrEqual(4);
   });
 
   it('reset() fails a request in flight with ConnectionLossError; the session goes on', async () => {
@@ -123,8 +118,8 @@ describe('FaultProxy in front of a real server', () => {
     const zk = clientVia(proxy, 'SequentialMicrotaskHandler', { sessionTimeout: 5000 });
     await zk.start({ timeout: 15_000 });
     const sessionId = zk.clientId!.sessionId;
-    // Replies wait 3 s in the proxy, so the get is certainly in flight when the reset comes.
-    proxy.delay(3000, { direction: 'toClient' });
+    // Replies wait a minute in the proxy, so the get is certainly in flight when the reset comes.
+    proxy.delay(60_000, { direction: 'toClient' });
     const get = zk.get('/');
     const settled = outcomeOf(get);
     await sleep(200);
@@ -168,10 +163,14 @@ describe('FaultProxy in front of a real server', () => {
     const zk = clientVia(proxy, 'SequentialMicrotaskHandler');
     await zk.start({ timeout: 15_000 });
     const path = uniquePath('proxy-delay-one-way');
-    proxy.delay(1500, { direction: 'toClient' });
+    proxy.delay(60_000, { direction: 'toClient' });
     const create = zk.create(path, 'early');
+    const settled = outcomeOf(create);
     // The request went through at once: the server has the node while the reply still waits.
-    await waitFor(async () => (await observer.exists(path)) !== null, 1400, 'the node on the server');
+    await waitFor(async () => (await observer.exists(path)) !== null, 20_000, 'the node on the server');
+    expect(settled()).toBe('pending');
+    // pass() delivers the delayed reply at once.
+    proxy.pass();
     expect(await create).toBe(path);
   });
 
@@ -190,7 +189,7 @@ describe('FaultProxy in front of a real server', () => {
     proxy.accept();
     await late.start({ timeout: 15_000 });
     await late.exists('/');
-    expect(proxy.stats.connections).toBe(2);
+    expect(proxy.stats.connections).toBeGreaterThanOrEqual(2);
   });
 
   it('cut("toServer"): requests never reach the server; the client fails them at its read timeout', async () => {
@@ -200,11 +199,9 @@ describe('FaultProxy in front of a real server', () => {
     const path = uniquePath('proxy-cut-to-server');
     proxy.cut('toServer');
     const create = zk.create(path, 'never sent');
-    const settled = outcomeOf(create);
-    await sleep(1000);
-    expect(settled()).toBe('pending');
-    expect(await observer.exists(path)).toBeNull();
     expect(await rejectionOf(create)).toBeInstanceOf(ConnectionLossError);
+    // The request is still held in the proxy: the server never saw it.
+    expect(await observer.exists(path)).toBeNull();
   });
 
   describe.each(HANDLERS)('under %s', (kind) => {
@@ -217,9 +214,9 @@ describe('FaultProxy in front of a real server', () => {
       const readTimeout = (zk.sessionTimeout * 2) / 3;
       const path = uniquePath('proxy-black-hole');
       await zk.create(path, '', { ephemeral: true });
-      // A reply just before the black hole pins when the client last heard from the server.
+      // The client last heard from the server no earlier than this request was sent.
+      const askedAt = performance.now();
       await zk.exists(path);
-      const heardAt = performance.now();
       proxy.blackHole();
 
       // The server hears nothing either: it expires the session and deletes the ephemeral node.
@@ -231,7 +228,7 @@ describe('FaultProxy in front of a real server', () => {
       // No FIN, no RST reached the client: it gave up only when its read timeout ran out...
       const suspended = recorder.firstState('SUSPENDED');
       expect(suspended).toBeDefined();
-      expect(suspended!.at - heardAt).toBeGreaterThanOrEqual(readTimeout - 100);
+      expect(suspended!.at - askedAt).toBeGreaterThanOrEqual(readTimeout - 20);
       // ...and cannot know the session is gone while the black hole lasts.
       expect(recorder.stateNames).toEqual(['SUSPENDED']);
       expect(zk.clientId!.sessionId).toBe(sessionId);
@@ -251,10 +248,10 @@ describe('FaultProxy in front of a real server', () => {
       const path = uniquePath('proxy-cut-to-client');
       proxy.cut('toClient');
       const create = zk.create(path, 'applied');
-      const settled = outcomeOf(create);
-      await waitFor(async () => (await observer.exists(path)) !== null, 10_000, 'the node on the server');
-      expect(settled()).toBe('pending');
+      // The reply never comes: the client gives up at its read timeout...
       expect(await rejectionOf(create)).toBeInstanceOf(ConnectionLossError);
+      // ...although the server applied the create.
+      expect((await observer.get(path))[0]?.toString()).toBe('applied');
       // The server kept hearing the client's pings, so the session is alive: heal at once.
       proxy.pass();
       await waitFor(() => zk.state === 'CONNECTED', 30_000, 'the client to reconnect');
@@ -350,212 +347,3 @@ function rawExchange(port: number, bytes: Buffer): Promise<string> {
     socket.end(bytes);
   });
 }
-
-/** A TCP server on 127.0.0.1 that records what each connection sends, chunk by chunk. */
-class RecordingPeer {
-  readonly sockets: Socket[] = [];
-  readonly received: Buffer[][] = [];
-  private constructor(readonly server: Server) {}
-
-  static async start(echo: boolean): Promise<RecordingPeer> {
-    const peer = new RecordingPeer(createServer({ allowHalfOpen: true }));
-    peer.server.on('connection', (socket) => {
-      const chunks: Buffer[] = [];
-      peer.sockets.push(socket);
-      peer.received.push(chunks);
-      socket.on('error', () => undefined);
-      socket.on('data', (chunk) => {
-        chunks.push(chunk);
-        if (echo) socket.write(chunk);
-      });
-      socket.on('end', () => socket.end());
-    });
-    await new Promise<void>((resolve) => peer.server.listen(0, '127.0.0.1', resolve));
-    return peer;
-  }
-
-  get port(): number {
-    return (this.server.address() as { port: number }).port;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-/** A connected client socket to `port`, with everything it reads collected. */
-async function rawClient(
-  port: number,
-): Promise<{ socket: Socket; read: Buffer[]; closed: Promise<boolean> }> {
-  const socket = tcpConnect({ host: '127.0.0.1', port });
-  const read: Buffer[] = [];
-  socket.on('data', (chunk) => read.push(chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<boolean>((resolve) => socket.on('close', resolve));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return { socket, read, closed };
-}
-
-/** The resources this process holds, by type (the open handles jest would complain about). */
-function resources(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
-  return counts;
-}
-
-describe('FaultProxy on raw bytes', () => {
-  let peer: RecordingPeer;
-
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-    await peer?.close();
-  });
-
-  async function rawProxy(options?: FaultProxyOptions): Promise<FaultProxy> {
-    const proxy = await FaultProxy.start({ host: '127.0.0.1', port: peer.port }, options);
-    proxies.push(proxy);
-    return proxy;
-  }
-
-  it('keeps every byte in order under heavy jitter, both ways, drawing the jitter from the given random', async () => {
-    peer = await RecordingPeer.start(true);
-    let draws = 0;
-    const proxy = await rawProxy({
-      random: () => {
-        draws++;
-        return Math.random();
-      },
-    });
-    proxy.delay(1, { jitterMs: 40 });
-    const client = await rawClient(proxy.port);
-    const sent: Buffer[] = [];
-    for (let i = 0; i < 300; i++) {
-      const chunk = Buffer.from(`${i},`);
-      sent.push(chunk);
-      client.socket.write(chunk);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const expected = Buffer.concat(sent);
-    await waitFor(() => Buffer.concat(client.read).length === expected.length, 20_000, 'the echo');
-    expect(Buffer.concat(peer.received[0]!).toString()).toBe(expected.toString());
-    expect(Buffer.concat(client.read).toString()).toBe(expected.toString());
-    // One draw per chunk read, each way.
-    expect(draws).toBeGreaterThanOrEqual(2);
-  });
-
-  it('blackHole() holds what each side sends, keeps both sockets open, and pass() delivers it in order', async () => {
-    peer = await RecordingPeer.start(false);
-    const proxy = await rawProxy();
-    const client = await rawClient(proxy.port);
-    await waitFor(() => peer.sockets.length === 1, 5000, 'the upstream connection');
-    proxy.blackHole();
-    client.socket.write('one,');
-    client.socket.write('two');
-    peer.sockets[0]!.write('reply');
-    await sleep(300);
-    expect(peer.received[0]).toEqual([]);
-    expect(client.read).toEqual([]);
-    expect(proxy.connectionCount).toBe(1);
-    proxy.pass();
-    await waitFor(
-      () => Buffer.concat(peer.received[0]!).toString() === 'one,two',
-      5000,
-      'the held request bytes',
-    );
-    await waitFor(() => Buffer.concat(client.read).toString() === 'reply', 5000, 'the held reply bytes');
-  });
-
-  it('a server closing behind a black hole is not seen by the client until pass()', async () => {
-    peer = await RecordingPeer.start(false);
-    const proxy = await rawProxy();
-    const client = await rawClient(proxy.port);
-    await waitFor(() => peer.sockets.length === 1, 5000, 'the upstream connection');
-    proxy.blackHole();
-    peer.sockets[0]!.end('last words');
-    let closed = false;
-    void client.closed.then(() => {
-      closed = true;
-    });
-    await sleep(300);
-    expect(closed).toBe(false);
-    expect(client.read).toEqual([]);
-    proxy.pass();
-    client.socket.end();
-    await client.closed;
-    expect(Buffer.concat(client.read).toString()).toBe('last words');
-  });
-
-  it('resets a connection that holds more than maxHeldBytes', async () => {
-    peer = await RecordingPeer.start(false);
-    const proxy = await rawProxy({ maxHeldBytes: 64 * 1024 });
-    const client = await rawClient(proxy.port);
-    proxy.cut('toServer');
-    client.socket.write(Buffer.alloc(32 * 1024));
-    await sleep(200);
-    expect(proxy.connectionCount).toBe(1);
-    client.socket.write(Buffer.alloc(64 * 1024));
-    await client.closed;
-    expect(proxy.connectionCount).toBe(0);
-    expect(Buffer.concat(peer.received[0] ?? []).length).toBe(0);
-  });
-
-  it('slice() writes every byte alone: the peer reads them one by one', async () => {
-    peer = await RecordingPeer.start(false);
-    const proxy = await rawProxy();
-    proxy.slice();
-    const client = await rawClient(proxy.port);
-    // Bytes that arrive before the peer accepted the connection would be read together.
-    await waitFor(() => peer.sockets.length === 1, 5000, 'the upstream connection');
-    const message = Buffer.from('sliced into single bytes');
-    client.socket.write(message);
-    await waitFor(() => Buffer.concat(peer.received[0] ?? []).length === message.length, 5000, 'the bytes');
-    expect(Buffer.concat(peer.received[0]!).toString()).toBe(message.toString());
-    // One write per byte, one event-loop turn between them: the peer, in this process, reads each alone.
-    expect(peer.received[0]!.every((chunk) => chunk.length === 1)).toBe(true);
-    expect(proxy.stats.bytesToServer).toBe(message.length);
-  });
-
-  it('rejects bad arguments with InvalidArgumentError', async () => {
-    peer = await RecordingPeer.start(false);
-    await expect(FaultProxy.start({ host: '127.0.0.1', port: peer.port }, { port: -1 })).rejects.toThrow(
-      expect.objectContaining({ argument: 'port' }),
-    );
-    const proxy = await rawProxy();
-    expect(() => proxy.delay(-1)).toThrow(expect.objectContaining({ argument: 'ms' }));
-    expect(() => proxy.delay(1, { jitterMs: Number.NaN })).toThrow(
-      expect.objectContaining({ argument: 'jitterMs' }),
-    );
-    expect(() => proxy.cut('sideways' as never)).toThrow(expect.objectContaining({ argument: 'direction' }));
-    await expect(proxy.loseNextReply(1.5)).rejects.toThrow(expect.objectContaining({ argument: 'op' }));
-  });
-
-  it('close() ends every connection and timer, rejects armed lost replies, and leaves no handle behind', async () => {
-    peer = await RecordingPeer.start(false);
-    const before = resources();
-    const proxy = await FaultProxy.start({ host: '127.0.0.1', port: peer.port });
-    const clientsOpen = await Promise.all([rawClient(proxy.port), rawClient(proxy.port)]);
-    await waitFor(() => peer.sockets.length === 2, 5000, 'the upstream connections');
-    proxy.delay(10_000);
-    clientsOpen[0]!.socket.write('delayed');
-    proxy.slice();
-    proxy.blackHole();
-    clientsOpen[1]!.socket.write('held');
-    const armed = proxy.loseNextReply(OpCode.create);
-    await proxy.close();
-    expect(await rejectionOf(armed)).toBeInstanceOf(Error);
-    await Promise.all(clientsOpen.map((c) => c.closed));
-    await waitFor(() => peer.sockets.every((s) => s.destroyed), 5000, 'the upstream sockets to close');
-    for (const c of clientsOpen) c.socket.destroy();
-    const after = resources();
-    for (const type of ['TCPServerWrap', 'TCPSocketWrap', 'Timeout', 'Immediate']) {
-      expect([type, after[type] ?? 0]).toEqual([type, expect.any(Number)]);
-      expect(after[type] ?? 0).toBeLessThanOrEqual(before[type] ?? 0);
-    }
-    expect(proxy.connectionCount).toBe(0);
-    await proxy.close();
-  });
-});
