@@ -104,6 +104,7 @@ function summaryLine(report: SoakReport): string {
       `per min after ${verdict.warmupMs / 1000} s warm-up (${verdict.samplesJudged} samples):`,
     ...verdict.metrics.map(describeMetric),
     ...(verdict.reasons.length > 0 ? [`why: ${verdict.reasons.join('; ')}`] : []),
+    ...(report.harnessWarnings.length > 0 ? [`harness warning: ${report.harnessWarnings.join('; ')}`] : []),
   ].join(' | ');
 }
 
@@ -124,12 +125,12 @@ async function main(): Promise<number> {
   return report.verdict.passed ? 0 : 1;
 }
 
+// Exits at once when done: something the run could not close (reported above) would otherwise
+// keep the process alive.
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error) => {
     console.error('soak: could not run:', error);
-    process.exitCode = 2;
+    process.exit(2);
   },
 );

@@ -7,7 +7,6 @@
 
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import {
   type Handler,
@@ -54,8 +53,17 @@ const HANDLERS: ReadonlyArray<readonly [string, () => Handler]> = [
   ['worker', () => new WorkerThreadsHandler()],
 ];
 
+/** How long the workload may take to stop once told, ms (its own waits are bounded at 10 s). */
+const STOP_GRACE_MS = 30_000;
+
 /** Session timeout of the soak's clients, ms: short enough that a rebuild after expiry is quick. */
 const SESSION_TIMEOUT_MS = 10_000;
+
+/**
+ * How long each thing the run started may take to close, ms: a client's stop waits up to its
+ * session timeout for the server's answer to closeSession; a proxy closes at once, a server in seconds.
+ */
+const CLOSE_MS = { client: SESSION_TIMEOUT_MS + 5000, harness: 10_000 } as const;
 
 /** What a run measured and decided. */
 export interface SoakReport {
@@ -77,6 +85,8 @@ export interface SoakReport {
   /** Client state changes by client, e.g. { sequential: { SUSPENDED: 12, LOST: 3, CONNECTED: 15 } }. */
   readonly states: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly leaked: number;
+  /** What the harness (a proxy, a server) could not close: a warning, not the client's failure. */
+  readonly harnessWarnings: readonly string[];
   readonly samples: readonly Sample[];
 }
 
@@ -87,7 +97,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const random = new SeededRandom(options.seed);
   const tally = new Tally();
   const leak = options.leak === undefined ? undefined : new PlantedLeak(options.leak);
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const closer = new Closer();
   try {
     log(`starting ${options.ensemble ? 'a 3-member ensemble' : 'a standalone server'}`);
     // forceSync=no spares the shared machine an fsync per write; the soak measures the client.
@@ -95,7 +105,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const servers = options.ensemble
       ? await startTestingCluster({ size: 3, ...serverOptions })
       : await startTestingServer(serverOptions);
-    cleanups.push(() => servers.close());
+    closer.add('the servers', 'harness', () => servers.close());
     const members = 'servers' in servers ? servers.servers : [servers];
 
     const root = `/soak-${process.pid}-${options.seed}`;
@@ -105,7 +115,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const proxies: FaultProxy[] = [];
       for (const member of members) {
         const proxy = await FaultProxy.start(member);
-        cleanups.push(() => proxy.close());
+        closer.add(`a FaultProxy of the ${name} client`, 'harness', () => proxy.close());
         proxies.push(proxy);
       }
       const handler = makeHandler();
@@ -122,7 +132,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       });
       zk.on('error', (error) => tally.failed(`${name} client 'error' event`, error));
       // A client given its handler does not stop it: the worker thread ends with handler.stop().
-      cleanups.push(async () => {
+      closer.add(`the ${name} client and its handler`, 'client', async () => {
         await zk.stop();
         await handler.stop();
       });
@@ -152,6 +162,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       random.fork('faults'),
     );
     const stop = new AbortController();
+    const hung: string[] = [];
     // Every loop of every client waits on this one signal at once: more than the 10 listeners
     // Node warns about, and each removed when its wait ends.
     setMaxListeners(100, stop.signal);
@@ -166,18 +177,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const progress = setInterval(() => log(progressLine(sampler.samples, tally, disruptor)), 30_000);
     try {
       const snapshots = options.heapSnapshotDir;
-      if (snapshots === undefined) await Promise.race([sleep(options.durationMs), running]);
+      if (snapshots === undefined) await within(running, options.durationMs);
       else {
-        await Promise.race([sleep(options.warmupMs), running]);
+        await within(running, options.warmupMs);
         log(`heap snapshot: ${writeHeapSnapshot(join(snapshots, `soak-${options.seed}-warm.heapsnapshot`))}`);
-        await Promise.race([sleep(options.durationMs - (performance.now() - t0)), running]);
+        await within(running, options.durationMs - (performance.now() - t0));
         log(`heap snapshot: ${writeHeapSnapshot(join(snapshots, `soak-${options.seed}-end.heapsnapshot`))}`);
       }
     } finally {
       clearInterval(progress);
       stop.abort();
       await disruptor.stop();
-      await running;
+      // Every step is bounded or ends with its client; one still running this long after the
+      // stop is a hang, reported (and failing the run) rather than waited on forever.
+      if (!(await within(running, STOP_GRACE_MS))) {
+        hung.push(...workloads.flatMap((w) => w.pending()));
+        log(`the workload did not stop within ${STOP_GRACE_MS / 1000} s: ${hung.join('; ')}`);
+        for (const client of clients)
+          log(
+            `${client.name}: ${client.zk.connectionState}, ${client.zk.state}, proxy connections ${client.proxies.map((p) => p.connectionCount).join('/')}`,
+          );
+      }
       await sampler.stop();
     }
     const elapsedMs = performance.now() - t0;
@@ -185,10 +205,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // Tidy the server before the clients go (the ensemble or server is deleted anyway).
     await clients[0]!.zk.delete(root, { recursive: true }).catch(() => undefined);
+    const notClosed = await closer.closeAll();
+    for (const problem of [...notClosed.client, ...notClosed.harness]) log(problem);
 
     const verdict = judge(sampler.samples, {
       warmupMs: options.warmupMs,
       unexpectedErrors: tally.unexpectedCount,
+      hung,
+      notClosed: notClosed.client,
     });
     const { log: _log, ...reportedOptions } = options;
     return {
@@ -205,11 +229,54 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       faults: { reconnects: disruptor.reconnects, expiries: disruptor.expiries, failed: disruptor.failures },
       states,
       leaked: leak?.count ?? 0,
+      harnessWarnings: notClosed.harness,
       samples: sampler.samples,
     };
   } finally {
     leak?.release();
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await closer.closeAll();
+  }
+}
+
+/**
+ * What a run started, closed in reverse order, each within its CLOSE_MS. Something that does not
+ * close in time (or throws) is reported, not waited on: the run goes on closing the rest. A
+ * client that does not close fails the run (it is what the soak tests); a proxy or server that
+ * does not is the harness's problem, reported as a warning.
+ */
+class Closer {
+  private readonly steps: Array<[what: string, kind: 'client' | 'harness', close: () => Promise<unknown>]> =
+    [];
+
+  add(what: string, kind: 'client' | 'harness', close: () => Promise<unknown>): void {
+    this.steps.push([what, kind, close]);
+  }
+
+  /** Closes everything added so far; a sentence per step that failed or did not finish, by kind. */
+  async closeAll(): Promise<{ client: string[]; harness: string[] }> {
+    const problems = { client: [] as string[], harness: [] as string[] };
+    for (const [what, kind, close] of this.steps.splice(0).reverse()) {
+      try {
+        if (!(await within(close(), CLOSE_MS[kind])))
+          problems[kind].push(`${what} did not close within ${CLOSE_MS[kind] / 1000} s`);
+      } catch (error) {
+        problems[kind].push(`${what} failed to close: ${(error as Error).message}`);
+      }
+    }
+    return problems;
+  }
+}
+
+/** Whether `promise` settled within `ms` (rejecting if it rejected); the timer never outlives it. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,7 +1,8 @@
 // When a soak fails. Each sampled metric is fitted after the warm-up (trend.ts), and grows when its
 // slope's 95% interval lies wholly above the metric's threshold: "the process is gaining at least
 // this much a minute, and noise does not explain it". The run also fails when its workload stalled
-// (a soak whose operations stopped can show no leak) or threw errors no fault explains (tally.ts).
+// (a soak whose operations stopped can show no leak), threw errors no fault explains (tally.ts),
+// did not stop when told (a step hung), or left something it started unclosed.
 //
 // The thresholds, per minute of run, against what runs on this 2-core machine measured (slope
 // [95% interval]; clean runs with the default faults, planted runs from planted-leak.ts):
@@ -80,7 +81,15 @@ export interface Verdict {
 /** Judges a run's samples; `unexpectedErrors` is the tally's count of errors no fault explains. */
 export function judge(
   samples: readonly Sample[],
-  options: { warmupMs: number; unexpectedErrors: number; rules?: Readonly<Record<Metric, MetricRule>> },
+  options: {
+    warmupMs: number;
+    unexpectedErrors: number;
+    /** Steps of the workload still running long after it was told to stop. */
+    hung?: readonly string[];
+    /** What the run started and could not close (a client, a proxy, a server), as sentences. */
+    notClosed?: readonly string[];
+    rules?: Readonly<Record<Metric, MetricRule>>;
+  },
 ): Verdict {
   const rules = options.rules ?? DEFAULT_RULES;
   const judged = samples.filter((s) => s.atMs >= options.warmupMs);
@@ -112,6 +121,9 @@ export function judge(
   if (longestStallMs > MAX_STALL_MS)
     reasons.push(`no operation completed for ${(longestStallMs / 1000).toFixed(0)} s`);
   if (options.unexpectedErrors > 0) reasons.push(`${options.unexpectedErrors} unexpected errors`);
+  if (options.hung !== undefined && options.hung.length > 0)
+    reasons.push(`the workload did not stop: ${options.hung.join('; ')}`);
+  for (const problem of options.notClosed ?? []) reasons.push(problem);
   return {
     passed: reasons.length === 0,
     reasons,

@@ -50,6 +50,8 @@ export class ClientWorkload {
   private readonly zk: ZooKeeperClient;
   private readonly data: string;
   private readonly sequential: string;
+  /** The steps running now, with when each started. */
+  private readonly inFlight = new Set<{ kind: string; since: number }>();
 
   constructor(private readonly options: WorkloadOptions) {
     this.zk = options.zk;
@@ -110,12 +112,24 @@ export class ClientWorkload {
 
   /** Runs `fn`, counting it as `kind` when it succeeds and its error otherwise. */
   private async attempt(kind: string, fn: () => Promise<unknown>): Promise<void> {
+    const step = { kind, since: performance.now() };
+    this.inFlight.add(step);
     try {
       await fn();
       this.options.tally.ok(kind);
     } catch (error) {
       this.options.tally.failed(`${this.options.name} ${kind}`, error);
+    } finally {
+      this.inFlight.delete(step);
     }
+  }
+
+  /** The steps running now and for how long, e.g. `worker lock for 12.3 s`: what a hung run waits on. */
+  pending(): string[] {
+    const now = performance.now();
+    return [...this.inFlight].map(
+      (step) => `${this.options.name} ${step.kind} for ${((now - step.since) / 1000).toFixed(1)} s`,
+    );
   }
 
   private mixedOperations(random: SeededRandom, signal: AbortSignal): Promise<void> {
