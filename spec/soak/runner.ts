@@ -61,7 +61,8 @@ const SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * How long each thing the run started may take to close, ms: a client's stop waits up to its
- * session timeout for the server's answer to closeSession; a proxy closes at once, a server in seconds.
+ * session timeout for the server's answer to closeSession; a proxy closes at once, a server
+ * within seconds.
  */
 const CLOSE_MS = { client: SESSION_TIMEOUT_MS + 5000, harness: 10_000 } as const;
 
