@@ -46,6 +46,11 @@ module.exports = {
         '/spec/client/process-exit\\.spec\\.ts$',
         '/spec/recipes/interop-kazoo[^/]*\\.spec\\.ts$',
         '/spec/recipes/chaos/',
+        // The chaos runner's scenarios, the soak and the herd choose each client's handler
+        // themselves and run for minutes: sequential project only.
+        '/spec/chaos/',
+        '/spec/soak/',
+        '/spec/herd/',
         // The Kerberos library keeps process-wide state (keytab, KDC): a second run in the same jest
         // worker against a new KDC would find it stale. The spec covers both handlers itself.
         '/spec/client/gssapi\\.spec\\.ts$',

@@ -68,8 +68,8 @@ export abstract class InThreadHandler implements Handler {
     return createMemoryChannelPair<A, B>();
   }
 
-  dispatchCallback(callback: () => unknown, kind?: string): void {
-    this.dispatcher.dispatch(callback, kind);
+  dispatchCallback(callback: () => unknown, kind?: string, report?: CallbackErrorReporter): void {
+    this.dispatcher.dispatch(callback, kind, report);
   }
 
   onCallbackError(report: CallbackErrorReporter): void {

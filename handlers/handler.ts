@@ -158,9 +158,15 @@ export interface Handler {
    * Delivers a watch, state or completion callback. Callbacks run one at a time in the order they
    * were dispatched; one that throws is reported and never stops the next. `kind` says what the
    * callback is ('watch callback', 'state listener'; default 'callback'), for that report.
+   * `report` is where this callback's error goes; without it, the handler's `onCallbackError`
+   * reporter. A client passes its own, so with one handler shared by many clients each callback's
+   * error reaches the client it belongs to.
    */
-  dispatchCallback(callback: () => unknown, kind?: string): void;
-  /** Where callback errors go (the client forwards them to its logger and `error` event). */
+  dispatchCallback(callback: () => unknown, kind?: string, report?: CallbackErrorReporter): void;
+  /**
+   * Where errors of callbacks dispatched without their own reporter go (a client forwards them to
+   * its logger and `error` event; with a shared handler, the client constructed last).
+   */
   onCallbackError(report: CallbackErrorReporter): void;
 }
 

@@ -4,7 +4,7 @@
 // callbacks, free to await client calls, and one that throws is reported without stopping the next.
 
 import { EventEmitter } from 'eventemitter3';
-import type { Handler } from '../../handlers/handler.js';
+import type { CallbackErrorReporter, Handler } from '../../handlers/handler.js';
 import type { ConnectionFailedError } from '../errors.js';
 import type { ClientState, ConnectionState } from '../states.js';
 import type { ClientEvents, StateListener } from './options.js';
@@ -13,6 +13,8 @@ import type { ClientEvents, StateListener } from './options.js';
 export abstract class ClientEventEmitter extends EventEmitter<ClientEvents> {
   /** Where listeners run. */
   abstract readonly handler: Pick<Handler, 'dispatchCallback'>;
+  /** Where a listener's error goes: the client's own reporter (the handler may be shared). */
+  protected abstract get callbackErrorReporter(): CallbackErrorReporter;
   /** kazoo-style listeners, called with each new CONNECTED / SUSPENDED / LOST. */
   private readonly stateListeners = new Set<StateListener>();
 
@@ -75,9 +77,13 @@ export abstract class ClientEventEmitter extends EventEmitter<ClientEvents> {
     if (clientState === undefined) return;
     this.#emitEach('state', clientState);
     for (const listener of [...this.stateListeners]) {
-      this.handler.dispatchCallback(() => {
-        if (listener(clientState) === true) this.stateListeners.delete(listener);
-      }, 'state listener');
+      this.handler.dispatchCallback(
+        () => {
+          if (listener(clientState) === true) this.stateListeners.delete(listener);
+        },
+        'state listener',
+        this.callbackErrorReporter,
+      );
     }
   }
 
@@ -100,6 +106,7 @@ export abstract class ClientEventEmitter extends EventEmitter<ClientEvents> {
       this.handler.dispatchCallback(
         () => (listener as (...a: ClientEvents[E]) => void).apply(this, args),
         `${event} listener`,
+        this.callbackErrorReporter,
       );
     }
   }

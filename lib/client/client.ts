@@ -8,7 +8,7 @@
 // settles in the same tick as its reply is read, in the order the requests were issued.
 // Credentials live only in private fields: util.inspect and JSON show a summary, never them.
 
-import type { Handler, HandlerEvent } from '../../handlers/handler.js';
+import type { CallbackErrorReporter, Handler, HandlerEvent } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { OpCode } from '../../protocol/constants.js';
 import type { MultiReadOp, MultiResult } from '../../protocol/multi.js';
@@ -75,6 +75,8 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   /** The chroot every path is relative to ('' for none). */
   readonly chroot: string;
   readonly #config: ClientConfig;
+  /** This client's callback errors, even on a handler other clients share. */
+  readonly #reportCallbackError: CallbackErrorReporter;
   readonly #lifecycle: SessionLifecycle;
   readonly #commandRetry: RetryPolicy;
 
@@ -87,7 +89,8 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
       hasErrorListener: () => this.listenerCount('error') > 0,
       emitError: (error) => this.emit('error', error),
     });
-    this.handler.onCallbackError((error, kind) => reporter.callbackFailed(error, kind));
+    this.#reportCallbackError = (error, kind) => reporter.callbackFailed(error, kind);
+    this.handler.onCallbackError(this.#reportCallbackError);
     this.#commandRetry = new RetryPolicy(this.#config.commandRetry, this.handler);
     this.#lifecycle = new SessionLifecycle(this.handler, this.#config, options.handler === undefined, {
       stateChanged: (state, detail, clientState) => this.announceState(state, detail, clientState),
@@ -97,7 +100,13 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
         this.announceConnectionFailed(error);
       },
       error: (error) => reporter.callbackFailed(error, 'connection loop'),
+      callbackFailed: this.#reportCallbackError,
     });
+  }
+
+  /** @internal Where this client's listener errors go (ClientEventEmitter). */
+  protected override get callbackErrorReporter(): CallbackErrorReporter {
+    return this.#reportCallbackError;
   }
 
   // --- state ------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ export interface ClientConfig {
   readonly sasl: SaslConfig | undefined;
   readonly readOnly: boolean;
   readonly randomizeHosts: boolean;
+  /** Upper bound of the random wait before a reconnect, ms; undefined: the default (a tenth of the session timeout, ≤ 1 s). */
+  readonly reconnectJitter: number | undefined;
   /** Backoff between failed connect cycles (never a signal: the loop may run in another thread). */
   readonly connectionRetry: Omit<RetryOptions, 'signal'>;
   readonly commandRetry: RetryOptions;
@@ -66,6 +68,16 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     );
   }
   checkTimeout(options.requestTimeout, 'requestTimeout');
+  const { reconnectJitter } = options;
+  if (
+    reconnectJitter !== undefined &&
+    (typeof reconnectJitter !== 'number' || !Number.isFinite(reconnectJitter) || reconnectJitter < 0)
+  ) {
+    throw new InvalidArgumentError(
+      'reconnectJitter',
+      `reconnectJitter must be a finite number of ms, 0 or more, got ${String(reconnectJitter)}`,
+    );
+  }
   const tls = options.tls === true ? {} : options.tls;
   if (tls !== undefined) checkTlsFileOptions(tls);
   const { sasl, authData } = resolveSasl(options.sasl, checkAuthData(options.authData ?? []));
@@ -82,6 +94,7 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     sasl,
     readOnly: options.readOnly ?? false,
     randomizeHosts: options.randomizeHosts ?? true,
+    reconnectJitter,
     connectionRetry: {
       maxTries: -1,
       delay: 100,

@@ -33,6 +33,8 @@ export interface LifecycleListener {
   connectionFailed(error: ConnectionFailedError): void;
   /** A failure of the machinery itself (the connection loop threw, its worker died). */
   error(error: Error): void;
+  /** A watch callback threw or rejected. */
+  callbackFailed(error: unknown, kind: string): void;
 }
 
 /** Starts, stops and restarts a client's session, and tracks its states. */
@@ -140,6 +142,7 @@ export class SessionLifecycle {
         onLog: (level, message, fields) => this.listener.log(level, message, fields),
         onConnectionFailed: (failures) => this.onPassFailed(failures),
         onError: (error) => this.listener.error(error),
+        onCallbackError: (error, kind) => this.listener.callbackFailed(error, kind),
       },
     );
     this.session = session;
@@ -147,6 +150,7 @@ export class SessionLifecycle {
     session.start({
       hosts: [...config.hosts],
       randomizeHosts: config.randomizeHosts,
+      reconnectJitter: config.reconnectJitter,
       sessionTimeout: config.sessionTimeout,
       sessionId: this.resume?.sessionId ?? 0n,
       passwd: this.resume?.passwd ?? null,

@@ -60,6 +60,13 @@ export interface ClientOptions {
   randomizeHosts?: boolean;
   /** Backoff between failed connect cycles. Default: forever, 100 ms doubling to 10 s, jitter 0.4. */
   connectionRetry?: RetryOptions;
+  /**
+   * After a connection that was up ends, wait a uniform random time in [0, reconnectJitter) ms
+   * before reconnecting, so the clients of a server that died do not all arrive at the survivors
+   * in the same instant (the Java client waits 0–1 s). Default: a tenth of the session timeout,
+   * at most 1000 ms; 0 reconnects at once (docs/reliability.md#reconnect-jitter).
+   */
+  reconnectJitter?: number;
   /** The policy of `retry()`. Default: 5 attempts, 100 ms doubling to 10 s. */
   commandRetry?: RetryOptions;
   /**

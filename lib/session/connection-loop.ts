@@ -16,6 +16,8 @@ import { loadTlsFiles } from './tls-files.js';
 
 /** Never go longer than this without a ping, ms (the Java client's cap). */
 const MAX_PING_INTERVAL_MS = 10_000;
+/** The default reconnect jitter's ceiling, ms: the Java client's 0–1 s. */
+const MAX_DEFAULT_RECONNECT_JITTER_MS = 1000;
 /** Read-only mode: first and last delay between probes for a read/write server, ms. */
 const RW_PROBE_FIRST_MS = 100;
 const RW_PROBE_MAX_MS = 60_000;
@@ -104,7 +106,13 @@ class ConnectionLoop {
 
   async run(): Promise<void> {
     let reason: string | undefined;
-    while (!this.stopping.signal.aborted && !this.closing) {
+    // Every round after the first follows a connection that ended (or a session the server had
+    // expired): it starts with the reconnect jitter.
+    for (let round = 0; !this.stopping.signal.aborted && !this.closing; round++) {
+      if (round > 0) {
+        await this.reconnectPause();
+        if (this.stopping.signal.aborted || this.closing) break;
+      }
       // A fresh policy run per outage: the backoff resets after every successful handshake.
       // The jitter is the handler's unless the user gave connectionRetry.random (in-thread only).
       const retry = new RetryPolicy(this.init.connectionRetry, {
@@ -537,6 +545,20 @@ class ConnectionLoop {
   private expiryDeadline(): number {
     if (this.sessionId === 0n || this.negotiatedTimeout === 0) return Number.POSITIVE_INFINITY;
     return this.lastHeard + (this.negotiatedTimeout * 4) / 3;
+  }
+
+  /**
+   * The random wait before reconnecting after a connection that was up ended: every client of a
+   * server that died learns it in the same instant, and without it they would all open their
+   * connections to the survivors at once (docs/reliability.md#reconnect-jitter). Bounded by the
+   * client-side expiry deadline; a stop ends it.
+   */
+  private async reconnectPause(): Promise<void> {
+    const timeout = this.negotiatedTimeout || this.init.sessionTimeout;
+    const bound = this.init.reconnectJitter ?? Math.min(MAX_DEFAULT_RECONNECT_JITTER_MS, timeout / 10);
+    const wait = Math.min(Math.floor(this.handler.random() * bound), this.untilClientSideExpiry());
+    if (wait <= 0) return;
+    await this.handler.sleep(wait, this.stopping.signal).catch(() => undefined);
   }
 
   /** Ms until the client-side expiry deadline (0 once passed); Infinity without a session. */

@@ -21,6 +21,8 @@ export interface LoopInit {
   hosts: HostAddress[];
   /** Shuffle the host list once per connect cycle. */
   randomizeHosts: boolean;
+  /** Upper bound of the random wait before a reconnect, ms; undefined: a tenth of the session timeout, ≤ 1 s. */
+  reconnectJitter?: number;
   /** Requested session timeout, ms. */
   sessionTimeout: number;
   /** Session to resume (0n for a new one) and its password. */

@@ -3,7 +3,7 @@
 // watch fan-out and the state changes the loop's messages imply. It reaches the connection loop
 // only through the channel.
 
-import type { ChannelEnd, Handler, Spawned } from '../../handlers/handler.js';
+import type { CallbackErrorReporter, ChannelEnd, Handler, Spawned } from '../../handlers/handler.js';
 import { type EventType, KeeperState, OpCode, Xid } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { JuteWriter } from '../../protocol/jute.js';
@@ -75,6 +75,8 @@ export interface SessionOwner {
   onConnectionFailed?(failures: readonly ConnectionFailure[]): void;
   /** A failure of the machinery itself (the connection loop threw, its worker died). */
   onError?(error: Error): void;
+  /** Where a watch callback's error goes (its client's reporter, even on a shared handler). */
+  onCallbackError?: CallbackErrorReporter;
 }
 
 /** What a request's reply becomes, and what it changes in the watch registry. */
@@ -161,8 +163,11 @@ export class Session {
     private readonly owner: SessionOwner,
   ) {
     this.encodeLimit = { maxBufferBytes: settings.maxBufferBytes };
+    const reportCallbackError = owner.onCallbackError;
     this.watches = new WatchManager({
-      handler,
+      handler: {
+        dispatchCallback: (callback, kind) => handler.dispatchCallback(callback, kind, reportCallbackError),
+      },
       chroot: settings.chroot,
       lastZxid: () => this.lastZxid,
       isConnected: () => this.connected,

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogFields } from '../../index.js';
+import { type LogFields, SequentialMicrotaskHandler } from '../../index.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { ClientPool, uniqueName, waitUntil } from './support.js';
 
@@ -158,5 +158,37 @@ describe('a callback that throws', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('clients sharing one handler', () => {
+  it('report a throwing watch callback or state listener on the client it belongs to, not on the client constructed last', async () => {
+    // One handler, two clients: the handler keeps one fallback reporter (the last client's), so
+    // each client passes its own with every callback it dispatches (the herd test found the
+    // first client's errors on the second's event before).
+    const handler = new SequentialMicrotaskHandler();
+    const first = await pool.open({ hosts: server.connectString, handler });
+    const second = await pool.open({ hosts: server.connectString, handler });
+    const errorsOf = { first: [] as unknown[], second: [] as unknown[] };
+    first.on('error', (error) => errorsOf.first.push(error));
+    second.on('error', (error) => errorsOf.second.push(error));
+    const path = `/${uniqueName('shared-handler')}`;
+    await first.create(path, 'a', { ephemeral: true });
+    const fromWatch = new Error('first-watch');
+    await first.get(path, () => {
+      throw fromWatch;
+    });
+    const fromListener = new Error('second-listener');
+    second.on('connectionState', () => {
+      throw fromListener;
+    });
+    await second.set(path, 'b');
+    await waitUntil(() => errorsOf.first.length > 0, "the first client's error event");
+    await second.stop();
+    await waitUntil(() => errorsOf.second.length > 0, "the second client's error event");
+    expect(errorsOf.first).toEqual([fromWatch]);
+    expect(errorsOf.second).toEqual([fromListener]);
+    await first.stop();
+    await handler.stop();
   });
 });

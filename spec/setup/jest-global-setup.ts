@@ -12,8 +12,8 @@ interface GlobalConfig {
   testPathPattern?: string;
 }
 
-/** The test files that run the built package (dist/) rather than the sources. */
-const BUILT_PACKAGE_SPECS = ['spec/examples.spec.ts', 'spec/package.spec.ts'];
+/** The test files that run the built package (dist/) rather than the sources (the herd's child processes import it). */
+const BUILT_PACKAGE_SPECS = ['spec/examples.spec.ts', 'spec/package.spec.ts', 'spec/herd/herd.spec.ts'];
 
 /**
  * Creates a fresh run directory and exports it as ZOOKIT_HARNESS_RUN_DIR before jest starts its

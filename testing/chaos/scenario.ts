@@ -5,8 +5,7 @@
 // and its verdict. Users write their own scenarios against this to run their code under the same
 // faults (docs/chaos.md).
 
-import type { ZooKeeperClient } from '../../lib/client/client.js';
-import type { ClientOptions } from '../../lib/client/options.js';
+import type { ClientOptions, ZooKeeperClient } from '../../index.js';
 import type { SessionCredentials } from '../expire-session.js';
 import type { FaultProxy } from '../fault-proxy.js';
 import type { TestingCluster } from '../testing-cluster.js';

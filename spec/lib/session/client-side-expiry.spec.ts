@@ -34,6 +34,7 @@ function startClient(handler: VirtualClockHandler, hosts = '127.0.0.1:1') {
     hosts,
     sessionTimeout: SESSION_TIMEOUT,
     connectionRetry: { maxJitter: 0 },
+    reconnectJitter: 0,
   });
   const states: Array<[number, ClientState]> = [];
   const connectionStates: Array<[number, ConnectionState]> = [];

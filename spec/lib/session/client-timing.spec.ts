@@ -31,7 +31,7 @@ afterEach(async () => {
   for (const { client, handler } of started.splice(0)) await drive(handler, client.stop());
 });
 
-/** Starts a client on `handler` with two hosts, fixed host order and a jitter-free connect backoff. */
+/** Starts a client on `handler` with two hosts, fixed host order, a jitter-free connect backoff and no reconnect jitter. */
 function startClient(handler: VirtualClockHandler, options: ClientOptions = {}): Started {
   const client = new ZooKeeperClient({
     handler,
@@ -39,6 +39,7 @@ function startClient(handler: VirtualClockHandler, options: ClientOptions = {}):
     randomizeHosts: false,
     sessionTimeout: 9000,
     connectionRetry: { delay: 100, backoff: 2, maxJitter: 0, maxDelay: 1000 },
+    reconnectJitter: 0,
     ...options,
   });
   const states: Started['states'] = [];

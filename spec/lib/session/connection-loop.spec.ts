@@ -54,6 +54,8 @@ function startLoop(
       tls: undefined,
       maxInboundFrameBytes: DEFAULT_MAX_INBOUND_FRAME_BYTES,
       connectionRetry: { maxTries: -1, delay: 100, backoff: 2, maxJitter: 0, maxDelay: 1000 },
+      // Reconnect at once: the cases below time everything else (the jitter has its own case).
+      reconnectJitter: 0,
       ...init,
       hosts: init.hosts.map((h) => ({
         host: h.slice(0, h.lastIndexOf(':')),
@@ -200,6 +202,26 @@ describe('connection loop read timeout', () => {
       [0, 1, sessionId],
       [lastByte + 6000, 2, sessionId],
     ]);
+  });
+});
+
+describe('connection loop reconnect jitter', () => {
+  it('waits random × reconnectJitter before reconnecting after a connection that was up ends, drawn from the handler', async () => {
+    const reconnectAt = async (random: number, reconnectJitter: number | undefined): Promise<number> => {
+      const { fake, handler } = fakeEnsemble({ negotiatedTimeout: 9000 }, { random: () => random });
+      const loop = startLoop(handler, { hosts: [H1, H2], sessionTimeout: 30_000, reconnectJitter });
+      await handler.advance(1000);
+      const droppedAt = handler.now();
+      fake.latest!.close();
+      await handler.advance(5000);
+      expect(loop.of('disconnected').map((e) => e.at)).toEqual([droppedAt]);
+      return fake.connectRequests()[1]!.at - droppedAt;
+    };
+    expect(await reconnectAt(0.25, 2000)).toBe(500);
+    expect(await reconnectAt(0.999, 2000)).toBe(1998);
+    expect(await reconnectAt(0.999, 0)).toBe(0);
+    // The default: a tenth of the negotiated timeout (9 s), at most 1 s.
+    expect(await reconnectAt(0.5, undefined)).toBe(450);
   });
 });
 
