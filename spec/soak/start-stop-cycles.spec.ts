@@ -1,13 +1,15 @@
 // 10,000 start/stop cycles of a client against a real server leave nothing behind: no socket or
 // other handle, no timer, no worker thread, and no heap beyond a small bound — under
 // SequentialMicrotaskHandler, and under WorkerThreadsHandler. The worker variant shares one
-// handler across the 10,000 clients (a client given a handler does not stop it, lib/client/lifecycle.ts),
-// so each cycle spawns and ends the connection loop in the same worker thread; a handler of each
-// client's own costs a worker thread per cycle (about 25 ms for Node to boot a worker, 20 ms more to
-// load the connection loop's modules into it, on this machine), so that variant runs 300 cycles
-// here (SOAK_OWN_WORKER_CYCLES=10000 runs the full count, about 8 minutes). Planted leaks show the
-// detector is not blind: a timer armed per cycle and never cleared, and handlers never stopped
-// (their idle workers are not in Node's list of active resources; the thread count sees them).
+// handler across the 10,000 clients (a client given a handler does not stop it:
+// lib/client/lifecycle.ts), so each cycle spawns and ends the connection loop in the same worker
+// thread. A handler of each client's own costs a worker thread per cycle: about 25 ms for Node to
+// boot a worker and 20 ms more to load the connection loop's modules into it on a quiet 2-core
+// machine, 90–420 ms a cycle when that machine is loaded, so that variant runs 100 cycles here
+// (SOAK_OWN_WORKER_CYCLES=10000 runs the full count: 8 minutes quiet, over an hour loaded).
+// Planted leaks show the detector is not blind: a kilobyte kept per cycle, a timer armed per cycle
+// and never cleared, and handlers never stopped (their idle workers are not in Node's list of
+// active resources; the thread count sees them).
 
 import {
   type Handler,
@@ -19,7 +21,7 @@ import { startTestingServer, type TestingServer } from '../../testing/testing-se
 import { type CycleReport, type CycleSubject, runCycles } from './cycles.js';
 
 const CYCLES = 10_000;
-const OWN_WORKER_CYCLES = Number(process.env['SOAK_OWN_WORKER_CYCLES'] ?? 300);
+const OWN_WORKER_CYCLES = Number(process.env['SOAK_OWN_WORKER_CYCLES'] ?? 100);
 /**
  * Heap a cycle may keep, bytes: the run fails when the 95% interval of the heap's growth per cycle
  * lies above it (cycles.ts). A client left reachable keeps kilobytes; 100 bytes a cycle would be
