@@ -1,0 +1,128 @@
+// The soak as CI runs it: two minutes of the real runner (`npm run soak`'s cli.js, compiled here to
+// a directory of this run and started as its own node --expose-gc process, so what it measures is
+// the soak's process alone, not jest's), which must pass with its faults having happened; and a
+// one-minute run with a planted leak (a state listener kept per operation, about 1 KiB each),
+// which must fail on heap growth, so the pass above is not the soak being unable to fail. Both
+// run at once: they are separate processes, and together they fit the 2.5 minutes CI gives this.
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SoakReport } from './runner.js';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+interface Finished {
+  code: number | null;
+  output: string;
+  report: SoakReport;
+}
+
+let buildDir: string;
+let clean: Promise<Finished>;
+let planted: Promise<Finished>;
+const children: ChildProcess[] = [];
+
+/**
+ * Compiles the tools (tsconfig.dev.json) into `outDir`, so no other run's .build is touched;
+ * without type checking (`npm run typecheck` does that), which halves the time it takes.
+ */
+function compile(outDir: string): Promise<void> {
+  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [tsc, '-p', join(REPO_ROOT, 'tsconfig.dev.json'), '--outDir', outDir, '--noCheck'],
+      { cwd: REPO_ROOT },
+      (error, stdout, stderr) => (error ? reject(new Error(`tsc failed: ${stdout}${stderr}`)) : resolve()),
+    );
+  });
+}
+
+/** Runs the compiled soak with `args`; resolves with its exit code, its output and its report. */
+function soak(name: string, args: readonly string[]): Promise<Finished> {
+  const out = join(buildDir, `${name}.json`);
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', join(buildDir, 'spec', 'soak', 'cli.js'), ...args, '--out', out],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve({ code, output, report: JSON.parse(readFileSync(out, 'utf8')) as SoakReport });
+      } catch (error) {
+        reject(new Error(`the ${name} soak wrote no report (exit ${code}):\n${output}`, { cause: error }));
+      }
+    });
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(join(REPO_ROOT, '.build'), { recursive: true });
+  buildDir = mkdtempSync(join(REPO_ROOT, '.build', 'soak-spec-'));
+  await compile(buildDir);
+  const seed = String(Math.floor(Math.random() * 2 ** 31));
+  console.log(
+    `soak spec: seed ${seed} (replay: npm run soak -- --minutes 2 --seed ${seed} --expire-every 30)`,
+  );
+  clean = soak('clean', ['--minutes', '2', '--warmup', '30', '--seed', seed, '--expire-every', '30']);
+  planted = soak('planted', ['--minutes', '1', '--warmup', '20', '--seed', seed, '--plant', 'listener']);
+  // Both are awaited by their own test; neither may be an unhandled rejection meanwhile.
+  clean.catch(() => undefined);
+  planted.catch(() => undefined);
+}, 60_000);
+
+afterAll(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (buildDir !== undefined) rmSync(buildDir, { recursive: true, force: true });
+});
+
+describe('the soak', () => {
+  it('passes two minutes of mixed work, watches, caches, recipes, reconnects and expiries under both handlers', async () => {
+    const { code, output, report } = await clean;
+    console.log(output.trim().split('\n').slice(-2).join('\n'));
+    expect(report.verdict.reasons).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.verdict.samplesJudged).toBeGreaterThanOrEqual(80);
+    // It did what it claims: operations of every kind, recipes, events, and faults on both clients.
+    expect(report.operations).toBeGreaterThan(1000);
+    for (const kind of [
+      'create',
+      'multi',
+      'lock',
+      'counter',
+      'queue',
+      'treeCache',
+      'curatorCache',
+      'watchStream',
+    ])
+      expect(report.operationsByKind[kind]).toBeGreaterThan(0);
+    expect(report.events).toBeGreaterThan(1000);
+    expect(report.faults.reconnects).toBeGreaterThanOrEqual(6);
+    expect(report.faults.expiries).toBeGreaterThanOrEqual(2);
+    for (const client of ['sequential', 'worker']) {
+      expect(report.states[client]?.['SUSPENDED']).toBeGreaterThan(0);
+      expect(report.states[client]?.['LOST']).toBeGreaterThan(0);
+    }
+  }, 180_000);
+
+  it('fails when something is kept per operation (a planted state listener of about 1 KiB)', async () => {
+    const { code, report } = await planted;
+    expect(code).toBe(1);
+    expect(report.leaked).toBeGreaterThan(1000);
+    const heap = report.verdict.metrics.find((m) => m.metric === 'heapUsed');
+    expect(heap?.grew).toBe(true);
+    expect(report.verdict.reasons.some((reason) => reason.startsWith('heapUsed grows'))).toBe(true);
+  }, 180_000);
+});
