@@ -9,6 +9,13 @@ export { type ResolveBackendOptions, resolveBackend } from './backend.js';
 export type { Backend, BackendKind, DockerBackend, ExternalBackend, LocalBackend } from './backend-kinds.js';
 export { expireSession, type SessionCredentials } from './expire-session.js';
 export {
+  FaultProxy,
+  type FaultProxyOptions,
+  type FaultProxyStats,
+  type LostReply,
+  type ProxyDirection,
+} from './fault-proxy.js';
+export {
   DEFAULT_TEST_REALM,
   jaasServerSection,
   KdcStartError,
