@@ -7,6 +7,45 @@
 
 export { type ResolveBackendOptions, resolveBackend } from './backend.js';
 export type { Backend, BackendKind, DockerBackend, ExternalBackend, LocalBackend } from './backend-kinds.js';
+export {
+  type ChaosEventWindow,
+  ChaosTimeline,
+  type ChaosTimelineOptions,
+  formatEvent,
+} from './chaos/event-log.js';
+export type { InjectedFault, SkippedFault } from './chaos/fault-executor.js';
+export {
+  type ChaosReport,
+  type ChaosViolationReport,
+  DEFAULT_CHAOS_SESSION_TIMEOUT_MS,
+  formatViolation,
+  type RunChaosOptions,
+  runChaos,
+  type ScenarioReport,
+  startChaosCluster,
+} from './chaos/runner.js';
+export type {
+  ChaosClient,
+  ChaosClientOptions,
+  ChaosContext,
+  ChaosEvent,
+  ChaosEventLog,
+  ChaosHandlerKind,
+  ChaosScenario,
+  ChaosViolation,
+  ScenarioVerdict,
+} from './chaos/scenario.js';
+export {
+  describeFault,
+  drawSchedule,
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultTarget,
+  type FaultTargetPool,
+  type ScheduledFault,
+  type ScheduleOptions,
+} from './chaos/schedule.js';
+export { SeededRandom } from './chaos/seeded-random.js';
 export { expireSession, type SessionCredentials } from './expire-session.js';
 export {
   FaultProxy,
