@@ -23,11 +23,10 @@ import type {
   ChaosClient,
   ChaosContext,
   ChaosScenario,
-  ChaosViolation,
   ScenarioVerdict,
 } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
-import { isRefusal, openClient, pause, removeRoot, scenarioRoot } from './support.js';
+import { isRefusal, openClient, pause, removeRoot, scenarioRoot, Violations } from './support.js';
 
 /** Options of the scenario. */
 export interface AcknowledgedWritesOptions {
@@ -67,6 +66,7 @@ interface LogAttempt {
 type RegisterState = { value: string; version: number } | null;
 
 const NAME = 'acknowledged-writes';
+const DEBUG_STAGE = new Map<string, string>();
 
 /** The scenario; `plant` makes one writer acknowledge writes it never sent. */
 export function acknowledgedWritesScenario(options: AcknowledgedWritesOptions = {}): ChaosScenario {
@@ -121,6 +121,7 @@ class AcknowledgedWrites implements ChaosScenario {
     );
     let n = 0;
     while (!signal.aborted) {
+      DEBUG_STAGE.set(name, `op ${n} state ${zk.state} ${zk.connectionState}`);
       n++;
       const value = `${name}:${n}`;
       if (random.chance(0.2)) {
@@ -138,7 +139,12 @@ class AcknowledgedWrites implements ChaosScenario {
         if (op !== 'delete') (attempt as { value?: string }).value = value;
         history.push(attempt);
         this.#operations++;
-        if (op === 'set' && plant === 'acknowledge-unsent' && state.version !== undefined && random.chance(0.2)) {
+        if (
+          op === 'set' &&
+          plant === 'acknowledge-unsent' &&
+          state.version !== undefined &&
+          random.chance(0.2)
+        ) {
           // Planted: acknowledged with a made-up Stat, never sent.
           attempt.outcome = 'acknowledged';
           attempt.version = state.version + 1;
@@ -170,28 +176,34 @@ class AcknowledgedWrites implements ChaosScenario {
           belief.set(path, { present: op === 'set' ? state.present : undefined });
         }
       }
+      DEBUG_STAGE.set(name, `pause ${n}`);
       await pause(random.int(0, 10), signal);
     }
+    DEBUG_STAGE.set(name, 'done');
   }
 
   async check(_context: ChaosContext): Promise<ScenarioVerdict> {
+    const dbg = setInterval(() => process.stderr.write(`DEBUG stages ${JSON.stringify([...DEBUG_STAGE])}\n`), 5000);
     await Promise.all(this.#loops);
-    const violations: ChaosViolation[] = [];
+    process.stderr.write('DEBUG loops done\n');
+    clearInterval(dbg);
+    const dbg2 = setInterval(() => process.stderr.write(`DEBUG admin ${this.#admin!.zk.state} ${this.#admin!.zk.connectionState} ${DEBUG_STAGE.get('check')}\n`), 5000);
+    const violations = new Violations(NAME);
     let checks = 0;
-    const violation = (message: string, atMs?: number) =>
-      violations.push({ invariant: NAME, message, ...(atMs === undefined ? {} : { atMs }) });
 
     // While it ran: acknowledged versions line up.
     for (const [path, history] of this.#registers) {
       for (const problem of versionProblems(history)) {
         checks++;
-        if (problem !== undefined) violation(`${path}: ${problem.message}`, problem.atMs);
+        if (problem !== undefined) violations.add(`${path}: ${problem.message}`, problem.atMs, 'versions');
       }
     }
 
     // At the end, on the server.
     const admin = this.#admin!.zk;
+    DEBUG_STAGE.set('check', 'sync');
     await admin.retry(() => admin.sync(this.#root));
+    DEBUG_STAGE.set('check', 'registers');
     for (const [path, history] of this.#registers) {
       const onServer = await admin.retry(async (): Promise<RegisterState> => {
         const stat = await admin.exists(path);
@@ -201,8 +213,9 @@ class AcknowledgedWrites implements ChaosScenario {
       });
       checks++;
       const problem = finalProblem(history, onServer);
-      if (problem !== undefined) violation(`${path}: ${problem.message}`, problem.atMs);
+      if (problem !== undefined) violations.add(`${path}: ${problem.message}`, problem.atMs, 'final');
     }
+    DEBUG_STAGE.set('check', 'log');
     const logPath = `${this.#root}/log`;
     const names = new Set(await admin.retry(() => admin.getChildren(logPath)));
     const tried = new Set(this.#log.map((attempt) => attempt.name));
@@ -212,28 +225,35 @@ class AcknowledgedWrites implements ChaosScenario {
       const present = names.has(attempt.name);
       if (attempt.outcome === 'ambiguous' && present) ambiguousApplied++;
       if (attempt.outcome === 'refused') {
-        violation(`log node ${attempt.name} was refused as existing, yet nobody had created it`, attempt.atMs);
+        violations.add(
+          `log node ${attempt.name} was refused as existing, yet nobody had created it`,
+          attempt.atMs,
+        );
       } else if (attempt.outcome === 'acknowledged') {
         if (!present) {
-          violation(`log node ${attempt.name} was acknowledged but is not on the server`, attempt.atMs);
+          violations.add(`log node ${attempt.name} was acknowledged but is not on the server`, attempt.atMs);
           continue;
         }
         const [data] = await admin.retry(() => admin.get(`${logPath}/${attempt.name}`));
         if (String(data) !== attempt.value)
-          violation(`log node ${attempt.name} holds '${data}', not the acknowledged '${attempt.value}'`, attempt.atMs);
+          violations.add(
+            `log node ${attempt.name} holds '${data}', not the acknowledged '${attempt.value}'`,
+            attempt.atMs,
+          );
       }
     }
     for (const name of names) {
       checks++;
-      if (!tried.has(name)) violation(`log node ${name} is on the server but nobody tried to create it`);
+      if (!tried.has(name)) violations.add(`log node ${name} is on the server but nobody tried to create it`);
     }
 
+    clearInterval(dbg2);
     const attempts = [...this.#registers.values()].flat();
     const outcomes = [...attempts, ...this.#log].map((attempt) => attempt.outcome);
     return {
       operations: this.#operations,
       checks,
-      violations,
+      violations: violations.done(),
       counts: {
         acknowledged: outcomes.filter((o) => o === 'acknowledged').length,
         ambiguous: outcomes.filter((o) => o === 'ambiguous').length,

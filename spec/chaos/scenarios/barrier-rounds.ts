@@ -180,14 +180,17 @@ export class BarrierRounds {
     const violations: ChaosViolation[] = [];
     const violation = (message: string, atMs?: number) =>
       violations.push({ invariant, message, ...(atMs === undefined ? {} : { atMs }) });
-    if (!done) violation(`the last barrier round did not finish within ${deadlineMs} ms of the faults stopping`);
+    if (!done)
+      violation(`the last barrier round did not finish within ${deadlineMs} ms of the faults stopping`);
     let checks = 0;
     const counts = { barrierRounds: 0, doubleBarrierRounds: 0, releases: 0, failedParts: 0, unchecked: 0 };
     for (const round of this.#rounds) {
       if (round.kind === 'Barrier') counts.barrierRounds++;
       else counts.doubleBarrierRounds++;
       const lastCall = Math.max(...round.parts.map((part) => part.calledAtMs ?? Number.POSITIVE_INFINITY));
-      const lastLeave = Math.max(...round.parts.map((part) => part.leaveCalledAtMs ?? Number.POSITIVE_INFINITY));
+      const lastLeave = Math.max(
+        ...round.parts.map((part) => part.leaveCalledAtMs ?? Number.POSITIVE_INFINITY),
+      );
       for (const part of round.parts) {
         checks++;
         if (part.failed !== undefined) {
@@ -216,11 +219,14 @@ export class BarrierRounds {
         if (part.leftAtMs === undefined) continue;
         // A member that failed, or whose session ended after it entered, left the barrier with its
         // node without calling leave.
-        const ended = round.parts.some((other) => other.failed !== undefined) || round.parts.some((other) =>
-          (this.#lost.get(other.member) ?? []).some(
-            (at) => at >= (other.calledAtMs ?? 0) && at <= (other.leaveCalledAtMs ?? Number.POSITIVE_INFINITY),
-          ),
-        );
+        const ended =
+          round.parts.some((other) => other.failed !== undefined) ||
+          round.parts.some((other) =>
+            (this.#lost.get(other.member) ?? []).some(
+              (at) =>
+                at >= (other.calledAtMs ?? 0) && at <= (other.leaveCalledAtMs ?? Number.POSITIVE_INFINITY),
+            ),
+          );
         if (ended) counts.unchecked++;
         else if (part.leftAtMs < lastLeave)
           violation(

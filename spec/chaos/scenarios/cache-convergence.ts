@@ -16,7 +16,13 @@
 // its reconnect handling switched off (its state listener ignores CONNECTED), so it neither resyncs
 // after a reconnect nor adds its watch again after a session loss.
 
-import { type CachedNode, ClientState, type CuratorCache, type TreeCache, type ZooKeeperClient } from '../../../index.js';
+import {
+  type CachedNode,
+  ClientState,
+  type CuratorCache,
+  type TreeCache,
+  type ZooKeeperClient,
+} from '../../../index.js';
 import type {
   ChaosClient,
   ChaosContext,
@@ -86,12 +92,20 @@ class CacheConvergence implements ChaosScenario {
       const tree = client.zk.TreeCache(this.#tree);
       this.#closers.push(() => tree.close());
       await tree.start();
-      this.#caches.push({ name: `${client.name}/TreeCache`, client, read: () => treeCacheContent(tree, this.#tree) });
+      this.#caches.push({
+        name: `${client.name}/TreeCache`,
+        client,
+        read: () => treeCacheContent(tree, this.#tree),
+      });
       const curator = client.zk.CuratorCache(this.#tree);
       this.#closers.push(() => curator.close());
       await curator.start();
       if (i === 0 && this.options.plant === 'curator-cache-ignores-reconnect') ignoreReconnects(curator);
-      this.#caches.push({ name: `${client.name}/CuratorCache`, client, read: () => curatorCacheContent(curator) });
+      this.#caches.push({
+        name: `${client.name}/CuratorCache`,
+        client,
+        read: () => curatorCacheContent(curator),
+      });
     }
     for (const handler of ['sequential', 'worker'] as const) {
       const client = await openClient(context, `${NAME}-write-${handler}`, handler);
@@ -254,8 +268,11 @@ function difference(server: ReadonlyMap<string, NodeState>, cache: ReadonlyMap<s
     const cached = cache.get(path);
     if (cached === undefined) lines.push(`${path} missing`);
     else if (cached.version !== expected.version || cached.data !== expected.data)
-      lines.push(`${path} cached '${cached.data}' v${cached.version}, server '${expected.data}' v${expected.version}`);
+      lines.push(
+        `${path} cached '${cached.data}' v${cached.version}, server '${expected.data}' v${expected.version}`,
+      );
   }
-  for (const path of cache.keys()) if (!server.has(path)) lines.push(`${path} cached but gone from the server`);
+  for (const path of cache.keys())
+    if (!server.has(path)) lines.push(`${path} cached but gone from the server`);
   return lines;
 }

@@ -92,7 +92,11 @@ class Ordering implements ChaosScenario {
     const count = this.options.clients ?? 4;
     for (let i = 0; i < count; i++) {
       const handler = i % 2 === 0 ? 'sequential' : 'worker';
-      const client = await openClient(context, `${NAME}-${handler === 'sequential' ? 's' : 'w'}${i + 1}`, handler);
+      const client = await openClient(
+        context,
+        `${NAME}-${handler === 'sequential' ? 's' : 'w'}${i + 1}`,
+        handler,
+      );
       const ordered = new OrderedClient(client, this, this.#zxids, context, {
         log: this.#log,
         random: context.random.fork(client.name),

@@ -190,7 +190,11 @@ export class QueueWork {
    * item. `deadlineMs` bounds the wait for the queues to empty and for taken nodes of dead sessions
    * to go.
    */
-  async finish(context: ChaosContext, admin: ZooKeeperClient, deadlineMs: number): Promise<{
+  async finish(
+    context: ChaosContext,
+    admin: ZooKeeperClient,
+    deadlineMs: number,
+  ): Promise<{
     checks: number;
     violations: ChaosViolation[];
     counts: Record<string, number>;
@@ -220,7 +224,9 @@ export class QueueWork {
     const queueLeft = await count(this.#queue);
     checks += 3;
     if (!emptied || entriesLeft + queueLeft > 0)
-      violation(`the queues were not emptied: ${entriesLeft} LockingQueue and ${queueLeft} Queue entries left`);
+      violation(
+        `the queues were not emptied: ${entriesLeft} LockingQueue and ${queueLeft} Queue entries left`,
+      );
     if (takenLeft > 0) violation(`${takenLeft} LockingQueue taken/ nodes left after every consumer stopped`);
 
     // LockingQueue: records per item.
@@ -237,16 +243,19 @@ export class QueueWork {
       checks += batch.items.length;
       problems.duplicates += counts.filter((n) => n > 1).length;
       if (batch.outcome === 'acknowledged') problems.lost += counts.filter((n) => n === 0).length;
-      else if (batch.outcome === 'ambiguous' && new Set(counts.map((n) => n > 0)).size > 1) problems.partial++;
+      else if (batch.outcome === 'ambiguous' && new Set(counts.map((n) => n > 0)).size > 1)
+        problems.partial++;
       else if (batch.outcome === 'refused') problems.unknown += counts.filter((n) => n > 0).length;
     }
     for (const item of records.keys()) {
       checks++;
       if (!put.has(item)) problems.unknown++;
     }
-    if (problems.duplicates > 0) violation(`${problems.duplicates} LockingQueue item(s) consumed more than once`);
+    if (problems.duplicates > 0)
+      violation(`${problems.duplicates} LockingQueue item(s) consumed more than once`);
     if (problems.lost > 0) violation(`${problems.lost} acknowledged LockingQueue item(s) never consumed`);
-    if (problems.partial > 0) violation(`${problems.partial} LockingQueue batch(es) consumed in part: putAll is all or none`);
+    if (problems.partial > 0)
+      violation(`${problems.partial} LockingQueue batch(es) consumed in part: putAll is all or none`);
     if (problems.unknown > 0) violation(`${problems.unknown} LockingQueue record(s) of items nobody put`);
 
     // Queue: at most once, and every loss explained by an ambiguous delete.
@@ -265,7 +274,9 @@ export class QueueWork {
     }
     if (queueTwice > 0) violation(`${queueTwice} Queue item(s) taken more than once`);
     if (queueLost > 0)
-      violation(`${queueLost} acknowledged Queue item(s) never taken, with no lost delete reply to explain it`);
+      violation(
+        `${queueLost} acknowledged Queue item(s) never taken, with no lost delete reply to explain it`,
+      );
     return {
       checks,
       violations,

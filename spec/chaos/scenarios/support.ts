@@ -25,7 +25,12 @@ import {
   NotEmptyError,
   type ZooKeeperClient,
 } from '../../../index.js';
-import type { ChaosClient, ChaosClientOptions, ChaosContext } from '../../../testing/chaos/scenario.js';
+import type {
+  ChaosClient,
+  ChaosClientOptions,
+  ChaosContext,
+  ChaosViolation,
+} from '../../../testing/chaos/scenario.js';
 import { expireSession } from '../../../testing/expire-session.js';
 
 /** The client settings every scenario asks for, on top of the runner's. */
@@ -163,4 +168,44 @@ export async function changeWhileAway(
 export async function removeRoot(zk: ZooKeeperClient | undefined, root: string): Promise<void> {
   if (zk === undefined) return;
   await zk.retry(() => zk.delete(root, { recursive: true })).catch(() => undefined);
+}
+
+/**
+ * A scenario's violations, each kind reported in full a few times and then only counted: a broken
+ * recipe can break an invariant thousands of times, and the report shows each with its events.
+ */
+export class Violations {
+  readonly list: ChaosViolation[] = [];
+  readonly #byKind = new Map<string, number>();
+
+  constructor(
+    private readonly invariant: string,
+    private readonly perKind = 5,
+  ) {}
+
+  /** Adds one; `kind` groups those counted together (default: the whole invariant). */
+  add(message: string, atMs?: number, kind = ''): void {
+    const seen = (this.#byKind.get(kind) ?? 0) + 1;
+    this.#byKind.set(kind, seen);
+    if (seen <= this.perKind)
+      this.list.push({ invariant: this.invariant, message, ...(atMs === undefined ? {} : { atMs }) });
+  }
+
+  /** The reported ones, then one line per kind with how many more there were. */
+  done(): ChaosViolation[] {
+    const more = [...this.#byKind]
+      .filter(([, seen]) => seen > this.perKind)
+      .map(
+        ([kind, seen]): ChaosViolation => ({
+          invariant: this.invariant,
+          message: `${seen - this.perKind} more violation(s)${kind === '' ? '' : ` of the kind '${kind}'`} like the above`,
+        }),
+      );
+    return [...this.list, ...more];
+  }
+
+  /** How many were found, reported or not. */
+  get count(): number {
+    return [...this.#byKind.values()].reduce((sum, n) => sum + n, 0);
+  }
 }

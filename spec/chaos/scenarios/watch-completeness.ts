@@ -39,7 +39,15 @@ import type {
   ScenarioVerdict,
 } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
-import { changeWhileAway, eventually, isRefusal, openClient, pause, removeRoot, scenarioRoot } from './support.js';
+import {
+  changeWhileAway,
+  eventually,
+  isRefusal,
+  openClient,
+  pause,
+  removeRoot,
+  scenarioRoot,
+} from './support.js';
 
 /** Options of the scenario. */
 export interface WatchCompletenessOptions {
@@ -109,7 +117,11 @@ class WatchCompleteness implements ChaosScenario {
   }
 
   /** Starts the three watchers of one client on every node. */
-  async #watch(context: ChaosContext, client: ChaosClient, plant: WatchCompletenessOptions['plant']): Promise<void> {
+  async #watch(
+    context: ChaosContext,
+    client: ChaosClient,
+    plant: WatchCompletenessOptions['plant'],
+  ): Promise<void> {
     const { zk, name } = client;
     const recorder = (kind: (typeof KINDS)[number]) => {
       const byNode = new Map(this.#nodes.map((node) => [node, [] as Report[]]));
