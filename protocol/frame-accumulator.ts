@@ -77,19 +77,24 @@ export class FrameAccumulator {
       }
       return out;
     }
+    // The chunks used up are dropped with one splice, not one shift each: a frame that came in
+    // many small chunks (1-byte reads behind a slicing proxy) would otherwise cost O(chunks²),
+    // as shift() on a long array moves every element.
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
+    let used = 0;
     while (filled < n) {
-      const chunk = this.chunks[0]!;
+      const chunk = this.chunks[used]!;
       const count = Math.min(chunk.length - this.head, n - filled);
       chunk.copy(out, filled, this.head, this.head + count);
       filled += count;
       this.head += count;
       if (this.head === chunk.length) {
-        this.chunks.shift();
+        used++;
         this.head = 0;
       }
     }
+    this.chunks.splice(0, used);
     return out;
   }
 }

@@ -15,10 +15,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { InvalidArgumentError } from '../index.js';
 import { type ConnectionHost, type LossClaim, ProxiedConnection } from './proxied-connection.js';
-import type { LaneFaults } from './proxy-lane.js';
+import type { LaneFaults, ProxyDirection } from './proxy-lane.js';
 
-/** One direction of a proxied connection: client → server or server → client. */
-export type ProxyDirection = 'toServer' | 'toClient';
+export type { ProxyDirection } from './proxy-lane.js';
 
 /** Options for {@link FaultProxy.start}. */
 export interface FaultProxyOptions {
@@ -66,8 +65,19 @@ interface DirectionFaults {
 
 /**
  * A fault-injecting proxy between ZooKeeper clients and one server, listening on 127.0.0.1.
- * Point a client at {@link FaultProxy.connectString} and switch faults from the test; each fault
- * holds until {@link FaultProxy.pass} heals it. See docs/fault-proxy.md.
+ * Point a client (or your service) at {@link FaultProxy.connectString} and switch faults from
+ * the test; each fault holds until {@link FaultProxy.pass} heals it. Each client connection gets
+ * its own server connection (docs/fault-proxy.md#putting-it-in-front-of-your-service).
+ *
+ * @example
+ * ```ts
+ * const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+ * const zk = new ZooKeeperClient({ hosts: proxy.connectString });
+ * await zk.start();
+ * proxy.blackHole(); // partitioned: the server expires the session, the client hears nothing
+ * proxy.pass(); // healed: the client learns its session expired (LOST)
+ * await proxy.close();
+ * ```
  */
 export class FaultProxy {
   /** The port the proxy listens on, on 127.0.0.1. */
@@ -145,7 +155,7 @@ export class FaultProxy {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** Client connections open now (a client socket the proxy has not seen closed). */
+  /** Client connections open now: carried ones whose client has neither ended (FIN) nor closed. */
   get connectionCount(): number {
     let count = 0;
     for (const connection of this.#connections) if (connection.clientOpen) count++;

@@ -10,8 +10,7 @@
  */
 
 import { connect, type Socket } from 'node:net';
-import type { ProxyDirection } from './fault-proxy.js';
-import { type LaneFaults, ProxyLane } from './proxy-lane.js';
+import { type LaneFaults, type ProxyDirection, ProxyLane } from './proxy-lane.js';
 import { FrameTracker, type TrackedReplyFrame } from './zookeeper-frames.js';
 
 /** An armed `loseNextReply`, taken by the connection whose request matched it. */
@@ -114,8 +113,10 @@ export class ProxiedConnection {
     source.on('error', () => undefined);
     source.on('end', () => {
       ended = true;
-      if (side === 'client') this.#clientEnded = true;
-      else this.#releaseCarry();
+      if (side === 'client') {
+        this.#clientEnded = true;
+        this.#returnClaims();
+      } else this.#releaseCarry();
       lane.pushAction(() => {
         if (!destination.destroyed) destination.end();
       });
@@ -129,8 +130,10 @@ export class ProxiedConnection {
           if (!destination.destroyed) destination.resetAndDestroy();
         });
       }
-      if (side === 'client') this.#clientClosed = true;
-      else this.#serverClosed = true;
+      if (side === 'client') {
+        this.#clientClosed = true;
+        this.#returnClaims();
+      } else this.#serverClosed = true;
       if (this.#clientClosed && this.#serverClosed) this.#finish();
     });
   }
@@ -197,6 +200,15 @@ export class ProxiedConnection {
     this.#carry = undefined;
   }
 
+  /**
+   * The client is gone (or the connection is): a reply still to come could not reach it, so the
+   * losses this connection took are armed again for the next match (docs/fault-proxy.md#lost-reply).
+   */
+  #returnClaims(): void {
+    for (const claim of this.#claims.values()) this.#host.returnLoss(claim);
+    this.#claims.clear();
+  }
+
   /** Resets the connection once its lanes hold more than the cap (docs/fault-proxy.md#limits). */
   #checkHeld(): void {
     const held = this.#toServer.queuedBytes + this.#toClient.queuedBytes + (this.#carry?.length ?? 0);
@@ -208,8 +220,7 @@ export class ProxiedConnection {
     this.#finished = true;
     this.#toServer.dispose();
     this.#toClient.dispose();
-    for (const claim of this.#claims.values()) this.#host.returnLoss(claim);
-    this.#claims.clear();
+    this.#returnClaims();
     this.#host.finished(this);
     this.#resolveClosed();
   }

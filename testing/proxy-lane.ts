@@ -12,6 +12,9 @@
 
 import type { Socket } from 'node:net';
 
+/** One direction of a proxied connection: client → server or server → client. */
+export type ProxyDirection = 'toServer' | 'toClient';
+
 /** The faults that apply to one direction right now (read on every delivery step). */
 export interface LaneFaults {
   /** Deliver nothing (black-hole, cut). */
@@ -119,8 +122,18 @@ export class ProxyLane {
         this.#queuedBytes -= item.data.length - item.at;
         continue;
       }
+      if (destination.connecting) {
+        // Node would buffer the writes and send them together once connected.
+        this.#waiting = true;
+        destination.once('connect', this.#onReady);
+        return;
+      }
       if (faults.slice) {
-        this.#writeOneByte(item);
+        this.#waiting = true;
+        this.#immediate = setImmediate(() => {
+          this.#immediate = undefined;
+          this.#writeOneByte(item);
+        });
         return;
       }
       this.#queue.shift();
@@ -144,30 +157,40 @@ export class ProxyLane {
     this.#timer = undefined;
     this.#immediate = undefined;
     this.#destination.off('drain', this.#onDrain);
+    this.#destination.off('connect', this.#onReady);
     this.#queue.length = 0;
     this.#queuedBytes = 0;
   }
 
   /**
-   * Writes the next byte of `item` alone and waits for the write to complete and for one turn of
-   * the event loop, so the reader gets a chance to read it alone (docs/fault-proxy.md#slice).
+   * Writes the next byte of `item` alone, from a setImmediate callback, and goes on once the write
+   * completed. Every byte is written in the check phase of its own turn of the event loop, with a
+   * poll phase between two bytes, so a reader in this process reads each alone
+   * (docs/fault-proxy.md#slice).
    */
   #writeOneByte(item: Item & { kind: 'bytes' }): void {
+    if (this.#disposed) return;
+    const faults = this.#host.faults();
+    if (faults.held || !faults.slice || this.#queue[0] !== item || this.#destination.destroyed) {
+      // The faults changed while this byte waited for its turn: decide again.
+      this.#waiting = false;
+      this.pump();
+      return;
+    }
     const byte = item.data.subarray(item.at, item.at + 1);
     item.at += 1;
     this.#queuedBytes -= 1;
     if (item.at === item.data.length) this.#queue.shift();
-    this.#waiting = true;
     this.#host.written(1);
-    this.#destination.write(byte, () => {
-      if (this.#disposed) return;
-      this.#immediate = setImmediate(() => {
-        this.#immediate = undefined;
-        this.#waiting = false;
-        this.pump();
-      });
-    });
+    this.#destination.write(byte, this.#onReady);
   }
+
+  /** A byte was written, or the destination connected: go on. */
+  readonly #onReady = (): void => {
+    if (this.#disposed) return;
+    this.#waiting = false;
+    this.pump();
+  };
 
   readonly #onDrain = (): void => {
     this.#waiting = false;

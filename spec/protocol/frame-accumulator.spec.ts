@@ -94,4 +94,19 @@ describe('FrameAccumulator', () => {
     expect(frames).toHaveLength(1);
     expect(frames[0]!.equals(payload)).toBe(true);
   });
+
+  it('reassembles a 1 MB frame that arrives one byte per chunk in linear time', () => {
+    // Once quadratic (a shift() per chunk on a million-element array): minutes, not milliseconds.
+    const payload = Buffer.alloc(0xfffff);
+    for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+    const stream = framed(payload);
+    const acc = new FrameAccumulator();
+    let frame: Buffer | undefined;
+    for (let i = 0; i < stream.length; i++) {
+      acc.push(stream.subarray(i, i + 1));
+      frame ??= acc.next();
+    }
+    expect(frame?.equals(payload)).toBe(true);
+    expect(acc.bufferedBytes).toBe(0);
+  }, 20_000);
 });

@@ -2,34 +2,7 @@
 // chunking, offsets that point at each frame's length prefix, and never a throw on garbage.
 import fc from 'fast-check';
 import { type FrameSource, FrameTracker, type TrackedFrame } from '../../testing/zookeeper-frames.js';
-
-/** A request frame: length, xid, op, then `body`. */
-function request(xid: number, op: number, body: Buffer = Buffer.alloc(0)): Buffer {
-  const frame = Buffer.alloc(12 + body.length);
-  frame.writeInt32BE(8 + body.length, 0);
-  frame.writeInt32BE(xid, 4);
-  frame.writeInt32BE(op, 8);
-  body.copy(frame, 12);
-  return frame;
-}
-
-/** A reply frame: length, xid, zxid, err, then `body`. */
-function reply(xid: number, zxid: bigint, err: number, body: Buffer = Buffer.alloc(0)): Buffer {
-  const frame = Buffer.alloc(20 + body.length);
-  frame.writeInt32BE(16 + body.length, 0);
-  frame.writeInt32BE(xid, 4);
-  frame.writeBigInt64BE(zxid, 8);
-  frame.writeInt32BE(err, 16);
-  body.copy(frame, 20);
-  return frame;
-}
-
-/** A handshake frame (ConnectRequest or ConnectResponse) with a payload of `length` bytes. */
-function handshake(length: number): Buffer {
-  const frame = Buffer.alloc(4 + length, 7);
-  frame.writeInt32BE(length, 0);
-  return frame;
-}
+import { handshake, reply, request } from './frames.js';
 
 /** Splits `bytes` at the given cut points (any order, duplicates allowed). */
 function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
