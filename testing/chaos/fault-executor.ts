@@ -8,7 +8,9 @@
 // stop() ends the faults early: waits for the member fault in progress to be undone and undoes
 // every client fault still on. heal() then makes sure every member runs and a quorum is back.
 
+import { OpCode } from '../../protocol/index.js';
 import { expireSession } from '../expire-session.js';
+import type { FaultProxy } from '../fault-proxy.js';
 import type { ServerHandle } from '../server-handle.js';
 import type { TestingCluster } from '../testing-cluster.js';
 import { type ChaosClients, terminateWorkerThread } from './chaos-clients.js';
@@ -20,6 +22,7 @@ import {
   MEMBER_FAULT_KINDS,
   type ScheduledFault,
 } from './schedule.js';
+import { spendLostReply } from './spend-lost-reply.js';
 
 /** A fault that happened. */
 export interface InjectedFault {
@@ -71,6 +74,8 @@ export class FaultExecutor {
   readonly #stop = new AbortController();
   /** Undo actions of client faults still on, by seq. */
   readonly #undos = new Map<number, () => void>();
+  /** Armed lost replies not yet spent, by seq. */
+  readonly #armed = new Map<number, { client: string; proxy: FaultProxy; op: number }>();
   /** Clients whose proxy carries a timed fault now. */
   readonly #busy = new Set<string>();
   /** Pending timers (a fault's end, a lost reply's deadline), cleared at stop. */
@@ -92,8 +97,7 @@ export class FaultExecutor {
     await this.#lanes;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    for (const undo of [...this.#undos.values()]) undo();
-    this.#undos.clear();
+    for (const seq of [...this.#undos.keys()]) this.#undo(seq);
   }
 
   /** Every member running (restarted if need be), a quorum, every proxy passing. */
@@ -106,6 +110,15 @@ export class FaultExecutor {
     }
     await cluster.waitForQuorum({ timeoutMs: 60_000 });
     clients.passAll();
+    for (const [seq, armed] of [...this.#armed]) {
+      let spent = false;
+      for (let attempt = 0; attempt < 5 && !spent; attempt++) {
+        spent = await this.#spend(seq);
+        if (!spent) await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      if (!spent)
+        log.record('runner', `heal: an armed loss of op ${armed.op} on ${armed.client} could not be spent`);
+    }
     log.record('runner', 'healed: every member running, a quorum, every proxy passing');
   }
 
@@ -262,53 +275,77 @@ export class FaultExecutor {
       return;
     }
     this.#busy.add(client.name);
-    const end = () => {
-      if (!this.#undos.delete(fault.seq)) return;
+    if (fault.kind === 'lose-reply') {
+      this.#loseReply(fault, client.name, proxy);
+      return;
+    }
+    this.#undos.set(fault.seq, () => {
       proxy.pass();
       this.#busy.delete(client.name);
-    };
-    this.#undos.set(fault.seq, end);
+    });
     this.#after(fault.durationMs, () => {
-      const undo = this.#undos.get(fault.seq);
-      if (undo === undefined) return;
-      undo();
+      if (!this.#undo(fault.seq)) return;
       log.record('fault', `end of ${fault.kind} ${client.name}`, { seq: fault.seq });
     });
-    switch (fault.kind) {
-      case 'black-hole-client':
-        proxy.blackHole();
-        this.#inject(fault, client.name);
-        return;
-      case 'slow-link':
-        proxy.delay(fault.delayMs ?? 0, { jitterMs: fault.jitterMs ?? 0 });
-        this.#inject(fault, client.name, { delayMs: fault.delayMs, jitterMs: fault.jitterMs });
-        return;
-      case 'lose-reply': {
-        // Counted when it happens: a client that sends no such request in time makes it a skip.
-        const op = fault.op ?? 0;
-        const lost = { done: false };
-        proxy.loseNextReply(op).then(
-          (reply) => {
-            if (lost.done || !this.#undos.has(fault.seq)) return;
-            lost.done = true;
-            this.#inject(fault, client.name, { op, xid: reply.xid });
-            end();
-          },
-          () => undefined,
-        );
-        this.#undos.set(fault.seq, () => {
-          if (!lost.done) {
-            lost.done = true;
-            this.#skip(fault, `${client.name} sent no op ${op} request in ${fault.durationMs} ms`);
-          }
-          end();
-        });
-        return;
-      }
-      default:
-        end();
-        throw new Error(`no fault '${fault.kind}'`);
+    if (fault.kind === 'black-hole-client') {
+      proxy.blackHole();
+      this.#inject(fault, client.name);
+    } else {
+      proxy.delay(fault.delayMs ?? 0, { jitterMs: fault.jitterMs ?? 0 });
+      this.#inject(fault, client.name, { delayMs: fault.delayMs, jitterMs: fault.jitterMs });
     }
+  }
+
+  /**
+   * Arms a lost reply for the fault's window. Counted when it happens; if the client sends no
+   * such request in the window, it is a skip, and the runner spends the armed loss itself so it
+   * cannot strike later (docs/chaos.md#lost-replies). The proxy stays busy until then.
+   */
+  #loseReply(fault: ScheduledFault, client: string, proxy: FaultProxy): void {
+    const op = fault.op ?? OpCode.setData;
+    let inWindow = true;
+    this.#armed.set(fault.seq, { client, proxy, op });
+    proxy.loseNextReply(op).then(
+      (reply) => {
+        this.#armed.delete(fault.seq);
+        this.#busy.delete(client);
+        if (inWindow) {
+          this.#undos.delete(fault.seq);
+          this.#inject(fault, client, { op, xid: reply.xid });
+        } else {
+          this.options.log.record('fault', `armed loss of op ${op} on ${client} spent after its window`, {
+            seq: fault.seq,
+            xid: reply.xid,
+          });
+        }
+      },
+      () => undefined,
+    );
+    this.#undos.set(fault.seq, () => {
+      inWindow = false;
+      this.#skip(fault, `${client} sent no op ${op} request in ${fault.durationMs} ms`);
+      void this.#spend(fault.seq);
+    });
+    this.#after(fault.durationMs, () => this.#undo(fault.seq));
+  }
+
+  /** Runs and forgets a fault's undo action; false if it had none (already undone). */
+  #undo(seq: number): boolean {
+    const undo = this.#undos.get(seq);
+    if (undo === undefined) return false;
+    this.#undos.delete(seq);
+    undo();
+    return true;
+  }
+
+  /** Spends an armed loss that outlived its window (spend-lost-reply.ts); true once it is gone. */
+  async #spend(seq: number): Promise<boolean> {
+    const armed = this.#armed.get(seq);
+    if (armed === undefined) return true;
+    await spendLostReply(armed.proxy, armed.op);
+    // The loss's own callback removes it; give it the turn it needs.
+    await new Promise((resolve) => setImmediate(resolve));
+    return !this.#armed.has(seq);
   }
 
   /** Runs `action` after `ms` unless stop() comes first (stop() then undoes the fault itself). */

@@ -35,6 +35,8 @@ export interface RunChaosOptions {
   report?: (line: string) => void;
   /** A scenario's check() that takes longer is a violation, ms (default 120000). */
   checkTimeoutMs?: number;
+  /** Ends the faults early when aborted (Ctrl-C in a CLI); the run still heals, checks and closes. */
+  signal?: AbortSignal;
 }
 
 /** A violation as reported: which scenario found it, and the events around it. */
@@ -161,7 +163,7 @@ export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
     log.record('runner', 'faults start', { scheduled: schedule.length });
     executor = new FaultExecutor({ cluster: running, clients: openedClients, log, originMs });
     executor.start(schedule);
-    await new Promise((resolve) => setTimeout(resolve, options.durationMs));
+    await faultPhase(options.durationMs, options.signal);
     abort.abort(new Error('the chaos run is over'));
     log.record('runner', 'faults stop');
     await executor.stop();
@@ -255,6 +257,20 @@ export function formatDuration(ms: number): string {
   return seconds < 60
     ? `${seconds}s`
     : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}
+
+/** Resolves after `ms`, or as soon as `signal` is aborted. */
+function faultPhase(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function messageOf(error: unknown): string {

@@ -5,10 +5,13 @@
 
 import type { SectionOutcome, SectionReport } from './critical-section.js';
 
+/** What a run guards: a Lock (fenced counter), a Semaphore or a ReadLock/WriteLock (ledger). */
+export type ChaosMode = 'lock' | 'semaphore' | 'read-write';
+
 /** What the harness gathered. */
 export interface RunFacts {
   name: string;
-  mode: 'lock' | 'semaphore';
+  mode: ChaosMode;
   durationMs: number;
   /** Grants the run asked for in total. */
   targetGrants: number;
@@ -21,7 +24,7 @@ export interface RunFacts {
     errors: Readonly<Record<string, number>>;
   }>;
   faults: { total: number; byKind: Readonly<Record<string, number>>; failures: readonly string[] };
-  /** Lock: the counter's value; Semaphore: the ledger's `entries`. */
+  /** Lock: the counter's value; Semaphore, ReadLock/WriteLock: the ledger's `entries`. */
   counter: number;
   /** Children of commits/ (tokens of committed sections). */
   commitNodes: readonly string[];
@@ -34,7 +37,7 @@ export interface RunFacts {
 /** The counts the closing note quotes, and the violations (none when the run passed). */
 export interface ChaosReport {
   name: string;
-  mode: 'lock' | 'semaphore';
+  mode: ChaosMode;
   durationMs: number;
   grants: number;
   grantsByContender: Record<string, number>;
@@ -48,7 +51,7 @@ export interface ChaosReport {
   rejectedFencedWrites: number;
   /** Two holders inside a Lock at once (BadVersion), or more than maxLeases in a Semaphore. */
   overlaps: number;
-  /** Semaphore: ledger writes retried because another legitimate holder wrote first. */
+  /** Ledger runs: ledger writes retried because another legitimate holder wrote first. */
   contention: number;
   faults: number;
   faultsByKind: Record<string, number>;
@@ -74,7 +77,7 @@ export function checkRun(facts: RunFacts): ChaosReport {
   const reports = facts.contenders.flatMap((c) => c.reports);
   for (const report of reports) outcomes[report.outcome]++;
   const onServer = new Set(facts.commitNodes);
-  // A Lock overlap is a refused write; a Semaphore overlap is a committed entry that saw too many inside.
+  // A Lock overlap is a refused write; a ledger overlap is a committed entry that saw a conflict inside.
   const writes: readonly SectionOutcome[] = facts.mode === 'lock' ? ['committed'] : ['committed', 'overlap'];
   const certain = reports.filter((r) => writes.includes(r.outcome)).map((r) => r.token);
   const ambiguous = reports.filter((r) => r.outcome === 'ambiguous').map((r) => r.token);
@@ -92,7 +95,9 @@ export function checkRun(facts: RunFacts): ChaosReport {
     violations.push(
       facts.mode === 'lock'
         ? `${outcomes.overlap} BadVersion on the counter: two holders inside the lock at once`
-        : `${outcomes.overlap} entries with more than maxLeases holders inside`,
+        : facts.mode === 'semaphore'
+          ? `${outcomes.overlap} entries with more than maxLeases holders inside`
+          : `${outcomes.overlap} entries with a writer and another holder inside at once`,
     );
   if (facts.counter !== onServer.size)
     violations.push(`the counter is ${facts.counter} but ${onServer.size} sections committed`);
@@ -143,7 +148,7 @@ export function summarize(report: ChaosReport): string {
     `${report.name}: ${report.grants} grants in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  faults injected: ${report.faults} (${kinds || 'none'})${report.faultFailures.length ? `; not injected: ${report.faultFailures.length}` : ''}`,
     `  committed ${report.committed} (counter ${report.counter}; ${report.ambiguousCommitted} of ${report.outcomes.ambiguous} lost replies had committed)`,
-    `  rejected fenced writes ${report.rejectedFencedWrites}, overlaps ${report.overlaps}, aborted ${report.outcomes.aborted}${report.mode === 'semaphore' ? `, ledger contention ${report.contention}` : ''}`,
+    `  rejected fenced writes ${report.rejectedFencedWrites}, overlaps ${report.overlaps}, aborted ${report.outcomes.aborted}${report.mode !== 'lock' ? `, ledger contention ${report.contention}` : ''}`,
     `  recipe errors ridden out: ${JSON.stringify(report.recipeErrors)}`,
     `  violations: ${report.violations.length === 0 ? 'none' : report.violations.join(' | ')}`,
   ].join('\n');

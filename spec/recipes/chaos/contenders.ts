@@ -2,8 +2,11 @@
 // handler) and kazoo programs (kazoo_contender.py) driven over stdin/stdout. Each loops "acquire,
 // critical section, release" until its quota of grants or a stop, reports every outcome, and
 // tells the harness its current session, so the fault injector can expire it on the server.
+// A zookit contender makes its own client, or works on one it is handed (a chaos runner's client,
+// behind a fault proxy: spec/chaos/scenarios/mutual-exclusion.ts).
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WorkerThreadsHandler } from '../../../handlers/worker-threads.js';
@@ -73,9 +76,15 @@ export class ZookitContender implements Contender {
     readonly name: string,
     readonly kind: 'zookit-sequential' | 'zookit-worker',
     private readonly options: {
-      hosts: string;
-      sessionTimeoutMs: number;
+      /** Its own client's hosts and session timeout (ms); not with `client`. */
+      hosts?: string;
+      sessionTimeoutMs?: number;
+      /** A started client to work on instead, owned by the caller (close() leaves it open). */
+      client?: ZooKeeperClient;
+      /** Grants to take (Infinity: until stopped). */
       quota: number;
+      /** Called with each critical section's outcome as it is known. */
+      onReport?: (report: SectionReport) => void;
       guard: GuardFactory;
       section: Section;
       /** acquire's timeout, ms: a miss is counted and the loop goes on. */
@@ -88,11 +97,15 @@ export class ZookitContender implements Contender {
   }
 
   get session(): SessionCredentials | undefined {
-    const id = this.#zk?.clientId;
+    const id = (this.#zk ?? this.options.client)?.clientId;
     return id === undefined ? undefined : { sessionId: id.sessionId, passwd: id.password };
   }
 
   async start(): Promise<void> {
+    if (this.options.client !== undefined) {
+      this.finished = this.#run(this.options.client);
+      return;
+    }
     const handler =
       this.kind === 'zookit-worker' ? new WorkerThreadsHandler() : new SequentialMicrotaskHandler();
     this.#zk = new ZooKeeperClient({
@@ -130,11 +143,12 @@ export class ZookitContender implements Contender {
       try {
         // Read at once: a recipe forgets its node when the session is lost.
         const node = guard.node;
-        this.reports.push(
+        const report: SectionReport =
           node === undefined
             ? { token, outcome: 'aborted', detail: 'lost before the section began' }
-            : await this.options.section(zk, node, token),
-        );
+            : await this.options.section(zk, node, token);
+        this.reports.push(report);
+        this.options.onReport?.(report);
       } finally {
         await this.#release(guard);
         this.holding = false;
@@ -173,9 +187,19 @@ export class ZookitContender implements Contender {
 
 /** Debian's python3 with python3-kazoo 2.8.0 (the python3 first on PATH may lack kazoo). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
-const PROGRAM = join(__dirname, 'kazoo_contender.py');
+/**
+ * Next to this file in the sources; compiled to .build/spec/recipes/chaos/ (npm run chaos) it
+ * stays in the sources, four levels up.
+ */
+const PROGRAM = [
+  join(__dirname, 'kazoo_contender.py'),
+  join(__dirname, '..', '..', '..', '..', 'spec', 'recipes', 'chaos', 'kazoo_contender.py'),
+].find((path) => existsSync(path)) as string;
 
-/** A kazoo program (kazoo_contender.py) taking kazoo's Lock or Semaphore. */
+/** What a kazoo contender takes: kazoo's Lock, Semaphore, ReadLock ('read') or WriteLock ('write'). */
+export type KazooMode = 'lock' | 'semaphore' | 'read' | 'write';
+
+/** A kazoo program (kazoo_contender.py) taking kazoo's Lock, Semaphore, ReadLock or WriteLock. */
 export class KazooContender implements Contender {
   readonly kind = 'kazoo' as const;
   readonly reports: SectionReport[] = [];
@@ -194,12 +218,15 @@ export class KazooContender implements Contender {
     readonly name: string,
     private readonly options: {
       hosts: string;
-      mode: 'lock' | 'semaphore';
+      mode: KazooMode;
       paths: ChaosPaths;
+      /** Grants to take (a large number: until stopped). */
       quota: number;
       maxLeases: number;
       sessionTimeoutMs: number;
       hold: { min: number; max: number };
+      /** Called with each critical section's outcome as it is known. */
+      onReport?: (report: SectionReport) => void;
     },
   ) {}
 
@@ -257,16 +284,19 @@ export class KazooContender implements Contender {
       case 'released':
         this.holding = false;
         break;
-      case 'outcome':
-        this.reports.push({
+      case 'outcome': {
+        const report: SectionReport = {
           token: event.token as string,
           outcome: event.outcome as SectionReport['outcome'],
           detail:
             typeof event.error === 'string' || event.error === undefined
               ? (event.error as string | undefined)
               : JSON.stringify(event.error),
-        });
+        };
+        this.reports.push(report);
+        this.options.onReport?.(report);
         break;
+      }
       case 'left': {
         const report = this.reports.find((r) => r.token === event.token);
         if (report !== undefined && event.fenced === true) report.fencedLeave = true;

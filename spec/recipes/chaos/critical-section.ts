@@ -20,6 +20,10 @@
 // at one instant (the prune) their leases and its own all existed: more holders than leases, an
 // "overlap". It leaves with the same kind of transaction (itself removed); a leave refused because
 // the lease is gone leaves a stale entry that the next entrant prunes.
+//
+// ReadLock/WriteLock: the same ledger, each entry marked with its holder's mode; a reader that
+// enters while a live writer is inside, or a writer that enters while anyone live is inside, is
+// an "overlap" (readers may share; a writer excludes everyone).
 
 import {
   BadVersionError,
@@ -37,7 +41,7 @@ export interface ChaosPaths {
   guard: string;
   /** Lock runs: the counter every holder increments. */
   counter: string;
-  /** Semaphore runs: the ledger of holders inside. */
+  /** Semaphore and ReadLock/WriteLock runs: the ledger of holders inside. */
   ledger: string;
   /** One child per committed critical section, named by its token. */
   commits: string;
@@ -63,11 +67,21 @@ export interface SectionReport {
   fencedLeave?: boolean;
 }
 
-/** A ledger entry: a holder's lease node and its creation zxid (decimal), as kazoo_contender.py writes it. */
+/** Which side of a ReadLock/WriteLock a holder is on. */
+export type LockSide = 'read' | 'write';
+
+/**
+ * A ledger entry: a holder's lease (or lock) node and its creation zxid (decimal), and for
+ * ReadLock/WriteLock its side, as kazoo_contender.py writes it.
+ */
 interface LedgerEntry {
   node: string;
   czxid: string;
+  mode?: LockSide;
 }
+
+/** Whether `me` may not be inside while `others` (live holders) are: its entry would be an overlap. */
+type Conflict = (others: readonly LedgerEntry[], me: LedgerEntry) => boolean;
 
 /** The ledger node's JSON. */
 interface Ledger {
@@ -125,13 +139,39 @@ function classify(results: readonly TransactionResult[]): Pick<SectionReport, 'o
 }
 
 /** Semaphore runs: enter the ledger, hold, leave it. */
-export async function semaphoreSection(
+export function semaphoreSection(
   zk: ZooKeeperClient,
   paths: ChaosPaths,
   lease: string,
   token: string,
   hold: HoldMs,
   maxLeases: number,
+): Promise<SectionReport> {
+  return ledgerSection(zk, paths, lease, token, hold, undefined, (others) => others.length >= maxLeases);
+}
+
+/** ReadLock/WriteLock runs: enter the ledger as a reader or a writer, hold, leave it. */
+export function readWriteSection(
+  zk: ZooKeeperClient,
+  paths: ChaosPaths,
+  node: string,
+  token: string,
+  hold: HoldMs,
+  side: LockSide,
+): Promise<SectionReport> {
+  return ledgerSection(zk, paths, node, token, hold, side, (others, me) =>
+    me.mode === 'write' ? others.length > 0 : others.some((entry) => entry.mode === 'write'),
+  );
+}
+
+async function ledgerSection(
+  zk: ZooKeeperClient,
+  paths: ChaosPaths,
+  lease: string,
+  token: string,
+  hold: HoldMs,
+  side: LockSide | undefined,
+  conflict: Conflict,
 ): Promise<SectionReport> {
   let own: Stat | null;
   try {
@@ -140,8 +180,12 @@ export async function semaphoreSection(
     return { token, outcome: 'aborted', detail: nameOf(error) };
   }
   if (own === null) return { token, outcome: 'fenced', detail: 'lease gone before entry' };
-  const me: LedgerEntry = { node: lease, czxid: own.czxid.toString() };
-  const entered = await enterLedger(zk, paths, me, token, maxLeases);
+  const me: LedgerEntry = {
+    node: lease,
+    czxid: own.czxid.toString(),
+    ...(side === undefined ? {} : { mode: side }),
+  };
+  const entered = await enterLedger(zk, paths, me, token, conflict);
   if (entered.outcome !== 'committed' && entered.outcome !== 'overlap') return entered;
   await holdFor(hold);
   return (await leaveLedger(zk, paths, me)) === 'fenced' ? { ...entered, fencedLeave: true } : entered;
@@ -159,7 +203,7 @@ async function enterLedger(
   paths: ChaosPaths,
   me: LedgerEntry,
   token: string,
-  maxLeases: number,
+  conflict: Conflict,
 ): Promise<SectionReport> {
   for (let contention = 0; ; contention++) {
     let ledger: Ledger;
@@ -191,7 +235,7 @@ async function enterLedger(
     if (results[1] instanceof BadVersionError) continue;
     const { outcome, detail } = classify(results);
     if (outcome !== 'committed') return { token, outcome, detail, contention };
-    if (others.length >= maxLeases)
+    if (conflict(others, me))
       return { token, outcome: 'overlap', detail: others.map((e) => e.node).join(','), contention };
     return { token, outcome: 'committed', contention };
   }

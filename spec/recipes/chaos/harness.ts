@@ -9,7 +9,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SequentialMicrotaskHandler, ZooKeeperClient } from '../../../index.js';
 import type { TestingCluster } from '../../../testing/testing-cluster.js';
-import { sleep } from '../../support.js';
 import { type ChaosReport, checkRun, summarize } from './checker.js';
 import {
   type Contender,
@@ -20,6 +19,7 @@ import {
 } from './contenders.js';
 import { type ChaosPaths, type HoldMs, lockSection, semaphoreSection } from './critical-section.js';
 import { FaultInjector, type FaultPlan } from './fault-injector.js';
+import { contenderParents, nodesLeft } from './left-nodes.js';
 
 /** A chaos run's shape; times in milliseconds. */
 export interface ChaosRunOptions {
@@ -92,7 +92,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosReport> {
     clearTimeout(deadline);
     await injector?.stop();
     await Promise.all(contenders.map((contender) => contender.stop()));
-    const leftNodes = await nodesLeft(observer, options, paths);
+    const leftNodes = await nodesLeft(
+      observer,
+      contenderParents(options.mode, paths.guard),
+      options.sessionTimeoutMs,
+    );
 
     await observer.sync(root);
     const counter =
@@ -170,29 +174,6 @@ function makeContenders(options: ChaosRunOptions, paths: ChaosPaths, maxLeases: 
           acquireTimeoutMs: 20_000,
         });
   });
-}
-
-/**
- * Contender nodes and leases still there once every contender stopped. A node of a session that
- * is still dying (its client cut off by the last fault) goes within a session timeout, so it is
- * polled for that long; one that stays belongs to a live session: a leak.
- */
-async function nodesLeft(
-  observer: ZooKeeperClient,
-  options: ChaosRunOptions,
-  paths: ChaosPaths,
-): Promise<string[]> {
-  const parents = options.mode === 'lock' ? [paths.guard] : [paths.guard, `${paths.guard}-__lock__`];
-  const deadline = performance.now() + options.sessionTimeoutMs + 5_000;
-  for (;;) {
-    const left: string[] = [];
-    for (const parent of parents) {
-      const children = await observer.getChildren(parent).catch(() => [] as string[]);
-      left.push(...children.map((child) => `${parent}/${child}`));
-    }
-    if (left.length === 0 || performance.now() > deadline) return left;
-    await sleep(250);
-  }
 }
 
 /** Prints the summary and writes the full report (with per-contender detail) under .build/chaos/. */

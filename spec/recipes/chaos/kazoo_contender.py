@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A kazoo contender of the chaos tests (spec/recipes/chaos/), run by kazoo-contender.ts.
 
-It loops: take kazoo's Lock (or Semaphore), do the critical section the zookit contenders do
+It loops: take kazoo's Lock (or Semaphore, ReadLock, WriteLock), do the critical section the zookit contenders do
 (critical-section.ts describes it; the two must stay alike), release. Every outcome is one JSON
 line on stdout. It stops after --quota grants or on a "stop" line (or EOF) on stdin; then it
 prints {"event": "stopped"} with its client still connected (so the harness can look for left-over
@@ -53,6 +53,10 @@ class Contender(object):
         self.client.add_listener(self._on_state)
         if args.mode == "lock":
             self.guard = self.client.Lock(args.path, args.name)
+        elif args.mode == "read":
+            self.guard = self.client.ReadLock(args.path, args.name)
+        elif args.mode == "write":
+            self.guard = self.client.WriteLock(args.path, args.name)
         else:
             self.guard = self.client.Semaphore(args.path, args.name, max_leases=args.max_leases)
 
@@ -69,7 +73,7 @@ class Contender(object):
 
     def guard_node(self):
         """The full path of what we hold: the lock's contender node or the semaphore's lease."""
-        if self.args.mode == "lock":
+        if self.args.mode != "semaphore":
             return None if self.guard.node is None else self.args.path + "/" + self.guard.node
         return self.guard.create_path
 
@@ -96,7 +100,7 @@ class Contender(object):
                 if self.args.mode == "lock":
                     self.lock_section(token)
                 else:
-                    self.semaphore_section(token)
+                    self.ledger_section(token)
             finally:
                 self.release()
         emit("stopped", grants=self.grants)
@@ -149,8 +153,9 @@ class Contender(object):
         else:
             self.outcome(token, "committed")
 
-    # The semaphore's critical section: enter the ledger, hold, leave it (critical-section.ts).
-    def semaphore_section(self, token):
+    # The semaphore's and the read/write lock's critical section: enter the ledger, hold, leave it
+    # (critical-section.ts). Read/write entries carry their side.
+    def ledger_section(self, token):
         node = self.guard_node()
         try:
             own = self.client.exists(node)
@@ -161,6 +166,8 @@ class Contender(object):
             self.outcome(token, "fenced", lost=self.lost)
             return
         me = {"node": node, "czxid": str(own.czxid)}
+        if self.args.mode in ("read", "write"):
+            me["mode"] = self.args.mode
         entered = self.ledger_enter(token, me)
         if not entered:
             return
@@ -203,11 +210,19 @@ class Contender(object):
             if any(isinstance(r, Exception) for r in results):
                 self.outcome(token, "failed", error=[type(r).__name__ for r in results])
                 return False
-            if len(others) >= a.max_leases:
+            if self.conflict(others, me):
                 self.outcome(token, "overlap", inside=[e["node"] for e in others])
             else:
                 self.outcome(token, "committed")
             return True
+
+    def conflict(self, others, me):
+        """Whether entering beside these live holders is an overlap (critical-section.ts)."""
+        if self.args.mode == "write":
+            return len(others) > 0
+        if self.args.mode == "read":
+            return any(e.get("mode") == "write" for e in others)
+        return len(others) >= self.args.max_leases
 
     def ledger_leave(self, token, me):
         a = self.args
@@ -239,7 +254,7 @@ class Contender(object):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--hosts", required=True)
-    parser.add_argument("--mode", choices=["lock", "semaphore"], required=True)
+    parser.add_argument("--mode", choices=["lock", "semaphore", "read", "write"], required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--path", required=True)
     parser.add_argument("--counter")
