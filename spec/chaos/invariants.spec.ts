@@ -26,6 +26,8 @@ afterAll(async () => {
 
 /** Runs one scenario under the runner's faults for `durationMs`, and prints what it found. */
 async function run(seed: number, durationMs: number, scenario: ChaosScenario): Promise<ChaosReport> {
+  // The previous run healed the ensemble before its checks; its members may still be catching up.
+  await cluster.waitForQuorum({ timeoutMs: 60_000 });
   // CHAOS_PROGRESS=1 prints the runner's progress lines as they come.
   const progress = process.env.CHAOS_PROGRESS
     ? (line: string) => process.stderr.write(`${line}\n`)

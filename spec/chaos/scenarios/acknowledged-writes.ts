@@ -66,7 +66,6 @@ interface LogAttempt {
 type RegisterState = { value: string; version: number } | null;
 
 const NAME = 'acknowledged-writes';
-const DEBUG_STAGE = new Map<string, string>();
 
 /** The scenario; `plant` makes one writer acknowledge writes it never sent. */
 export function acknowledgedWritesScenario(options: AcknowledgedWritesOptions = {}): ChaosScenario {
@@ -121,7 +120,6 @@ class AcknowledgedWrites implements ChaosScenario {
     );
     let n = 0;
     while (!signal.aborted) {
-      DEBUG_STAGE.set(name, `op ${n} state ${zk.state} ${zk.connectionState}`);
       n++;
       const value = `${name}:${n}`;
       if (random.chance(0.2)) {
@@ -176,18 +174,12 @@ class AcknowledgedWrites implements ChaosScenario {
           belief.set(path, { present: op === 'set' ? state.present : undefined });
         }
       }
-      DEBUG_STAGE.set(name, `pause ${n}`);
       await pause(random.int(0, 10), signal);
     }
-    DEBUG_STAGE.set(name, 'done');
   }
 
   async check(_context: ChaosContext): Promise<ScenarioVerdict> {
-    const dbg = setInterval(() => process.stderr.write(`DEBUG stages ${JSON.stringify([...DEBUG_STAGE])}\n`), 5000);
     await Promise.all(this.#loops);
-    process.stderr.write('DEBUG loops done\n');
-    clearInterval(dbg);
-    const dbg2 = setInterval(() => process.stderr.write(`DEBUG admin ${this.#admin!.zk.state} ${this.#admin!.zk.connectionState} ${DEBUG_STAGE.get('check')}\n`), 5000);
     const violations = new Violations(NAME);
     let checks = 0;
 
@@ -201,9 +193,7 @@ class AcknowledgedWrites implements ChaosScenario {
 
     // At the end, on the server.
     const admin = this.#admin!.zk;
-    DEBUG_STAGE.set('check', 'sync');
     await admin.retry(() => admin.sync(this.#root));
-    DEBUG_STAGE.set('check', 'registers');
     for (const [path, history] of this.#registers) {
       const onServer = await admin.retry(async (): Promise<RegisterState> => {
         const stat = await admin.exists(path);
@@ -215,7 +205,6 @@ class AcknowledgedWrites implements ChaosScenario {
       const problem = finalProblem(history, onServer);
       if (problem !== undefined) violations.add(`${path}: ${problem.message}`, problem.atMs, 'final');
     }
-    DEBUG_STAGE.set('check', 'log');
     const logPath = `${this.#root}/log`;
     const names = new Set(await admin.retry(() => admin.getChildren(logPath)));
     const tried = new Set(this.#log.map((attempt) => attempt.name));
@@ -247,7 +236,6 @@ class AcknowledgedWrites implements ChaosScenario {
       if (!tried.has(name)) violations.add(`log node ${name} is on the server but nobody tried to create it`);
     }
 
-    clearInterval(dbg2);
     const attempts = [...this.#registers.values()].flat();
     const outcomes = [...attempts, ...this.#log].map((attempt) => attempt.outcome);
     return {

@@ -1,8 +1,8 @@
 // The barrier half of invariant 6, "recipes finish": rounds of a Barrier and of a DoubleBarrier,
 // each releasing every member exactly once, and never early.
 //
-// Barrier round: a coordinator puts the barrier up; every member waits on it; after a while the
-// coordinator notes the time and removes it. A member released before that moment was released
+// Barrier round: a coordinator puts the barrier up; every member syncs (so its server has seen the
+// barrier go up) and waits on it; after a while the coordinator notes the time and removes it. A member released before that moment was released
 // early (nothing could have told it the barrier was down); one never released is stuck.
 // DoubleBarrier round: every member enters (noting when it called), works a little, leaves (noting
 // when it called). No member may get through enter before the last member called enter, nor
@@ -104,10 +104,14 @@ export class BarrierRounds {
     }
     this.#rounds.push(round);
     const waits = members.map(async (member, i) => {
-      const part: Part = { member: member.name, calledAtMs: log.now() };
+      const part: Part = { member: member.name };
       round.parts.push(part);
       this.operations++;
       try {
+        // A member's server may not have applied the create yet (reads are not linearizable): it
+        // first catches up, so it waits on the barrier the coordinator put up.
+        await member.zk.retry(() => member.zk.sync(path));
+        part.calledAtMs = log.now();
         let released: boolean;
         if (i === 0 && plant === 'barrier-releases-early') {
           await member.zk.Barrier(path).wait({ timeout: 20 });
@@ -180,8 +184,13 @@ export class BarrierRounds {
     const violations: ChaosViolation[] = [];
     const violation = (message: string, atMs?: number) =>
       violations.push({ invariant, message, ...(atMs === undefined ? {} : { atMs }) });
-    if (!done)
-      violation(`the last barrier round did not finish within ${deadlineMs} ms of the faults stopping`);
+    if (!done) {
+      const last = this.#rounds.at(-1);
+      const parts = last?.parts.map((part) => `${part.member} ${JSON.stringify(part)}`).join('; ');
+      violation(
+        `the last barrier round (${last?.kind} ${last?.path}) did not finish within ${deadlineMs} ms of the faults stopping: ${parts}`,
+      );
+    }
     let checks = 0;
     const counts = { barrierRounds: 0, doubleBarrierRounds: 0, releases: 0, failedParts: 0, unchecked: 0 };
     for (const round of this.#rounds) {
