@@ -18,7 +18,7 @@
 import { ClientState } from '../../../index.js';
 import type { ChaosClient, ChaosContext, ChaosViolation } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
-import { errorName, pause } from './support.js';
+import { errorName, pause, within } from './support.js';
 
 /** One member's part in one round. */
 interface Part {
@@ -61,6 +61,8 @@ export class BarrierRounds {
   #loop: Promise<void> = Promise.resolve();
   #closed = false;
   operations = 0;
+  /** Barrier members that, right after a sync, still read the barrier as not up. */
+  staleAfterSync = 0;
   readonly errors: Record<string, number> = {};
 
   constructor(private readonly options: BarrierRoundsOptions) {}
@@ -108,9 +110,15 @@ export class BarrierRounds {
       round.parts.push(part);
       this.operations++;
       try {
-        // A member's server may not have applied the create yet (reads are not linearizable): it
-        // first catches up, so it waits on the barrier the coordinator put up.
+        // A member's server may not have applied the create yet (reads are not linearizable): the
+        // member waits only once it has seen the barrier up itself. After that none of its reads
+        // can go back to before the create (docs/observability.md#reply-zxids), so only the
+        // removal can let it through. It syncs first, and counts the times it still saw no barrier.
         await member.zk.retry(() => member.zk.sync(path));
+        if (!(await this.#seenUp(member, path, round))) {
+          part.failed = 'missed';
+          return;
+        }
         part.calledAtMs = log.now();
         let released: boolean;
         if (i === 0 && plant === 'barrier-releases-early') {
@@ -139,6 +147,17 @@ export class BarrierRounds {
       }
     }
     await Promise.all(waits);
+  }
+
+  /** Reads until `member` sees the barrier up (true), or the coordinator starts removing it (false). */
+  async #seenUp(member: ChaosClient, path: string, round: Round): Promise<boolean> {
+    for (let first = true; round.removeCalledAtMs === undefined; first = false) {
+      this.operations++;
+      if ((await member.zk.retry(() => member.zk.exists(path))) !== null) return true;
+      if (first) this.staleAfterSync++;
+      await pause(20);
+    }
+    return false;
   }
 
   async #doubleBarrierRound(context: ChaosContext, n: number): Promise<void> {
@@ -179,7 +198,7 @@ export class BarrierRounds {
     violations: ChaosViolation[];
     counts: Record<string, number>;
   }> {
-    const done = await Promise.race([this.#loop.then(() => true), pause(deadlineMs).then(() => false)]);
+    const done = await within(this.#loop, deadlineMs);
     const { invariant } = this.options;
     const violations: ChaosViolation[] = [];
     const violation = (message: string, atMs?: number) =>
@@ -202,6 +221,10 @@ export class BarrierRounds {
       );
       for (const part of round.parts) {
         checks++;
+        if (part.failed === 'missed') {
+          counts.unchecked++;
+          continue;
+        }
         if (part.failed !== undefined) {
           counts.failedParts++;
           continue;
@@ -244,7 +267,7 @@ export class BarrierRounds {
           );
       }
     }
-    return { checks, violations, counts };
+    return { checks, violations, counts: { ...counts, staleAfterSync: this.staleAfterSync } };
   }
 
   /**
@@ -253,6 +276,6 @@ export class BarrierRounds {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.race([this.#loop, pause(5000)]);
+    await within(this.#loop, 5000);
   }
 }

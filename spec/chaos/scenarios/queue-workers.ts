@@ -23,7 +23,7 @@ import type { RequestTraceContext, ZooKeeperClient } from '../../../index.js';
 import { entriesInOrder } from '../../../recipes/queue.js';
 import type { ChaosClient, ChaosContext, ChaosViolation } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
-import { errorName, eventually, isRefusal, pause } from './support.js';
+import { errorName, eventually, isRefusal, pause, within } from './support.js';
 
 /** A batch of LockingQueue items, or one Queue item, and whether its put was acknowledged. */
 interface Put {
@@ -307,7 +307,7 @@ export class QueueWork {
   /** Stops everything still running (after a failed check); a call still waiting ends when the runner stops the clients. */
   async close(): Promise<void> {
     this.#stop.abort(new Error('closed'));
-    await Promise.race([Promise.all(this.#loops), pause(5000)]);
+    await within(Promise.all(this.#loops), 5000);
     tracingChannel<unknown, RequestTraceContext>('zookit:request').unsubscribe(this.#subscribers);
   }
 }

@@ -209,3 +209,19 @@ export class Violations {
     return [...this.#byKind.values()].reduce((sum, n) => sum + n, 0);
   }
 }
+
+/** Whether `promise` settled within `ms` (its rejection counts as settled); leaves no timer behind. */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      pause(ms, stop.signal).then(() => false),
+    ]);
+  } finally {
+    stop.abort();
+  }
+}
