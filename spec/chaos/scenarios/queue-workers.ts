@@ -13,17 +13,22 @@
 // acknowledged item either consumed or explained by an ambiguous delete of its entry (seen on
 // `zookit:request`, docs/observability.md#zookitrequest).
 //
-// After the faults, the consumers go on until both queues are empty, then stop.
+// After the faults, the consumers go on until both queues are empty; then each LockingQueue
+// consumer gets a stop item (so none is stopped while it takes an entry), and the Queue consumers
+// are told to stop.
 // Planted fault (`plant: 'take-without-removing'`): the first consumer records its LockingQueue
 // item outside the transaction and gives every third one back instead of consuming it, and reads
 // every second Queue item without deleting it — both items come round again.
 
 import { tracingChannel } from 'node:diagnostics_channel';
-import type { RequestTraceContext, ZooKeeperClient } from '../../../index.js';
+import { ConnectionClosedError, type RequestTraceContext, type ZooKeeperClient } from '../../../index.js';
 import { entriesInOrder } from '../../../recipes/queue.js';
 import type { ChaosClient, ChaosContext, ChaosViolation } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
 import { errorName, eventually, isRefusal, pause, within } from './support.js';
+
+/** The LockingQueue item that tells a consumer to stop (one each, once the queue is empty). */
+const STOP = 'stop';
 
 /** A batch of LockingQueue items, or one Queue item, and whether its put was acknowledged. */
 interface Put {
@@ -56,6 +61,8 @@ export class QueueWork {
   readonly #ambiguousDeletes = new Set<string>();
   readonly #stop = new AbortController();
   #loops: Promise<void>[] = [];
+  /** The LockingQueue consumers' loops: they end with their stop item. */
+  #lockingLoops: Promise<void>[] = [];
   operations = 0;
   readonly errors: Record<string, number> = {};
   readonly #subscribers = {
@@ -79,7 +86,9 @@ export class QueueWork {
     this.#loops.push(this.#produce(context, producer.zk, random.fork('producer')));
     consumers.forEach((consumer, i) => {
       const plant = i === 0 ? this.options.plant : undefined;
-      this.#loops.push(this.#consumeLocking(consumer, plant), this.#consumeQueue(consumer, plant));
+      const locking = this.#consumeLocking(consumer, plant);
+      this.#lockingLoops.push(locking);
+      this.#loops.push(locking, this.#consumeQueue(consumer, plant));
     });
   }
 
@@ -127,22 +136,28 @@ export class QueueWork {
     }
   }
 
-  /** Takes LockingQueue items and consumes each with its record, until told to stop. */
+  /**
+   * Takes LockingQueue items and consumes each with its record, until it takes a stop item. No
+   * timeout and no signal: a get given up while it takes an entry leaves that entry taken (the
+   * create of its taken node is still applied), blocking it until the session ends.
+   */
   async #consumeLocking(client: ChaosClient, plant: QueueWorkOptions['plant']): Promise<void> {
     const { zk, name } = client;
     const queue = zk.LockingQueue(this.#locking);
-    const signal = this.#stop.signal;
     let taken = 0;
-    while (!signal.aborted) {
+    while (!this.#stop.signal.aborted) {
       try {
         this.operations++;
-        // No signal: aborting a get while it takes an entry would leave the entry taken.
-        const value = await queue.get({ timeout: 1000 });
+        const value = await queue.get();
         if (value === null) continue;
         const item = value.toString();
+        this.operations++;
+        if (item === STOP) {
+          if (await queue.consume()) return;
+          continue;
+        }
         taken++;
         await pause(this.options.random.int(0, 10));
-        this.operations++;
         if (plant === 'take-without-removing') {
           // Planted: the record outside the fence, and every third item given back after it.
           await zk.create(`${this.#done}/${item}-`, name, { sequence: true });
@@ -154,12 +169,11 @@ export class QueueWork {
           });
         }
       } catch (error) {
-        if (signal.aborted) break;
+        if (this.#stop.signal.aborted || error instanceof ConnectionClosedError) break;
         this.#count(error);
         await pause(100);
       }
     }
-    await queue.release().catch(() => false);
   }
 
   /** Takes Queue items, until told to stop. */
@@ -206,15 +220,25 @@ export class QueueWork {
     const entries = `${this.#locking}/entries`;
     const count = async (path: string) =>
       (await admin.retry(() => admin.getChildren(path)).catch(() => [])).length;
-    // The producer's loop ends with the run; the consumers' when the queues are empty.
-    await this.#loops[0];
+    // The producer's loop ends with the run; the consumers', once the queues are empty, with a
+    // stop item each (put last: lowest priority).
+    await this.#loops[0]; // the producer
     const emptied = await eventually(
       async () => (await count(entries)) === 0 && (await count(this.#queue)) === 0,
       deadlineMs,
       250,
     );
+    const stops = this.options.consumers.map(() => STOP);
+    await admin.retry(() => admin.LockingQueue(this.#locking).putAll(stops, 999));
+    const stopped = await within(Promise.all(this.#lockingLoops), deadlineMs);
     this.#stop.abort(new Error('the queues are empty'));
-    await Promise.all(this.#loops);
+    await within(Promise.all(this.#loops), deadlineMs);
+    // A stop item put twice by a retried putAll whose first reply was lost: not an item.
+    for (const name of await admin.retry(() => admin.getChildren(entries))) {
+      const [data] = await admin.retry(() => admin.get(`${entries}/${name}`));
+      if (String(data) === STOP)
+        await admin.retry(() => admin.delete(`${entries}/${name}`)).catch(() => undefined);
+    }
     tracingChannel<unknown, RequestTraceContext>('zookit:request').unsubscribe(this.#subscribers);
     await eventually(async () => (await count(`${this.#locking}/taken`)) === 0, context.sessionTimeoutMs * 2);
 
@@ -225,7 +249,8 @@ export class QueueWork {
     const entriesLeft = await count(entries);
     const takenLeft = await count(`${this.#locking}/taken`);
     const queueLeft = await count(this.#queue);
-    checks += 3;
+    checks += 4;
+    if (!stopped) violation('a LockingQueue consumer did not take its stop item once the queue was empty');
     if (!emptied || entriesLeft + queueLeft > 0)
       violation(
         `the queues were not emptied: ${entriesLeft} LockingQueue and ${queueLeft} Queue entries left`,
