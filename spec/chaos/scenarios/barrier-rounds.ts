@@ -149,12 +149,15 @@ export class BarrierRounds {
     await Promise.all(waits);
   }
 
-  /** Reads until `member` sees the barrier up (true), or the coordinator starts removing it (false). */
+  /**
+   * Reads until `member` sees the barrier up (true), or the coordinator starts removing it (false).
+   * Counts a first read that finds no barrier before its removal was even called: stale after a sync.
+   */
   async #seenUp(member: ChaosClient, path: string, round: Round): Promise<boolean> {
     for (let first = true; round.removeCalledAtMs === undefined; first = false) {
       this.operations++;
       if ((await member.zk.retry(() => member.zk.exists(path))) !== null) return true;
-      if (first) this.staleAfterSync++;
+      if (first && round.removeCalledAtMs === undefined) this.staleAfterSync++;
       await pause(20);
     }
     return false;
