@@ -18,7 +18,7 @@
 // are told to stop.
 // Planted fault (`plant: 'take-without-removing'`): the first consumer records its LockingQueue
 // item outside the transaction and gives every third one back instead of consuming it, and reads
-// every second Queue item without deleting it — both items come round again.
+// Queue items without deleting them — both come round again.
 
 import { tracingChannel } from 'node:diagnostics_channel';
 import { ConnectionClosedError, type RequestTraceContext, type ZooKeeperClient } from '../../../index.js';
@@ -65,6 +65,8 @@ export class QueueWork {
   #lockingLoops: Promise<void>[] = [];
   operations = 0;
   readonly errors: Record<string, number> = {};
+  /** Which consumer each session belonged to, to name the owner of a node left behind. */
+  readonly #sessions = new Map<bigint, string>();
   readonly #subscribers = {
     start: () => {},
     end: () => {},
@@ -84,6 +86,14 @@ export class QueueWork {
     await producer.zk.retry(() => producer.zk.ensurePath(this.#done));
     tracingChannel<unknown, RequestTraceContext>('zookit:request').subscribe(this.#subscribers);
     this.#loops.push(this.#produce(context, producer.zk, random.fork('producer')));
+    for (const consumer of consumers) {
+      const note = () => {
+        const id = consumer.zk.clientId?.sessionId;
+        if (id !== undefined) this.#sessions.set(id, consumer.name);
+      };
+      note();
+      consumer.zk.on('state', note);
+    }
     consumers.forEach((consumer, i) => {
       const plant = i === 0 ? this.options.plant : undefined;
       const locking = this.#consumeLocking(consumer, plant);
@@ -181,19 +191,18 @@ export class QueueWork {
     const { zk } = client;
     const queue = zk.Queue(this.#queue);
     const signal = this.#stop.signal;
-    let taken = 0;
+    const planted = plant === 'take-without-removing';
     while (!signal.aborted) {
       try {
         this.operations++;
-        const planted = plant === 'take-without-removing' && taken % 2 === 1;
         const value = planted ? await peek(zk, this.#queue) : await queue.get({ timeout: 5000 });
         if (value === null) {
           await pause(100, signal);
           continue;
         }
-        taken++;
         const item = value.toString();
         this.#queueTaken.set(item, (this.#queueTaken.get(item) ?? 0) + 1);
+        if (planted) await pause(50, signal);
       } catch (error) {
         if (signal.aborted) break;
         this.#count(error);
@@ -261,7 +270,9 @@ export class QueueWork {
       const owners = await Promise.all(
         left.map(async (name) => {
           const stat = await admin.exists(`${taken}/${name}`).catch(() => null);
-          return `${name} (session 0x${stat?.ephemeralOwner.toString(16)})`;
+          const owner = stat?.ephemeralOwner;
+          const who = owner === undefined ? undefined : this.#sessions.get(owner);
+          return `${name} (session 0x${owner?.toString(16)}${who === undefined ? '' : ` of ${who}`})`;
         }),
       );
       violation(
