@@ -30,6 +30,12 @@ export interface RequestTraceContext {
   requestBytes: number;
   /** Bytes of the reply frame, length included; undefined until a reply came (never, if none did). */
   replyBytes: number | undefined;
+  /**
+   * The zxid of the reply's header, set when the reply comes (undefined if none did): for a write,
+   * its transaction's; for a read, the last transaction the server had applied. A client's replies
+   * come in zxid order (docs/observability.md#reply-zxids).
+   */
+  zxid: bigint | undefined;
   /** The session id when the request was submitted (0n before the first session). */
   readonly sessionId: bigint;
   /** The settled value, as the caller gets it. */

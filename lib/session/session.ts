@@ -703,6 +703,7 @@ export class Session {
       xid: undefined,
       requestBytes: 0,
       replyBytes: undefined,
+      zxid: undefined,
       sessionId: this.sessionId,
     };
   }
@@ -816,7 +817,10 @@ export class Session {
         this.onAuthReply(header.err);
       } else {
         const request = this.sent.shift();
-        if (request.trace !== undefined) request.trace.replyBytes = frame.length;
+        if (request.trace !== undefined) {
+          request.trace.replyBytes = frame.length;
+          request.trace.zxid = header.zxid;
+        }
         settleRequest(request, header.err, reply.body);
         settled = true;
         // Decided here, in the frame's turn, so no later disconnect can be taken for a mere loss.

@@ -10,6 +10,7 @@ import {
   EventType,
   NoNodeError,
   type RequestTraceContext,
+  type Stat,
   type StateChannelMessage,
   type WatchChannelMessage,
 } from '../../index.js';
@@ -97,6 +98,30 @@ describe('zookit:request', () => {
     // Consecutive requests on one connection: consecutive xids.
     const xids = contexts.map((c) => c.xid!);
     expect(xids).toEqual([...xids].sort((a, b) => a - b));
+  });
+
+  it("gives each reply's header zxid: a write's is its transaction's (the Stat's mzxid), and they never go down", async () => {
+    const zk = await pool.open({ hosts: server.connectString });
+    const path = `/${uniqueName('zxids')}`;
+    const trace = traceAll<RequestTraceContext>('zookit:request');
+    let created: Stat;
+    let set: Stat;
+    try {
+      [, created] = await zk.create(path, 'a', { includeData: true });
+      await zk.get(path);
+      set = await zk.set(path, 'b');
+      await rejectionOf(() => zk.get(`${path}/missing`));
+      await zk.exists(path);
+    } finally {
+      trace.stop();
+    }
+    const contexts = [...phasesByContext(trace.seen).keys()].filter((c) => c.path?.startsWith(path));
+    expect(contexts.map((c) => c.op)).toEqual(['create2', 'getData', 'setData', 'getData', 'exists']);
+    const zxids = contexts.map((c) => c.zxid);
+    expect(zxids[0]).toBe(created.czxid);
+    expect(zxids[2]).toBe(set.mzxid);
+    expect(zxids[1]).toBeGreaterThanOrEqual(created.czxid);
+    for (let i = 1; i < zxids.length; i++) expect(zxids[i]! >= zxids[i - 1]!).toBe(true);
   });
 
   it('leaves nothing behind once unsubscribed: no subscriber of its own, and nothing published', async () => {
