@@ -17,7 +17,7 @@ import {
 import { zookitScenarios } from './scenarios/index.js';
 
 /** Each run's fault phase: two runs, their checks and the ensemble's start fit in 5 minutes. */
-const DURATION_MS = 72_000;
+const DURATION_MS = 45_000;
 const FIXED_SEED = 20_180_018;
 
 let cluster: TestingCluster;

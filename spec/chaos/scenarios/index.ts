@@ -3,9 +3,21 @@
 // instance per run: a scenario keeps the state of the run it is in.
 
 import type { ChaosScenario } from '../../../testing/index.js';
+import { acknowledgedWritesScenario } from './acknowledged-writes.js';
+import { cacheConvergenceScenario } from './cache-convergence.js';
 import { mutualExclusionScenario } from './mutual-exclusion.js';
+import { orderingScenario } from './ordering.js';
+import { recipesFinishScenario } from './recipes-finish.js';
+import { watchCompletenessScenario } from './watch-completeness.js';
 
 /** Makes one of each of zookit's scenarios, in the order they start. */
 export function zookitScenarios(): ChaosScenario[] {
-  return [mutualExclusionScenario()];
+  return [
+    mutualExclusionScenario(),
+    acknowledgedWritesScenario(),
+    watchCompletenessScenario(),
+    orderingScenario(),
+    cacheConvergenceScenario(),
+    recipesFinishScenario(),
+  ];
 }
