@@ -183,6 +183,13 @@ export async function openBehindProxy(
 ): Promise<[ZooKeeperClient, CuttableProxy]> {
   const proxy = await CuttableProxy.start(server.host, server.port);
   proxies.push(proxy);
-  const zk = await pool.open({ hosts: proxy.connectString, connectionRetry: { maxDelay: 500 }, ...options });
+  // A small reconnect jitter: these specs cut connections many times a second and time recovery;
+  // the jitter's own behaviour is spec/client/reconnect-jitter.spec.ts's and the herd's.
+  const zk = await pool.open({
+    hosts: proxy.connectString,
+    connectionRetry: { maxDelay: 500 },
+    reconnectJitter: 100,
+    ...options,
+  });
   return [zk, proxy];
 }
