@@ -18,7 +18,7 @@
 import { ClientState } from '../../../index.js';
 import type { ChaosClient, ChaosContext, ChaosViolation } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
-import { errorName, pause, within } from './support.js';
+import { errorName, pause, Violations, within } from './support.js';
 
 /** One member's part in one round. */
 interface Part {
@@ -232,9 +232,8 @@ export class BarrierRounds {
   }> {
     const done = await within(this.#loop, deadlineMs);
     const { invariant } = this.options;
-    const violations: ChaosViolation[] = [];
-    const violation = (message: string, atMs?: number) =>
-      violations.push({ invariant, message, ...(atMs === undefined ? {} : { atMs }) });
+    const violations = new Violations(invariant);
+    const violation = (message: string, atMs?: number) => violations.add(message, atMs);
     if (!done) {
       const last = this.#rounds.at(-1);
       const parts = last?.parts.map((part) => `${part.member} ${JSON.stringify(part)}`).join('; ');
@@ -299,7 +298,11 @@ export class BarrierRounds {
           );
       }
     }
-    return { checks, violations, counts: { ...counts, staleAfterSync: this.staleAfterSync } };
+    return {
+      checks,
+      violations: violations.done(),
+      counts: { ...counts, staleAfterSync: this.staleAfterSync },
+    };
   }
 
   /**

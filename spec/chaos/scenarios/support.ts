@@ -175,6 +175,8 @@ export async function removeRoot(zk: ZooKeeperClient | undefined, root: string):
  * recipe can break an invariant thousands of times, and the report shows each with its events.
  */
 export class Violations {
+  /** The kind of violations reported in full however many (when they are few by construction). */
+  static readonly ALWAYS = 'always';
   readonly list: ChaosViolation[] = [];
   readonly #byKind = new Map<string, number>();
 
@@ -187,14 +189,14 @@ export class Violations {
   add(message: string, atMs?: number, kind = ''): void {
     const seen = (this.#byKind.get(kind) ?? 0) + 1;
     this.#byKind.set(kind, seen);
-    if (seen <= this.perKind)
+    if (seen <= this.perKind || kind === Violations.ALWAYS)
       this.list.push({ invariant: this.invariant, message, ...(atMs === undefined ? {} : { atMs }) });
   }
 
   /** The reported ones, then one line per kind with how many more there were. */
   done(): ChaosViolation[] {
     const more = [...this.#byKind]
-      .filter(([, seen]) => seen > this.perKind)
+      .filter(([kind, seen]) => seen > this.perKind && kind !== Violations.ALWAYS)
       .map(
         ([kind, seen]): ChaosViolation => ({
           invariant: this.invariant,

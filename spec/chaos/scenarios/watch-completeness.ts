@@ -35,7 +35,6 @@ import type {
   ChaosClient,
   ChaosContext,
   ChaosScenario,
-  ChaosViolation,
   ScenarioVerdict,
 } from '../../../testing/chaos/scenario.js';
 import type { SeededRandom } from '../../../testing/chaos/seeded-random.js';
@@ -47,6 +46,7 @@ import {
   pause,
   removeRoot,
   scenarioRoot,
+  Violations,
 } from './support.js';
 
 /** Options of the scenario. */
@@ -195,12 +195,12 @@ class WatchCompleteness implements ChaosScenario {
       );
     await eventually(caughtUp, context.sessionTimeoutMs * 3);
 
-    const violations: ChaosViolation[] = [];
+    const violations = new Violations(NAME);
     let checks = 0;
     let reported = 0;
     let superseded = 0;
-    const violation = (message: string, atMs?: number) =>
-      violations.push({ invariant: NAME, message, ...(atMs === undefined ? {} : { atMs }) });
+    const violation = (message: string, atMs?: number, kind = 'reports') =>
+      violations.add(message, atMs, kind);
     /** The value every watcher reported at a version, to hold them to one another. */
     const agreed = new Map<string, string>();
     for (const [watcher, byNode] of this.#reports) {
@@ -241,13 +241,14 @@ class WatchCompleteness implements ChaosScenario {
           violation(
             `${watcher} never reported ${node} at its final version ${last} (last reported: ${previous === undefined ? 'nothing' : `version ${previous.version}`})`,
             previous?.atMs,
+            Violations.ALWAYS, // one per watcher and node at most
           );
       }
     }
     return {
       operations: this.#operations,
       checks,
-      violations,
+      violations: violations.done(),
       counts: {
         nodes: this.#nodes.length,
         watchers: this.#reports.size,
