@@ -95,9 +95,8 @@ export class ProxiedConnection {
   reset(): void {
     this.#toServer.dispose();
     this.#toClient.dispose();
-    for (const socket of [this.#client, this.#server]) {
-      if (!socket.destroyed) socket.resetAndDestroy();
-    }
+    resetSocket(this.#client);
+    resetSocket(this.#server);
   }
 
   /** Forwards one socket's bytes, its end and its reset through `lane` to `destination`. */
@@ -127,7 +126,7 @@ export class ProxiedConnection {
       if (!ended) {
         if (side === 'server') this.#releaseCarry();
         lane.pushAction(() => {
-          if (!destination.destroyed) destination.resetAndDestroy();
+          resetSocket(destination);
         });
       }
       if (side === 'client') {
@@ -224,4 +223,18 @@ export class ProxiedConnection {
     this.#host.finished(this);
     this.#resolveClosed();
   }
+}
+
+/**
+ * Resets `socket` (TCP RST) and destroys it, or only destroys it once its sending side was ended
+ * (the proxy forwarded a FIN to it). Node cannot reset a socket while its shutdown is under way:
+ * libuv refuses (EINVAL), and Node then reports the error, forgets the handle without closing it
+ * and never emits 'close', so the connection would never finish and close() would wait for it
+ * for good. A destroy closes the handle whatever it is doing; its peer, which has the proxy's FIN
+ * already or is about to, sees the connection close (docs/fault-proxy.md#closing).
+ */
+function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }

@@ -152,7 +152,8 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  // Exit explicitly: a proxy socket that never closed must not keep a finished run alive.
+  // Exit explicitly, a safety net: nothing a run left open (a socket, a peer's pipe) may keep a
+  // finished run alive. FaultProxy.close() no longer leaves one (docs/fault-proxy.md#closing).
   (status) => process.exit(status),
   (error: unknown) => {
     console.error('the chaos run failed:', error);

@@ -1,7 +1,8 @@
 // FaultProxy on raw bytes, between plain TCP sockets of this process: the promises below the
 // protocol — order under jitter, held bytes and the cap, a FIN held behind a black hole, slicing,
-// the exact cut of a lost reply — and that close() leaves no socket or timer behind.
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+// the exact cut of a lost reply — and that close() leaves no socket or timer behind, even when it
+// comes while the proxy is still forwarding a FIN.
+import { createServer, type Server, Socket, connect as tcpConnect } from 'node:net';
 import { OpCode } from '../../protocol/index.js';
 import { FaultProxy, type FaultProxyOptions } from '../../testing/index.js';
 import { waitFor } from '../client/fault-support.js';
@@ -235,6 +236,58 @@ describe('FaultProxy on raw bytes', () => {
     expect(() => proxy.cut('sideways' as never)).toThrow(expect.objectContaining({ argument: 'direction' }));
     await expect(proxy.loseNextReply(1.5)).rejects.toThrow(expect.objectContaining({ argument: 'op' }));
   });
+
+  it.each([
+    ['server', 'client'],
+    ['client', 'server'],
+  ] as const)(
+    "close() while the proxy still forwards the %s's FIN to the %s resolves and leaves no socket behind",
+    async (_, to) => {
+      // The proxy ends its socket to `to` in the FIN's place; close() comes before that shutdown
+      // completed, as it often does right after a client's stop() (docs/fault-proxy.md#closing).
+      // To catch that moment, socket.end() is watched for the proxy's own socket to `to`.
+      peer = await RecordingPeer.start(false);
+      const before = resources();
+      const proxy = await rawProxy();
+      const client = await rawClient(proxy.port);
+      await waitFor(() => peer.sockets.length === 1, 5000, 'the upstream connection');
+      const end = Socket.prototype.end;
+      let closing: Promise<void> | undefined;
+      let shutdownUnderWay = false;
+      Socket.prototype.end = function (this: Socket, ...args: unknown[]): Socket {
+        const result = (end as (...endArgs: unknown[]) => Socket).apply(this, args);
+        const ours = to === 'client' ? this.localPort === proxy.port : this.remotePort === peer.port;
+        if (ours && closing === undefined) {
+          closing = Promise.resolve().then(() => {
+            shutdownUnderWay = this.writableEnded && !this.writableFinished;
+            return proxy.close();
+          });
+        }
+        return result;
+      } as typeof end;
+      try {
+        if (to === 'client') peer.sockets[0]!.end();
+        else client.socket.end();
+        await waitFor(() => closing !== undefined, 5000, 'the proxy to forward the FIN');
+      } finally {
+        Socket.prototype.end = end;
+      }
+      let closed = false;
+      void closing!.then(() => {
+        closed = true;
+      });
+      await waitFor(() => closed, 5000, 'close() to resolve');
+      expect(shutdownUnderWay).toBe(true);
+      expect(proxy.connectionCount).toBe(0);
+      await client.closed;
+      await waitFor(() => peer.closedSockets === 1, 5000, 'the upstream socket to close');
+      await waitFor(
+        () => (resources().TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0),
+        5000,
+        'every socket to be released',
+      );
+    },
+  );
 
   it('close() ends every connection and timer, rejects armed lost replies, and leaves no handle behind', async () => {
     peer = await RecordingPeer.start(false);

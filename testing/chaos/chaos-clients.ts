@@ -139,19 +139,7 @@ export class ChaosClients {
 async function closeClient(client: RunnerClient): Promise<void> {
   await client.zk.stop().catch(() => undefined);
   await client.workerHandler?.stop().catch(() => undefined);
-  const proxy = client.proxy;
-  if (proxy === undefined) return;
-  // Bounded: a proxy that cannot close (a socket that never reports 'close') must not hang the
-  // run's cleanup; its sockets were reset, what is left is a listener of this process.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    proxy.close().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 10_000);
-      timer.unref();
-    }),
-  ]);
-  clearTimeout(timer);
+  await client.proxy?.close().catch(() => undefined);
 }
 
 /**
