@@ -44,7 +44,9 @@ describe('DoubleBarrier', () => {
     const entering = first.enter();
     expect(await stillPending(entering)).toBe(true);
     expect(first.participating).toBe(false);
-    // The waiting member's node: 32 hex digits, ephemeral, its identifier as data.
+    // The waiting member's node: 32 hex digits, ephemeral, its identifier as data (on a loaded
+    // machine its create may still be on the way when the pending check ends).
+    await waitUntil(async () => (await a.getChildren(path).catch(() => [])).length > 0, "the member's node");
     const [member] = await a.getChildren(path);
     expect(member).toMatch(/^[0-9a-f]{32}$/);
     const [data, stat] = await a.get(`${path}/${member}`);
