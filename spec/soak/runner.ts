@@ -70,7 +70,10 @@ const CLOSE_MS = { client: SESSION_TIMEOUT_MS + 5000, harness: 5000 } as const;
 export interface SoakReport {
   readonly options: Omit<SoakOptions, 'log'>;
   readonly startedAt: string;
+  /** How long the workload ran, ms. */
   readonly elapsedMs: number;
+  /** How long it then took to stop (the steps in flight, the faults, the last sample), ms. */
+  readonly stoppingMs: number;
   readonly servers: string;
   readonly verdict: Verdict;
   readonly operations: number;
@@ -172,6 +175,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         `seed ${options.seed}${leak ? `, planted leak: ${leak.kind}` : ''}`,
     );
     const t0 = performance.now();
+    let elapsedMs = 0;
     sampler.start();
     disruptor.start();
     const running = Promise.all(workloads.map((w) => w.run(stop.signal)));
@@ -186,6 +190,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         log(`heap snapshot: ${writeHeapSnapshot(join(snapshots, `soak-${options.seed}-end.heapsnapshot`))}`);
       }
     } finally {
+      elapsedMs = performance.now() - t0;
       clearInterval(progress);
       stop.abort();
       await disruptor.stop();
@@ -201,7 +206,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       await sampler.stop();
     }
-    const elapsedMs = performance.now() - t0;
+    const stoppingMs = performance.now() - t0 - elapsedMs;
     leak?.release();
 
     // Tidy the server before the clients go (the ensemble or server is deleted anyway).
@@ -220,6 +225,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       options: reportedOptions,
       startedAt: startedAt.toISOString(),
       elapsedMs,
+      stoppingMs,
       servers: members.map((m) => m.connectString).join(','),
       verdict,
       operations: tally.completed,

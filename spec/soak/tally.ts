@@ -12,6 +12,8 @@ const EXPECTED_ERRORS = new Set([
   'NodeExistsError',
   'NotEmptyError',
   'BadVersionError',
+  // A multi whose create met another loop's node of the same name (throwOnFailure).
+  'TransactionFailedError',
   // A connection the soak cut, a session it expired.
   'ConnectionLossError',
   'SessionExpiredError',

@@ -52,6 +52,8 @@ export class ClientWorkload {
   private readonly sequential: string;
   /** The steps running now, with when each started. */
   private readonly inFlight = new Set<{ kind: string; since: number }>();
+  /** Aborted when the run stops: every wait and call of a step ends with it. */
+  private stopSignal: AbortSignal | undefined;
 
   constructor(private readonly options: WorkloadOptions) {
     this.zk = options.zk;
@@ -68,6 +70,7 @@ export class ClientWorkload {
   /** Runs every loop until `signal` aborts; resolves once each has finished its step in progress. */
   async run(signal: AbortSignal): Promise<void> {
     const { random } = this.options;
+    this.stopSignal = signal;
     const longLived = await this.startLongLived();
     try {
       await Promise.all([
@@ -118,6 +121,8 @@ export class ClientWorkload {
       await fn();
       this.options.tally.ok(kind);
     } catch (error) {
+      // A step cut short by the stop is neither a success nor an error.
+      if (this.stopSignal?.aborted && (error === this.stopSignal.reason || isAbortError(error))) return;
       this.options.tally.failed(`${this.options.name} ${kind}`, error);
     } finally {
       this.inFlight.delete(step);
@@ -134,20 +139,22 @@ export class ClientWorkload {
 
   private mixedOperations(random: SeededRandom, signal: AbortSignal): Promise<void> {
     const { zk } = this;
+    const call = { signal };
     const operations: Record<string, () => Promise<unknown>> = {
-      create: () => zk.create(this.node(random), this.value(random)),
+      create: () => zk.create(this.node(random), this.value(random), call),
       createSequential: async () => {
         const path = await zk.create(`${this.sequential}/s-`, this.value(random), {
           sequence: true,
           ephemeral: true,
+          signal,
         });
-        await zk.delete(path);
+        await zk.delete(path, call);
       },
-      get: () => zk.get(this.node(random), this.oneShot(random)),
-      exists: () => zk.exists(this.node(random), this.oneShot(random)),
-      set: () => zk.set(this.node(random), this.value(random)),
-      delete: () => zk.delete(this.node(random)),
-      children: () => zk.getChildren(this.data, this.oneShot(random)),
+      get: () => zk.get(this.node(random), this.oneShot(random), call),
+      exists: () => zk.exists(this.node(random), this.oneShot(random), call),
+      set: () => zk.set(this.node(random), this.value(random), call),
+      delete: () => zk.delete(this.node(random), call),
+      children: () => zk.getChildren(this.data, this.oneShot(random), call),
       multi: () => {
         const path = `${this.node(random)}-multi`;
         return zk
@@ -155,14 +162,17 @@ export class ClientWorkload {
           .create(path, this.value(random))
           .setData(path, this.value(random))
           .delete(path)
-          .commit({ throwOnFailure: true });
+          .commit({ throwOnFailure: true, signal });
       },
       multiRead: () =>
-        zk.multiRead([
-          { op: 'get', path: this.node(random) },
-          { op: 'get', path: this.node(random) },
-          { op: 'getChildren', path: this.data },
-        ]),
+        zk.multiRead(
+          [
+            { op: 'get', path: this.node(random) },
+            { op: 'get', path: this.node(random) },
+            { op: 'getChildren', path: this.data },
+          ],
+          call,
+        ),
     };
     const kinds = Object.keys(operations);
     return this.paced(this.options.opsPerSecond / OP_LOOPS, signal, async () => {
@@ -200,7 +210,7 @@ export class ClientWorkload {
         const until = performance.now() + held();
         try {
           while (performance.now() < until && !signal.aborted) {
-            const next = await withTimeout(stream.next(), until - performance.now());
+            const next = await withTimeout(stream.next(), until - performance.now(), signal);
             if (next === undefined || next.value.done) break;
             tally.event();
           }
@@ -225,7 +235,8 @@ export class ClientWorkload {
       const unlisten = cache.listen(this.cacheListener(kind));
       await this.attempt(kind, async () => {
         try {
-          const started = await withTimeout(cache.start(), WAIT_MS);
+          const started = await withTimeout(cache.start(), WAIT_MS, signal);
+          if (signal.aborted) return;
           if (started === undefined)
             throw new SoakTimeoutError(`${kind} did not initialise in ${WAIT_MS} ms`);
           await pause(random.int(1000, 4000), signal);
@@ -244,7 +255,7 @@ export class ClientWorkload {
     const kinds: Record<string, () => Promise<unknown>> = {
       lock: async () => {
         const lock = zk.Lock(`${shared}/lock`, options.name);
-        if (!(await lock.acquire({ timeout: WAIT_MS }))) return;
+        if (!(await lock.acquire({ timeout: WAIT_MS, signal }))) return;
         try {
           await pause(random.int(5, 50), signal);
         } finally {
@@ -253,7 +264,7 @@ export class ClientWorkload {
       },
       semaphore: async () => {
         const semaphore = zk.Semaphore(`${shared}/semaphore`, options.name, 2);
-        if (!(await semaphore.acquire({ timeout: WAIT_MS }))) return;
+        if (!(await semaphore.acquire({ timeout: WAIT_MS, signal }))) return;
         try {
           await pause(random.int(5, 50), signal);
         } finally {
@@ -318,15 +329,30 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
-/** `{ value }` of `promise`, or undefined if it has not settled within `ms` (its timer is cleared either way). */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
+/**
+ * `{ value }` of `promise`, or undefined if it has not settled within `ms` or before `signal`
+ * aborted (its timer and listener are removed either way).
+ */
+async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<{ value: T } | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
+  let onAbort: (() => void) | undefined;
+  const giveUp = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([promise.then((value) => ({ value })), timeout]);
+    return await Promise.race([promise.then((value) => ({ value })), giveUp]);
   } finally {
     clearTimeout(timer);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
 }
