@@ -84,6 +84,8 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
   private ensured = false;
   private taken: Taken | undefined;
   private getting = false;
+  /** Entries whose taken node of ours is being given back (giveBackLater). */
+  private readonly returning = new Set<string>();
   /** Set by the child watches and by session events: a waiting get looks again. */
   private readonly wake;
   // One callback per path for the life of the instance: a waiting get registers them again and
@@ -286,7 +288,7 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
   /** Records a taken entry; if the get was aborted meanwhile, gives it back and rejects. */
   private keep(got: Taken, signal: AbortSignal): Buffer {
     if (signal.aborted) {
-      void this.giveBack(got);
+      this.giveBackLater(got);
       throw signal.reason;
     }
     this.taken = got;
@@ -307,7 +309,7 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
         ]),
       signal,
     );
-    const busy = new Set(takenNames);
+    const busy = new Set([...takenNames, ...this.returning]);
     for (const name of entriesInOrder(entries)) {
       if (busy.has(name)) continue;
       const got = await this.take(name, signal);
@@ -330,23 +332,29 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
       client.retry(() => client.create(takenNode, this.id, { ephemeral: true, signal }), signal),
       client.retry(() => client.get(entryNode, undefined, { signal }), signal),
     ]);
+    const placeholder: Taken = { name, value: Buffer.alloc(0), session };
     let mine: boolean;
-    if (created.status === 'fulfilled') mine = true;
-    else if (created.reason instanceof NodeExistsError) {
-      // Someone else's, or ours from an attempt whose reply was lost.
-      mine = await client.retry(
-        () => this.owns(takenNode, { name, value: Buffer.alloc(0), session }, { signal }),
-        signal,
-      );
-    } else throw created.reason;
+    try {
+      if (created.status === 'fulfilled') mine = true;
+      else if (created.reason instanceof NodeExistsError) {
+        // Someone else's, or ours from an attempt whose reply was lost.
+        mine = await client.retry(() => this.owns(takenNode, placeholder, { signal }), signal);
+      } else throw created.reason;
+    } catch (error) {
+      // The create may have been applied with its reply lost (retries given up, or aborted): a
+      // taken node of ours left behind would hide the entry from everyone for the rest of the
+      // session. It goes, if it is there and ours. docs/recipes.md#lockingqueue-lost-take
+      this.giveBackLater(placeholder);
+      throw error;
+    }
     if (!mine) return undefined;
     if (read.status === 'rejected') {
       if (!(read.reason instanceof NoNodeError)) {
-        void this.giveBack({ name, value: Buffer.alloc(0), session });
+        this.giveBackLater(placeholder);
         throw read.reason;
       }
       // Consumed since our listing: our taken node goes.
-      await this.giveBack({ name, value: Buffer.alloc(0), session });
+      await this.giveBack(placeholder);
       return undefined;
     }
     if (client.clientId?.sessionId !== session) return undefined; // the session ended meanwhile
@@ -422,10 +430,27 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
     }, options.signal);
   }
 
-  /** Removes a taken node of ours for certain (retrying through connection problems), if it is still ours. */
-  private async giveBack(taken: Taken): Promise<void> {
+  /**
+   * Gives `taken` back in the background. Until that is done, gets on this instance leave the
+   * entry alone: taking it again meanwhile would have its node removed under them.
+   */
+  private giveBackLater(taken: Taken): void {
+    this.returning.add(taken.name);
+    void this.giveBack(taken, true).finally(() => {
+      this.returning.delete(taken.name);
+      this.wake.set();
+    });
+  }
+
+  /**
+   * Removes a taken node of ours for certain (retrying through connection problems), if it is
+   * still ours. `unsure`: whether our create of it was applied is not known; a sync first lets a
+   * create still on its way through the ensemble land before we look.
+   */
+  private async giveBack(taken: Taken, unsure = false): Promise<void> {
     for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
       try {
+        if (unsure) await this.client.sync(this.takenPath);
         await this.finish(taken, {}, () => {});
         return;
       } catch (error) {

@@ -8,7 +8,9 @@ import { performance } from 'node:perf_hooks';
 import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { WatchCallback } from '../../lib/recipe-client.js';
+import { OpCode } from '../../protocol/index.js';
 import { LockingQueue } from '../../recipes/locking-queue.js';
+import { FaultProxy } from '../../testing/fault-proxy.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
 import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil, withTimeout } from '../client/support.js';
@@ -321,6 +323,41 @@ describe('faults', () => {
     expect(await other.consume()).toBe(true);
     expect(await other.size()).toBe(0);
   }, 30_000);
+
+  it('a get whose taken-node create was applied but whose reply was lost, with no retry left, leaves no taken node behind', async () => {
+    // Found by the chaos run (issue 18): the create went through, the get gave up, and the taken
+    // node of a live session hid the entry from every consumer until that session ended.
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    const path = uniqueName('/lq');
+    const zk = await pool.open({
+      hosts: proxy.connectString,
+      sessionTimeout: 20_000,
+      reconnectJitter: 0,
+      commandRetry: { maxTries: 1 },
+    });
+    try {
+      const queue = zk.LockingQueue(path);
+      await queue.put('job');
+      const sessionId = zk.clientId!.sessionId;
+      const lost = proxy.loseNextReply(OpCode.create);
+      await expect(queue.get({ timeout: 10_000 })).rejects.toThrow();
+      expect((await lost).op).toBe(OpCode.create);
+      await waitUntil(async () => zk.state === 'CONNECTED', 'the taker to reconnect', { timeoutMs: 10_000 });
+      expect(zk.clientId!.sessionId).toBe(sessionId);
+      // The same session lives on, so only the give-back can remove the node.
+      const observer = await open();
+      await waitUntil(
+        async () => (await observer.getChildren(`${path}/taken`)).length === 0,
+        'the taken node to be given back',
+        { timeoutMs: 10_000 },
+      );
+      expect(text(await observer.LockingQueue(path).get({ timeout: 5000 }))).toBe('job');
+      // And the taker's next get waits for its own give-back instead of racing it.
+      expect(await queue.get({ timeout: 200 })).toBeNull();
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('a consume made while the connection is cut completes once it is back (same session)', async () => {
     const [zk, proxy] = await openBehindProxy(pool, server, proxies, { sessionTimeout: 10_000 });

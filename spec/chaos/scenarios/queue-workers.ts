@@ -147,9 +147,9 @@ export class QueueWork {
   }
 
   /**
-   * Takes LockingQueue items and consumes each with its record, until it takes a stop item. No
-   * timeout and no signal: a get given up while it takes an entry leaves that entry taken (the
-   * create of its taken node is still applied), blocking it until the session ends.
+   * Takes LockingQueue items and consumes each with its record, until it takes a stop item. Each
+   * get has a timeout, so some give up while taking an entry: the entry must be given back
+   * (docs/recipes.md#lockingqueue-lost-take), or it stays blocked and the check finds it.
    */
   async #consumeLocking(client: ChaosClient, plant: QueueWorkOptions['plant']): Promise<void> {
     const { zk, name } = client;
@@ -158,7 +158,7 @@ export class QueueWork {
     while (!this.#stop.signal.aborted) {
       try {
         this.operations++;
-        const value = await queue.get();
+        const value = await queue.get({ timeout: this.options.random.int(200, 3000) });
         if (value === null) continue;
         const item = value.toString();
         this.operations++;

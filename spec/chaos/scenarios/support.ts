@@ -50,7 +50,12 @@ export function openClient(
   handler: ChaosClientOptions['handler'],
   proxied = true,
 ): Promise<ChaosClient> {
-  return context.openClient({ name, handler, proxied, client: clientSettings(context) });
+  const client = { ...clientSettings(context) };
+  // An unproxied client is a scenario's admin: it sets up and checks, once the faults have
+  // stopped. The ensemble may still be electing a leader then; its reads must wait for that, not
+  // fail the check with RetryFailedError after the default five tries.
+  if (!proxied) client.commandRetry = { maxTries: -1, maxDelay: 1000, deadline: 90_000 };
+  return context.openClient({ name, handler, proxied, client });
 }
 
 let roots = 0;
