@@ -15,6 +15,7 @@ export {
 } from './chaos/event-log.js';
 export type { InjectedFault, SkippedFault } from './chaos/fault-executor.js';
 export {
+  type ChaosClusterOptions,
   type ChaosReport,
   type ChaosViolationReport,
   DEFAULT_CHAOS_SESSION_TIMEOUT_MS,

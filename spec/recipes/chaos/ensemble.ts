@@ -3,7 +3,9 @@
 // tickTime 500 lets sessions be short (the server allows 2–20 ticks: 1–10 s), so an expired or
 // cut-off holder's node goes within the 4 s session timeout, and a frozen leader is given up after
 // syncLimit (5 ticks, 2.5 s). forceSync=no spares the 2-core machine an fsync per write; a SIGKILL
-// loses nothing by it (the page cache outlives the process), only a machine crash would.
+// loses nothing by it (the page cache outlives the process), only a machine crash would. Members
+// that rejoin sync from a snapshot, as the chaos runner's do: 3.8.0's DIFF sync can lose committed
+// transactions when a member is killed soon after it (docs/chaos.md#the-ensemble-syncs-from-snapshots).
 
 import { startTestingCluster, type TestingCluster } from '../../../testing/testing-cluster.js';
 import type { ContenderKind } from './contenders.js';
@@ -45,5 +47,9 @@ export const FAULTS: FaultPlan = {
 export const DEADLINE_MS = 90_000;
 
 export function startChaosEnsemble(): Promise<TestingCluster> {
-  return startTestingCluster({ size: 3, tickTimeMs: 500, extraConfig: { forceSync: 'no' } });
+  return startTestingCluster({
+    size: 3,
+    tickTimeMs: 500,
+    extraConfig: { forceSync: 'no', forceSnapshotSync: true },
+  });
 }
