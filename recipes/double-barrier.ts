@@ -20,7 +20,9 @@ import {
   NodeExistsError,
   NoNodeError,
   type RecipeClient,
+  type WatchedEvent,
 } from '../lib/recipe-client.js';
+import { EventType } from '../protocol/index.js';
 import { type BarrierWaitOptions, untilSettled } from './barrier.js';
 import { deleteForCertain } from './certain-delete.js';
 
@@ -66,8 +68,20 @@ export class DoubleBarrier {
     this.checkStarted('enter');
     options.signal?.throwIfAborted();
     const readyPath = joinPath(path, READY_NODE);
+    // `ready` was created while we waited: the barrier was reached, even if the members that went
+    // through have deleted it on their way out by the time we read again (kazoo's member reads
+    // again, finds too few members and waits for ever). docs/recipes.md#double-barrier-wake-ups
+    let readyCreated = false;
+    let wakeStep: (() => void) | undefined;
+    // One callback for the whole enter: the client keeps one registration per (path, callback).
+    const onReady = (event: WatchedEvent): void => {
+      if (event.type === EventType.NodeCreated) readyCreated = true;
+      wakeStep?.();
+    };
     try {
       const entered = await untilSettled(client, options, async (wake, signal) => {
+        wakeStep = wake;
+        if (readyCreated) return true;
         if (!this.assuredPath) {
           await client.ensurePath(path, { signal });
           this.assuredPath = true;
@@ -75,7 +89,7 @@ export class DoubleBarrier {
         // Made at the first step and again after a session expired (its ephemeral went with it).
         if ((await client.exists(this.memberPath, undefined, { signal })) === null)
           await this.createMember(signal);
-        if ((await client.exists(readyPath, wake, { signal })) !== null) return true;
+        if ((await client.exists(readyPath, onReady, { signal })) !== null) return true;
         const children = await client.getChildren(path, undefined, { signal });
         if (children.filter((child) => child !== READY_NODE).length < this.numClients) return undefined;
         await client.ensurePath(readyPath, { signal });

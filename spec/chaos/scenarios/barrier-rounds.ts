@@ -4,8 +4,8 @@
 // Barrier round: a coordinator puts the barrier up; every member syncs (so its server has seen the
 // barrier go up) and waits on it; after a while the coordinator notes the time and removes it. A member released before that moment was released
 // early (nothing could have told it the barrier was down); one never released is stuck.
-// DoubleBarrier round: every member enters (noting when it called), works a little once every
-// member is through enter, leaves (noting when it called). No member may get through enter before the last member called enter, nor
+// DoubleBarrier round: every member enters (noting when it called), works a little once it is
+// through (not waiting for the others), leaves (noting when it called). No member may get through enter before the last member called enter, nor
 // through leave before the last member called leave — unless that member's session ended in
 // between: its ephemeral node went with it, which is how the recipe lets the others go.
 // Every promise settles once, so "exactly once" is "every member released, none early".
@@ -51,19 +51,6 @@ export interface BarrierRoundsOptions {
   members: readonly ChaosClient[];
   random: SeededRandom;
   plant?: 'barrier-releases-early';
-  /**
-   * DoubleBarrier members leave as soon as they are through enter, without waiting for the others
-   * to be through too: exposes the stranding described in #doubleBarrierRound. Default false.
-   */
-  leaveEarly?: boolean;
-}
-
-/** Resolves when `signal` aborts. */
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 /** Rounds of Barrier and DoubleBarrier until the run stops, and their checks. */
@@ -184,17 +171,8 @@ export class BarrierRounds {
     this.#rounds.push(round);
     // A member that fails lets the others go: they would wait for it forever.
     const abort = new AbortController();
-    // Unless `leaveEarly`, a member leaves once every member is through enter (or failed): a member
-    // that enters and leaves before another has read `ready` again strands that one in enter
-    // (it finds `ready` deleted and too few members), which zookit's DoubleBarrier does today.
-    let entering = members.length;
-    let allEntered!: () => void;
-    const everyoneIn = new Promise<void>((resolve) => {
-      allEntered = resolve;
-    });
-    const through = () => {
-      if (--entering === 0) allEntered();
-    };
+    // Members leave as soon as they are through enter: one that goes through and leaves before
+    // another has heard of `ready` must not strand it (docs/recipes.md#double-barrier-wake-ups).
     await Promise.all(
       members.map(async (member) => {
         const part: Part = { member: member.name };
@@ -203,13 +181,8 @@ export class BarrierRounds {
         try {
           part.calledAtMs = log.now();
           this.operations++;
-          try {
-            if (!(await barrier.enter({ signal: abort.signal }))) throw new Error('enter timed out');
-          } finally {
-            through();
-          }
+          if (!(await barrier.enter({ signal: abort.signal }))) throw new Error('enter timed out');
           part.releasedAtMs = log.now();
-          if (!this.options.leaveEarly) await Promise.race([everyoneIn, aborted(abort.signal)]);
           await pause(random.int(0, 30));
           part.leaveCalledAtMs = log.now();
           this.operations++;

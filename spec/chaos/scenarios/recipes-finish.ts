@@ -24,11 +24,6 @@ import { openClient, removeRoot, scenarioRoot } from './support.js';
 export interface RecipesFinishOptions {
   /** Deliberately broken recipes, for the planted-fault test. */
   plant?: ReadonlyArray<'take-without-removing' | 'barrier-releases-early'>;
-  /**
-   * DoubleBarrier members leave as soon as they are through enter (default: once every member is):
-   * a member that leaves that fast can strand another in enter (barrier-rounds.ts).
-   */
-  leaveEarly?: boolean;
 }
 
 const NAME = 'recipes-finish';
@@ -72,7 +67,6 @@ class RecipesFinish implements ChaosScenario {
       members,
       random: context.random.fork('barriers'),
       plant: plant.includes('barrier-releases-early') ? 'barrier-releases-early' : undefined,
-      leaveEarly: this.options.leaveEarly,
     });
     await this.#queues.start(context);
     this.#barriers.start(context);
