@@ -34,6 +34,9 @@ interface Part {
   failed?: string;
 }
 
+/** The reason a stranded member's enter is given up with (see #doubleBarrierRound). */
+const STRANDED = new Error('stranded: every other member is done');
+
 /** One round of either barrier. */
 interface Round {
   readonly kind: 'Barrier' | 'DoubleBarrier';
@@ -58,7 +61,10 @@ export class BarrierRounds {
   readonly #rounds: Round[] = [];
   /** When each member's session ended (LOST), ms since the run started. */
   readonly #lost = new Map<string, number[]>();
+  /** Per member, when its connection was down: [from, to), `to` undefined while it still is. */
+  readonly #away = new Map<string, Array<[number, number | undefined]>>();
   #loop: Promise<void> = Promise.resolve();
+  #now: () => number = () => 0;
   #closed = false;
   operations = 0;
   /** Barrier members that, right after a sync, still read the barrier as not up. */
@@ -68,10 +74,20 @@ export class BarrierRounds {
   constructor(private readonly options: BarrierRoundsOptions) {}
 
   start(context: ChaosContext): void {
+    this.#now = () => context.log.now();
     for (const member of this.options.members) {
       this.#lost.set(member.name, []);
+      const away: Array<[number, number | undefined]> = [];
+      this.#away.set(member.name, away);
       member.zk.on('state', (state) => {
-        if (state === ClientState.LOST) this.#lost.get(member.name)!.push(context.log.now());
+        const now = context.log.now();
+        if (state === ClientState.LOST) this.#lost.get(member.name)!.push(now);
+        const open = away.at(-1)?.[1] === undefined && away.length > 0;
+        if (state === ClientState.CONNECTED) {
+          if (open) away.at(-1)![1] = now;
+        } else if (!open) {
+          away.push([now, undefined]);
+        }
       });
     }
     this.#loop = this.#run(context);
@@ -173,27 +189,55 @@ export class BarrierRounds {
     const abort = new AbortController();
     // Members leave as soon as they are through enter: one that goes through and leaves before
     // another has heard of `ready` must not strand it (docs/recipes.md#double-barrier-wake-ups).
+    // But a member whose connection is down for the whole life of `ready` cannot learn of it
+    // (SetWatches reports a node that exists, not one created and deleted meanwhile), so once
+    // everyone else is done a member still in enter is given up after a grace: `stranded`, which
+    // the check accepts only if the member was away while `ready` lived.
+    const stranded = new Map<Part, AbortController>();
+    const settled = new Set<Part>();
+    let graceTimer: NodeJS.Timeout | undefined;
+    const settle = (part: Part) => {
+      settled.add(part);
+      if (settled.size !== members.length - 1 || graceTimer !== undefined) return;
+      const [last] = round.parts.filter((other) => !settled.has(other));
+      if (last === undefined || last.releasedAtMs !== undefined) return;
+      graceTimer = setTimeout(() => stranded.get(last)?.abort(STRANDED), 3 * context.sessionTimeoutMs);
+    };
     await Promise.all(
       members.map(async (member) => {
         const part: Part = { member: member.name };
         round.parts.push(part);
+        const own = new AbortController();
+        stranded.set(part, own);
+        const signal = AbortSignal.any([abort.signal, own.signal]);
         const barrier = member.zk.DoubleBarrier(path, members.length, member.name);
         try {
           part.calledAtMs = log.now();
           this.operations++;
-          if (!(await barrier.enter({ signal: abort.signal }))) throw new Error('enter timed out');
+          if (!(await barrier.enter({ signal }))) throw new Error('enter timed out');
           part.releasedAtMs = log.now();
           await pause(random.int(0, 30));
           part.leaveCalledAtMs = log.now();
           this.operations++;
-          if (!(await barrier.leave({ signal: abort.signal }))) throw new Error('leave timed out');
+          if (!(await barrier.leave({ signal }))) throw new Error('leave timed out');
           part.leftAtMs = log.now();
         } catch (error) {
-          if (!abort.signal.aborted) part.failed = this.#count(error);
+          if (own.signal.aborted) part.failed = 'stranded';
+          else if (!abort.signal.aborted) part.failed = this.#count(error);
           else part.failed = 'aborted';
-          abort.abort(error);
+          if (!own.signal.aborted) abort.abort(error);
+        } finally {
+          settle(part);
         }
       }),
+    );
+    clearTimeout(graceTimer);
+  }
+
+  /** Whether `member` was disconnected at some time within [from, to]. */
+  #wasAway(member: string, from: number, to: number): boolean {
+    return (this.#away.get(member) ?? []).some(
+      ([down, up]) => down <= to && (up ?? Number.POSITIVE_INFINITY) >= from,
     );
   }
 
@@ -215,7 +259,14 @@ export class BarrierRounds {
       );
     }
     let checks = 0;
-    const counts = { barrierRounds: 0, doubleBarrierRounds: 0, releases: 0, failedParts: 0, unchecked: 0 };
+    const counts = {
+      barrierRounds: 0,
+      doubleBarrierRounds: 0,
+      releases: 0,
+      failedParts: 0,
+      unchecked: 0,
+      strandedWhileAway: 0,
+    };
     for (const round of this.#rounds) {
       if (round.kind === 'Barrier') counts.barrierRounds++;
       else counts.doubleBarrierRounds++;
@@ -227,6 +278,20 @@ export class BarrierRounds {
         checks++;
         if (part.failed === 'missed') {
           counts.unchecked++;
+          continue;
+        }
+        if (part.failed === 'stranded') {
+          // `ready` lived from the last member's enter call (it is made after every node) until,
+          // at the latest, the first member out had left (a leave deletes it before it waits).
+          const others = round.parts.filter((other) => other !== part);
+          const readyGone = Math.min(...others.map((other) => other.leftAtMs ?? Number.POSITIVE_INFINITY));
+          const from = Math.max(...others.map((other) => other.calledAtMs ?? 0));
+          if (this.#wasAway(part.member, from, Math.min(readyGone, this.#now()))) counts.strandedWhileAway++;
+          else
+            violation(
+              `${part.member} was stranded in enter of DoubleBarrier ${round.path}, though connected while \`ready\` lived (${from}–${readyGone} ms)`,
+              from,
+            );
           continue;
         }
         if (part.failed !== undefined) {

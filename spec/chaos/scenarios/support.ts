@@ -54,7 +54,12 @@ export function openClient(
   // An unproxied client is a scenario's admin: it sets up and checks, once the faults have
   // stopped. The ensemble may still be electing a leader then; its reads must wait for that, not
   // fail the check with RetryFailedError after the default five tries.
-  if (!proxied) client.commandRetry = { maxTries: -1, maxDelay: 1000, deadline: 90_000 };
+  // It also lists whole directories that a long run grows past the default 1 MiB reply (60,000
+  // log nodes after 30 minutes): a reply above maxBufferBytes drops the connection, as in Java.
+  if (!proxied) {
+    client.commandRetry = { maxTries: -1, maxDelay: 1000, deadline: 90_000 };
+    client.maxBufferBytes = 64 * 1024 * 1024;
+  }
   return context.openClient({ name, handler, proxied, client });
 }
 
