@@ -190,18 +190,21 @@ export class BarrierRounds {
     // Members leave as soon as they are through enter: one that goes through and leaves before
     // another has heard of `ready` must not strand it (docs/recipes.md#double-barrier-wake-ups).
     // But a member whose connection is down for the whole life of `ready` cannot learn of it
-    // (SetWatches reports a node that exists, not one created and deleted meanwhile), so once
-    // everyone else is done a member still in enter is given up after a grace: `stranded`, which
-    // the check accepts only if the member was away while `ready` lived.
+    // (SetWatches reports a node that exists, not one created and deleted meanwhile), and the
+    // others then wait in leave for its node. So once every other member is through enter (or
+    // done), a member still in enter is given up after a grace: `stranded`, which the check
+    // accepts only if the member was away while `ready` lived.
     const stranded = new Map<Part, AbortController>();
-    const settled = new Set<Part>();
+    const through = new Set<Part>();
     let graceTimer: NodeJS.Timeout | undefined;
-    const settle = (part: Part) => {
-      settled.add(part);
-      if (settled.size !== members.length - 1 || graceTimer !== undefined) return;
-      const [last] = round.parts.filter((other) => !settled.has(other));
-      if (last === undefined || last.releasedAtMs !== undefined) return;
-      graceTimer = setTimeout(() => stranded.get(last)?.abort(STRANDED), 3 * context.sessionTimeoutMs);
+    const passed = (part: Part) => {
+      through.add(part);
+      if (through.size !== members.length - 1 || graceTimer !== undefined) return;
+      const [last] = round.parts.filter((other) => !through.has(other));
+      if (last === undefined) return;
+      graceTimer = setTimeout(() => {
+        if (last.releasedAtMs === undefined) stranded.get(last)?.abort(STRANDED);
+      }, 3 * context.sessionTimeoutMs);
     };
     await Promise.all(
       members.map(async (member) => {
@@ -216,6 +219,7 @@ export class BarrierRounds {
           this.operations++;
           if (!(await barrier.enter({ signal }))) throw new Error('enter timed out');
           part.releasedAtMs = log.now();
+          passed(part);
           await pause(random.int(0, 30));
           part.leaveCalledAtMs = log.now();
           this.operations++;
@@ -227,7 +231,7 @@ export class BarrierRounds {
           else part.failed = 'aborted';
           if (!own.signal.aborted) abort.abort(error);
         } finally {
-          settle(part);
+          if (part.releasedAtMs === undefined) passed(part);
         }
       }),
     );
