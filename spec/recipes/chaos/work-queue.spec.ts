@@ -56,7 +56,9 @@ it('four consumers (both handlers) take 2,000 items through killed, frozen and r
     faults: { maxFaults: 30, memberEveryMs: 2000, downMs: 1500, pauseMs: 3500, expireEveryMs: 700 },
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
     workMs: 15,
-    deadlineMs: 60_000,
+    // 20 s on a quiet machine, 40 s at load 8; at load 13 the 2,000 items took over 60 s. What is
+    // asserted is exactly-once, not speed.
+    deadlineMs: 120_000,
   });
   expect(report.violations).toEqual([]);
   expect(report.consumedOnce).toBe(2000);
@@ -66,4 +68,4 @@ it('four consumers (both handlers) take 2,000 items through killed, frozen and r
   expect(report.takenLeft).toBe(0);
   expect(report.faults.byKind['expire-session'] ?? 0).toBeGreaterThanOrEqual(5);
   expect(report.faults.total - (report.faults.byKind['expire-session'] ?? 0)).toBeGreaterThanOrEqual(3);
-}, 150_000);
+}, 180_000);
