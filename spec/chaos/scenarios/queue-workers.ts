@@ -17,7 +17,7 @@
 // consumer gets a stop item (so none is stopped while it takes an entry), and the Queue consumers
 // are told to stop.
 // Planted fault (`plant: 'take-without-removing'`): the first consumer records its LockingQueue
-// item outside the transaction and gives every third one back instead of consuming it, and reads
+// item outside the transaction and gives back the first and every third after instead of consuming them, and reads
 // Queue items without deleting them — both come round again.
 
 import { tracingChannel } from 'node:diagnostics_channel';
@@ -169,9 +169,10 @@ export class QueueWork {
         taken++;
         await pause(this.options.random.int(0, 10));
         if (plant === 'take-without-removing') {
-          // Planted: the record outside the fence, and every third item given back after it.
+          // Planted: the record outside the fence, and the first item and every third after it
+          // given back (from the first, so even a short run on a busy machine has one).
           await zk.create(`${this.#done}/${item}-`, name, { sequence: true });
-          if (taken % 3 === 0) await queue.release();
+          if (taken % 3 === 1) await queue.release();
           else await queue.consume();
         } else {
           await queue.consume({
