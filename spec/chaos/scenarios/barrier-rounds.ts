@@ -191,19 +191,14 @@ export class BarrierRounds {
     // another has heard of `ready` must not strand it (docs/recipes.md#double-barrier-wake-ups).
     // But a member whose connection is down for the whole life of `ready` cannot learn of it
     // (SetWatches reports a node that exists, not one created and deleted meanwhile), and the
-    // others then wait in leave for its node. So once every other member is through enter (or
-    // done), a member still in enter is given up after a grace: `stranded`, which the check
-    // accepts only if the member was away while `ready` lived.
+    // others then wait in leave for its node. So once the first member is through enter, the
+    // members not through within a grace are given up: `stranded`, which the check accepts only
+    // if the member was away while `ready` lived.
     const stranded = new Map<Part, AbortController>();
-    const through = new Set<Part>();
     let graceTimer: NodeJS.Timeout | undefined;
-    const passed = (part: Part) => {
-      through.add(part);
-      if (through.size !== members.length - 1 || graceTimer !== undefined) return;
-      const [last] = round.parts.filter((other) => !through.has(other));
-      if (last === undefined) return;
-      graceTimer = setTimeout(() => {
-        if (last.releasedAtMs === undefined) stranded.get(last)?.abort(STRANDED);
+    const passed = () => {
+      graceTimer ??= setTimeout(() => {
+        for (const [part, own] of stranded) if (part.releasedAtMs === undefined) own.abort(STRANDED);
       }, 3 * context.sessionTimeoutMs);
     };
     await Promise.all(
@@ -219,7 +214,7 @@ export class BarrierRounds {
           this.operations++;
           if (!(await barrier.enter({ signal }))) throw new Error('enter timed out');
           part.releasedAtMs = log.now();
-          passed(part);
+          passed();
           await pause(random.int(0, 30));
           part.leaveCalledAtMs = log.now();
           this.operations++;
@@ -230,8 +225,6 @@ export class BarrierRounds {
           else if (!abort.signal.aborted) part.failed = this.#count(error);
           else part.failed = 'aborted';
           if (!own.signal.aborted) abort.abort(error);
-        } finally {
-          if (part.releasedAtMs === undefined) passed(part);
         }
       }),
     );
