@@ -68,7 +68,7 @@ interface CellStats {
   failures: string[];
 }
 
-const PEERS: readonly ClientName[] = ['node-zookeeper-client', 'zookeeper'];
+const PEERS: readonly ClientName[] = ['node-zookeeper-client', 'zookeeper', 'java'];
 
 function stats(
   report: RunReport,
@@ -121,7 +121,8 @@ function table(header: string[], rows: string[][], align: string): string {
 
 // --- targets ----------------------------------------------------------------------------------
 
-interface Target {
+/** One goal of an issue, as the report's target tables show it. */
+export interface Target {
   target: string;
   status: 'met' | 'NOT met' | 'n/a';
   detail: string;
@@ -261,6 +262,115 @@ function watchTarget(report: RunReport): Target {
     (failed > 0 ? ` (${failed} of ${runs.length} rounds failed)` : '');
   if (count !== 100_000) return { target, status: 'n/a', detail: `${detail} — not the target's 100,000` };
   return { target, status: verdict(rss < 50 && failed === 0 && reregMs < 2000), detail };
+}
+
+// --- issue 19's targets on the main table ------------------------------------------------------
+
+/** The workloads issue 19 sets its window-1 and allocation goals on. */
+const ISSUE_19_WORKLOADS: readonly WorkloadName[] = ['get100', 'set100', 'createDelete'];
+
+function windowOneTargets(report: RunReport): Target[] {
+  const ahead: string[] = [];
+  const cpuDetail: string[] = [];
+  const latencyDetail: string[] = [];
+  let aheadOk: boolean | undefined;
+  let cpuOk: boolean | undefined;
+  let latencyOk: boolean | undefined;
+  for (const name of ISSUE_19_WORKLOADS) {
+    const z = stats(report, name, 1, 'zookit');
+    const raw = stats(report, name, 1, 'raw');
+    if (!has(z) || !has(raw)) continue;
+    const peers = peersOf(report)
+      .map((p) => [p, stats(report, name, 1, p)] as const)
+      .filter((e): e is readonly [ClientName, CellStats] => has(e[1]));
+    const behind = peers.filter(([, s]) => s.opsPerSec >= z.opsPerSec);
+    aheadOk = (aheadOk ?? true) && behind.length === 0;
+    ahead.push(
+      `${name}: zookit ${num(z.opsPerSec)}; ${peers.map(([p, s]) => `${CLIENT_LABELS[p]} ${num(s.opsPerSec)}`).join(', ')}` +
+        (behind.length > 0 ? ' ✗' : ''),
+    );
+    const cpuRatio = z.cpuUsPerOp / raw.cpuUsPerOp;
+    cpuOk = (cpuOk ?? true) && cpuRatio <= 1.3;
+    cpuDetail.push(
+      `${name}: ${cpu(z.cpuUsPerOp)} vs ${cpu(raw.cpuUsPerOp)} µs (${ratio(z.cpuUsPerOp, raw.cpuUsPerOp)})${cpuRatio <= 1.3 ? '' : ' ✗'}`,
+    );
+    const p50Ratio = z.p50Us / raw.p50Us;
+    latencyOk = (latencyOk ?? true) && p50Ratio <= 1.05;
+    latencyDetail.push(
+      `${name}: ${us(z.p50Us)} vs ${us(raw.p50Us)} µs (${ratio(z.p50Us, raw.p50Us)})${p50Ratio <= 1.05 ? '' : ' ✗'}`,
+    );
+  }
+  return [
+    {
+      target: 'Window 1: more ops/s than every peer (the Java client included) on get, set and create/delete',
+      status: verdict(aheadOk),
+      detail: ahead.join('<br>') || 'not measured',
+    },
+    {
+      target: 'Window 1: client CPU per request ≤ 1.3× the ceiling’s for get, set and create/delete',
+      status: verdict(cpuOk),
+      detail: cpuDetail.join('; ') || 'not measured',
+    },
+    {
+      target: 'Window 1: p50 within 5% of the ceiling’s for get, set and create/delete',
+      status: verdict(latencyOk),
+      detail: latencyDetail.join('; ') || 'not measured',
+    },
+  ];
+}
+
+function pinnedDepthTarget(report: RunReport): Target {
+  const details: string[] = [];
+  let ok: boolean | undefined;
+  for (const name of ISSUE_19_WORKLOADS) {
+    const z = stats(report, name, 1000, 'zookit');
+    const raw = stats(report, name, 1000, 'raw');
+    if (!has(z) || !has(raw)) continue;
+    const r = z.cpuUsPerOp / raw.cpuUsPerOp;
+    ok = (ok ?? true) && r <= 1.5;
+    details.push(
+      `${name}: ${cpu(z.cpuUsPerOp)} vs ${cpu(raw.cpuUsPerOp)} µs (${ratio(z.cpuUsPerOp, raw.cpuUsPerOp)})${r <= 1.5 ? '' : ' ✗'}`,
+    );
+  }
+  const pinned = report.machine.pinning.startsWith('server on CPU');
+  return {
+    target: `Window 1,000${pinned ? ', client pinned to its CPU' : ' (NOT pinned in this run)'}: CPU per request ≤ 1.5× the ceiling’s`,
+    status: pinned ? verdict(ok) : 'n/a',
+    detail: details.join('; ') || 'not measured',
+  };
+}
+
+function workerRatioTarget(report: RunReport): Target {
+  const below: string[] = [];
+  let worst = Number.POSITIVE_INFINITY;
+  let worstAt = '';
+  let cells = 0;
+  forEachCell(report, (w, window, z, stat) => {
+    const worker = stat('zookit-worker');
+    if (!has(worker)) return;
+    cells++;
+    const r = worker.opsPerSec / z.opsPerSec;
+    if (r < worst) {
+      worst = r;
+      worstAt = `${w.name} w=${window}`;
+    }
+    if (r < 0.9) below.push(`${w.name} w=${window}: ${num(r, 2)}×`);
+  });
+  return {
+    target: 'WorkerThreadsHandler ≥ 0.9× the sequential handler’s throughput at every window',
+    status: verdict(cells === 0 ? undefined : below.length === 0),
+    detail:
+      cells === 0
+        ? 'not measured'
+        : below.length === 0
+          ? `worst ${num(worst, 2)}× (${worstAt}) of ${cells} cells`
+          : `below 0.9× in ${below.length} of ${cells} cells: ${below.join('; ')}`,
+  };
+}
+
+/** Issue 19's targets that the main table decides. */
+function issue19TableTargets(report: RunReport): Target[] {
+  return [...windowOneTargets(report), pinnedDepthTarget(report), workerRatioTarget(report)];
 }
 
 // --- sections ---------------------------------------------------------------------------------
@@ -497,6 +607,11 @@ function methodSection(report: RunReport): string {
       'native `zookeeper` binding through their callback APIs (`getData`/`a_get`, ...), the cheapest each offers. ' +
       'Each adapter turns completion into one callback call; the benchmark’s own per-request cost (a closure, ' +
       'two clock reads, a histogram increment) is the same for every adapter.',
+    '- **ZooKeeper Java client 3.8.0** (Debian’s `zookeeper.jar`, slf4j-nop): bench/peers/JavaClientBench.java, ' +
+      'one JVM per measurement (`java` with default flags), pinned like the Node clients, through the async ' +
+      'callback API, the same paths and bytes. Measured at window 1 only (the window issue 19 compares it at). ' +
+      'It warms up for at least 2 s (its JIT compiles later than V8), which can only favour it. Its CPU figure ' +
+      'counts every JVM thread (GC and JIT included), as the Node figures count every thread.',
     '- **ops × ceiling / × zookit** compare ops/s; **CPU × ceiling** compares CPU µs/op.',
   ].join('\n');
 }
@@ -532,8 +647,19 @@ function peerNotesSection(report: RunReport): string {
   return notes.length === 0 ? '' : ['## Notes on the peers', '', ...notes].join('\n');
 }
 
+/** What the parts measured outside the main table add: their goals and their sections. */
+export interface ReportExtras {
+  /** Issue 19's goals decided by the recipe, session and other figures. */
+  targets: Target[];
+  /** Sections (markdown, each starting with a `##` heading), after the main tables. */
+  sections: string[];
+}
+
 /** The whole report, markdown. */
-export function renderReport(report: RunReport): string {
+export function renderReport(
+  report: RunReport,
+  extras: ReportExtras = { targets: [], sections: [] },
+): string {
   const m = report.machine;
   const unavailable = Object.entries(report.unavailable);
   const targets = [
@@ -577,6 +703,18 @@ export function renderReport(report: RunReport): string {
       'lll',
     ),
     '',
+    '## Targets (issue #19)',
+    '',
+    table(
+      ['target', 'status', 'numbers'],
+      [...issue19TableTargets(report), ...extras.targets].map((t) => [
+        t.target,
+        t.status === 'met' ? 'met' : `**${t.status}**`,
+        t.detail,
+      ]),
+      'lll',
+    ),
+    '',
     ...(handlerSection(report) === '' ? [] : [handlerSection(report), '']),
     methodSection(report),
     '',
@@ -584,6 +722,7 @@ export function renderReport(report: RunReport): string {
     connectSection(report),
     '',
     watchSection(report),
+    ...extras.sections.flatMap((section) => ['', section]),
     ...(peerNotesSection(report) === '' ? [] : ['', peerNotesSection(report)]),
   ].join('\n')}\n`;
 }

@@ -5,7 +5,7 @@
 // BENCH_QUICK=1; for partial runs BENCH_CLIENTS, BENCH_WORKLOADS, BENCH_WATCHES, BENCH_OUT;
 // BENCH_PROFILE=1 for zookit's CPU profiles; BENCH_PIN=0 to leave the CPUs unpinned.
 
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -17,6 +17,7 @@ import { type ChildSpec, ERROR_PREFIX, RESULT_PREFIX } from './child-spec.js';
 import { CLIENT_NAMES, type ClientName, loadPeer } from './clients/client.js';
 import { type CpuPlan, pinnedForkOptions, pinProcess, planCpus } from './cpu-pinning.js';
 import type { WatchFigure } from './driver.js';
+import { JAVA_WINDOWS, javaMeasureArgs, prepareJavaPeer } from './java-peer.js';
 import { type Measurement, median } from './measurement.js';
 import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
 import { CHILD_COUNT, PATHS, VALUE_1M_BYTES, VALUE_100, WORKLOADS, type Workload } from './workloads.js';
@@ -115,15 +116,27 @@ let stopping = false;
 
 /** Forks one measurement child and waits for its answer; kills it after `timeoutMs`. */
 function runChild<T>(spec: ChildSpec, timeoutMs: number, execArgv: string[] = []): Promise<ChildOutcome<T>> {
+  if (stopping) return Promise.resolve({ ok: false, error: 'the run was stopped' });
+  const child = fork(CHILD_SCRIPT, [JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(clientCpus === undefined ? { execArgv } : pinnedForkOptions(clientCpus, execArgv)),
+  });
+  return answerOf<T>(child, timeoutMs);
+}
+
+/** Runs one measurement of the Java client (java-peer.ts), pinned like a forked child. */
+function runJava<T>(args: string[], timeoutMs: number): Promise<ChildOutcome<T>> {
+  if (stopping) return Promise.resolve({ ok: false, error: 'the run was stopped' });
+  const child =
+    clientCpus === undefined
+      ? spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('taskset', ['-c', clientCpus, 'java', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return answerOf<T>(child, timeoutMs);
+}
+
+/** Waits for a measurement process's one answer line (child-spec.ts); kills it after `timeoutMs`. */
+function answerOf<T>(child: ChildProcess, timeoutMs: number): Promise<ChildOutcome<T>> {
   return new Promise((resolve) => {
-    if (stopping) {
-      resolve({ ok: false, error: 'the run was stopped' });
-      return;
-    }
-    const child = fork(CHILD_SCRIPT, [JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      ...(clientCpus === undefined ? { execArgv } : pinnedForkOptions(clientCpus, execArgv)),
-    });
     currentChild = child;
     let stdout = '';
     let stderr = '';
@@ -138,6 +151,10 @@ function runChild<T>(spec: ChildSpec, timeoutMs: number, execArgv: string[] = []
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: `could not start: ${error.message}` });
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       currentChild = undefined;
@@ -173,10 +190,19 @@ function lastLine(text: string): string {
   return lines[lines.length - 1]!.slice(0, 300);
 }
 
+/** The Java client's class path once compiled (prepareJavaPeer), when it is measured. */
+let javaClasspath: string | undefined;
+
 /** Which peers load; a missing or unbuildable one is reported, never fatal. */
 function peerAvailability(clients: readonly ClientName[]): Partial<Record<ClientName, string>> {
   const unavailable: Partial<Record<ClientName, string>> = {};
   for (const name of clients) {
+    if (name === 'java') {
+      const peer = prepareJavaPeer(join(REPO_ROOT, 'bench', 'peers'), join(__dirname, 'java-classes'));
+      if ('unavailable' in peer) unavailable.java = peer.unavailable;
+      else javaClasspath = peer.classpath;
+      continue;
+    }
     if (name !== 'node-zookeeper-client' && name !== 'zookeeper') continue;
     try {
       loadPeer(name);
@@ -394,33 +420,47 @@ async function main(): Promise<void> {
     }
 
     const cells: Record<CellKey, { runs: Measurement[]; failures: string[] }> = {};
-    const total = config.workloads.reduce((n, w) => n + w.windows.length, 0) * config.rounds * clients.length;
+    const measuredAt = (client: ClientName, window: number): boolean =>
+      client !== 'java' || JAVA_WINDOWS.includes(window);
+    const total =
+      config.workloads.reduce(
+        (n, w) =>
+          n + w.windows.reduce((k, window) => k + clients.filter((c) => measuredAt(c, window)).length, 0),
+        0,
+      ) * config.rounds;
     let done = 0;
     for (const w of config.workloads) {
       for (const window of w.windows) {
         for (let round = 1; round <= config.rounds; round++) {
           for (const client of clients) {
-            const outcome = await runChild<Measurement>(
-              {
-                mode: 'measure',
-                client,
-                connectString: cs,
-                workload: w.name,
-                window,
-                warmupMs: config.warmupMs,
-                measureMs: config.measureMs,
-              },
-              measureTimeout,
-              client === 'zookit' && config.profileDir !== undefined
-                ? [
-                    '--cpu-prof',
-                    '--cpu-prof-dir',
-                    config.profileDir,
-                    '--cpu-prof-name',
-                    `${w.name}-w${window}-r${round}.cpuprofile`,
-                  ]
-                : [],
-            );
+            if (!measuredAt(client, window)) continue;
+            const outcome =
+              client === 'java'
+                ? await runJava<Measurement>(
+                    javaMeasureArgs(javaClasspath!, cs, w.name, window, config.warmupMs, config.measureMs),
+                    measureTimeout + 20_000,
+                  )
+                : await runChild<Measurement>(
+                    {
+                      mode: 'measure',
+                      client,
+                      connectString: cs,
+                      workload: w.name,
+                      window,
+                      warmupMs: config.warmupMs,
+                      measureMs: config.measureMs,
+                    },
+                    measureTimeout,
+                    client === 'zookit' && config.profileDir !== undefined
+                      ? [
+                          '--cpu-prof',
+                          '--cpu-prof-dir',
+                          config.profileDir,
+                          '--cpu-prof-name',
+                          `${w.name}-w${window}-r${round}.cpuprofile`,
+                        ]
+                      : [],
+                  );
             done++;
             const cell = entry(cells, cellKey(w.name, window, client), () => ({ runs: [], failures: [] }));
             const tag = `[${String(done).padStart(String(total).length)}/${total}] ${w.name} w=${window} r${round} ${client}`;
@@ -444,6 +484,7 @@ async function main(): Promise<void> {
     const connect: RunReport['connect'] = {};
     for (let round = 1; round <= config.rounds; round++) {
       for (const client of clients) {
+        if (client === 'java') continue; // measured at window 1 only (java-peer.ts)
         const times = entry(connect, client, () => ({ times: [], failures: [] }));
         const outcome = await runChild<{ connectMs: number[] }>(
           { mode: 'connect', client, connectString: cs, count: config.connectsPerRound },
@@ -464,7 +505,7 @@ async function main(): Promise<void> {
     if (config.watches > 0) {
       for (let round = 1; round <= config.watchRounds; round++) {
         for (const client of clients) {
-          if (client === 'raw' || (client !== 'zookit' && round > 1)) continue;
+          if (client === 'raw' || client === 'java' || (client !== 'zookit' && round > 1)) continue;
           const figure = entry(watches, client, () => ({ runs: [], failures: [], serverLenErrors: 0 }));
           const lenErrorsBefore = countLines(server.logFile, 'Len error');
           const outcome = await runChild<WatchFigure>(

@@ -34,8 +34,18 @@ export interface WatchingClient extends BenchClient {
   nextReconnect(): Promise<void>;
 }
 
-/** Clients the suite knows, in table order; `raw` is the ceiling and has its own driver. */
-export const CLIENT_NAMES = ['raw', 'zookit', 'zookit-worker', 'node-zookeeper-client', 'zookeeper'] as const;
+/**
+ * Clients the suite knows, in table order; `raw` is the ceiling and has its own driver, `java` (the
+ * ZooKeeper Java client) runs in a JVM of its own (bench/java-peer.ts).
+ */
+export const CLIENT_NAMES = [
+  'raw',
+  'zookit',
+  'zookit-worker',
+  'node-zookeeper-client',
+  'zookeeper',
+  'java',
+] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 /** The table label of each client. */
@@ -45,6 +55,7 @@ export const CLIENT_LABELS: Record<ClientName, string> = {
   'zookit-worker': 'zookit (worker threads)',
   'node-zookeeper-client': 'node-zookeeper-client 1.1.3',
   zookeeper: 'zookeeper 7.3.0 (native)',
+  java: 'ZooKeeper Java client 3.8.0',
 };
 
 /** Session timeout every client asks for, ms: long enough that no ping matters in a run. */
@@ -61,6 +72,7 @@ export function loadPeer<T>(name: 'node-zookeeper-client' | 'zookeeper'): T {
 
 /** Makes an unconnected client; throws when a peer cannot be loaded (not installed, native build failed). */
 export async function createClient(name: Exclude<ClientName, 'raw'>): Promise<WatchingClient> {
+  if (name === 'java') throw new Error('the Java client runs in a JVM of its own (bench/java-peer.ts)');
   switch (name) {
     case 'zookit':
       return new (await import('./zookit.js')).ZookitClient('sequential');
