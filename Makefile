@@ -2,7 +2,7 @@
 # (node modules; ZooKeeper when none is reachable; for the tests, kazoo under /usr/bin/python3,
 # the peer of the interop specs) before it runs.
 
-.PHONY: demo test deps zookeeper kazoo kerberos lint typecheck build bench
+.PHONY: demo test deps bench-peers zookeeper kazoo kerberos lint typecheck build bench
 
 demo: deps zookeeper
 	npm run demo
@@ -13,7 +13,7 @@ demo: deps zookeeper
 # .jest-results.json for .ci/run's summary line. All three run even when an earlier one fails, so
 # a formatting slip or a layer violation still reports the test counts; the target fails if any
 # of them did.
-test: deps zookeeper kazoo kerberos
+test: deps bench-peers zookeeper kazoo kerberos
 	@status=0; \
 	npm run lint || status=1; \
 	npm run typecheck || status=1; \
@@ -24,6 +24,13 @@ deps: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+# The benchmark's npm peers (bench/package.json: node-zookeeper-client, the native zookeeper binding),
+# never dependencies of zookit: for `npm run bench` and its CI smoke (spec/bench/smoke.spec.ts).
+bench-peers: bench/node_modules/.package-lock.json
+
+bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json
+	npm --prefix bench ci --no-audit --no-fund
 
 zookeeper:
 	bash scripts/ensure-zookeeper.sh
@@ -39,6 +46,6 @@ kerberos: deps
 build: deps
 	npm run build
 
-# Benchmarks (not part of CI): installs the bench-only peers on first use, writes bench/RESULTS.md.
-bench: deps zookeeper
+# The full benchmark (CI runs only its smoke, spec/bench/smoke.spec.ts): writes bench/RESULTS.md.
+bench: deps bench-peers zookeeper kazoo
 	npm run bench

@@ -50,6 +50,7 @@ export function javaMeasureArgs(
   window: number,
   warmupMs: number,
   measureMs: number,
+  minWarmupMs: number = JAVA_MIN_WARMUP_MS,
 ): string[] {
   return [
     '-cp',
@@ -58,7 +59,7 @@ export function javaMeasureArgs(
     connectString,
     workload,
     String(window),
-    String(Math.round(Math.max(warmupMs, JAVA_MIN_WARMUP_MS))),
+    String(Math.round(Math.max(warmupMs, minWarmupMs))),
     String(Math.round(measureMs)),
   ];
 }

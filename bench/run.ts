@@ -19,10 +19,10 @@ import { type CpuPlan, pinnedForkOptions, pinProcess, planCpus } from './cpu-pin
 import type { WatchFigure } from './driver.js';
 import { JAVA_WINDOWS, javaMeasureArgs, prepareJavaPeer } from './java-peer.js';
 import { type Measurement, median } from './measurement.js';
+import { REPO_ROOT } from './repo-root.js';
 import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
 import { CHILD_COUNT, PATHS, VALUE_1M_BYTES, VALUE_100, WORKLOADS, type Workload } from './workloads.js';
 
-const REPO_ROOT = join(__dirname, '..', '..');
 const CHILD_SCRIPT = join(__dirname, 'child.js');
 
 /** The server's JVM: a fixed production-like heap and G1, with the full JIT (no TieredStopAtLevel). */
@@ -30,6 +30,8 @@ const SERVER_JVM_FLAGS = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC'];
 
 /** The run's settings, from the environment. */
 interface Config {
+  /** BENCH_SMOKE=1: the CI smoke (tiny counts, figures meaningless). */
+  smoke: boolean;
   quick: boolean;
   /** Whether only part of the suite runs (BENCH_CLIENTS / BENCH_WORKLOADS). */
   partial: boolean;
@@ -52,7 +54,10 @@ interface Config {
 }
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
-  const quick = env['BENCH_QUICK'] === '1';
+  // BENCH_SMOKE=1: every workload, client and figure at a tiny count, so CI sees the benchmark
+  // run end to end (spec/bench/smoke.spec.ts); its figures mean nothing.
+  const smoke = env['BENCH_SMOKE'] === '1';
+  const quick = smoke || env['BENCH_QUICK'] === '1';
   const number = (name: string, fallback: number, min: number): number => {
     const text = env[name];
     if (text === undefined || text === '') return fallback;
@@ -76,16 +81,17 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   );
   const profile = env['BENCH_PROFILE'] === '1';
   const partial = clients !== undefined || workloadNames !== undefined;
-  const kind = quick ? 'quick' : partial ? 'partial' : profile ? 'profiled' : undefined;
+  const kind = smoke ? 'smoke' : quick ? 'quick' : partial ? 'partial' : profile ? 'profiled' : undefined;
   return {
+    smoke,
     quick,
     partial,
     rounds: Math.round(number('BENCH_ROUNDS', quick ? 1 : 5, 1)),
-    measureMs: number('BENCH_SECONDS', quick ? 0.25 : 1, 0.05) * 1000,
+    measureMs: number('BENCH_SECONDS', smoke ? 0.05 : quick ? 0.25 : 1, 0.05) * 1000,
     // Each measurement is a fresh process: its JIT needs a moment before the clock starts, the
     // same moment for every client (BENCH_WARMUP, seconds).
-    warmupMs: number('BENCH_WARMUP', quick ? 0.1 : 0.3, 0) * 1000,
-    serverWarmupMs: quick ? 300 : 1000,
+    warmupMs: number('BENCH_WARMUP', smoke ? 0 : quick ? 0.1 : 0.3, 0) * 1000,
+    serverWarmupMs: smoke ? 50 : quick ? 300 : 1000,
     // The ceiling is always measured: every ratio is taken against it.
     clients:
       clients === undefined
@@ -93,8 +99,8 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
         : CLIENT_NAMES.filter((c) => c === 'raw' || clients.includes(c)),
     workloads:
       workloadNames === undefined ? [...WORKLOADS] : WORKLOADS.filter((w) => workloadNames.includes(w.name)),
-    connectsPerRound: quick ? 3 : 5,
-    watches: Math.round(number('BENCH_WATCHES', quick ? 20_000 : 100_000, 0)),
+    connectsPerRound: smoke ? 1 : quick ? 3 : 5,
+    watches: Math.round(number('BENCH_WATCHES', smoke ? 200 : quick ? 20_000 : 100_000, 0)),
     watchRounds: quick ? 1 : 3,
     watchDeadlineMs: 5000,
     profileDir: profile ? join(__dirname, 'profiles') : undefined,
@@ -437,7 +443,15 @@ async function main(): Promise<void> {
             const outcome =
               client === 'java'
                 ? await runJava<Measurement>(
-                    javaMeasureArgs(javaClasspath!, cs, w.name, window, config.warmupMs, config.measureMs),
+                    javaMeasureArgs(
+                      javaClasspath!,
+                      cs,
+                      w.name,
+                      window,
+                      config.warmupMs,
+                      config.measureMs,
+                      config.smoke ? 0 : undefined,
+                    ),
                     measureTimeout + 20_000,
                   )
                 : await runChild<Measurement>(

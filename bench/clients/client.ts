@@ -4,6 +4,7 @@
 
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../repo-root.js';
 
 /** Called once per request: null on success, else the error. */
 export type Done = (error: Error | null) => void;
@@ -66,7 +67,7 @@ export const SESSION_TIMEOUT_MS = 30_000;
  * root `npm ci`). Compiled code runs from .build/bench, whose own lookup would never reach it.
  */
 export function loadPeer<T>(name: 'node-zookeeper-client' | 'zookeeper'): T {
-  const benchDir = join(__dirname, '..', '..', '..', 'bench');
+  const benchDir = join(REPO_ROOT, 'bench');
   return createRequire(join(benchDir, 'package.json'))(name) as T;
 }
 

@@ -1,0 +1,88 @@
+// The benchmark as CI runs it: `npm run bench`'s runner (bench/run.ts), compiled here to a directory
+// of this run and started with BENCH_SMOKE=1, so every workload, client and extra figure runs end to
+// end at a tiny count and the benchmark cannot rot unnoticed. No figure is asserted (the smoke's
+// are meaningless by design, and speed is never a test's business); what is asserted is that every
+// measurement the run planned produced a result and none failed.
+
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunReport } from '../../bench/report.js';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+let buildDir: string;
+
+/** Compiles the benchmark (tsconfig.dev.json) into `outDir`, without type checking (typecheck does). */
+function compile(outDir: string): Promise<void> {
+  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [tsc, '-p', join(REPO_ROOT, 'tsconfig.dev.json'), '--outDir', outDir, '--noCheck'],
+      { cwd: REPO_ROOT },
+      (error, stdout, stderr) => (error ? reject(new Error(`tsc failed: ${stdout}${stderr}`)) : resolve()),
+    );
+  });
+}
+
+/** Runs the compiled runner with BENCH_SMOKE=1; resolves with its exit code and output. */
+function runSmoke(out: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(buildDir, 'bench', 'run.js')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BENCH_SMOKE: '1', BENCH_OUT: out },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(join(REPO_ROOT, '.build'), { recursive: true });
+  buildDir = mkdtempSync(join(REPO_ROOT, '.build', 'bench-smoke-'));
+  await compile(buildDir);
+}, 240_000);
+
+afterAll(() => {
+  if (buildDir !== undefined) rmSync(buildDir, { recursive: true, force: true });
+});
+
+test('every workload, client and figure of the benchmark runs end to end (BENCH_SMOKE=1)', async () => {
+  const out = join(buildDir, 'RESULTS-smoke.md');
+  const { code, output } = await runSmoke(out);
+  if (code !== 0) throw new Error(`the smoke run exited with ${code}:\n${output.slice(-4000)}`);
+  expect(existsSync(out)).toBe(true);
+  const report = JSON.parse(readFileSync(join(buildDir, 'bench', 'RESULTS-smoke.json'), 'utf8')) as RunReport;
+
+  // The zookit clients, the ceiling and the Java client must be there; the npm peers only when
+  // bench/node_modules has them (the Makefile installs them for `make test`).
+  for (const client of ['raw', 'zookit', 'zookit-worker', 'java'] as const)
+    expect({ client, measured: report.clients.includes(client) }).toEqual({ client, measured: true });
+  const failures = Object.entries(report.cells).flatMap(([cell, { runs, failures }]) => [
+    ...failures.map((f) => `${cell}: ${f}`),
+    ...(runs.length === 0 ? [`${cell}: no result`] : []),
+  ]);
+  expect(failures).toEqual([]);
+  const planned = report.workloads.reduce(
+    (n, w) =>
+      n +
+      w.windows.reduce(
+        (k, window) => k + report.clients.filter((c) => c !== 'java' || window === 1).length,
+        0,
+      ),
+    0,
+  );
+  expect(Object.keys(report.cells)).toHaveLength(planned);
+  expect(report.watches.zookit?.runs.length).toBe(1);
+  expect(report.watches.zookit?.failures).toEqual([]);
+  expect(report.connect.zookit?.failures).toEqual([]);
+}, 600_000);
