@@ -48,6 +48,15 @@ describe('the port message codec', () => {
     expect(frame.toString()).toBe('hello'); // the sender's frame is untouched
   });
 
+  it('clones a small frame that is a whole buffer of its own without copying it first', () => {
+    const frame = Buffer.alloc(100, 3); // Buffer.alloc never slices the pool
+    const { wire } = encodePortMessage({ t: 'write', epoch: 1, frames: [frame] });
+    expect((wire as { frames: Uint8Array[] }).frames[0]).toBe(frame);
+    const { decoded } = roundTrip<{ frames: Buffer[] }>({ t: 'write', epoch: 1, frames: [frame] });
+    expect(decoded.frames[0]!.equals(frame)).toBe(true);
+    expect(frame.length).toBe(100); // cloned, not given away
+  });
+
   it('transfers the packed bytes of several frames once they are too many to copy cheaply', () => {
     const frames = [Buffer.alloc(3000, 1), Buffer.alloc(3000, 2)];
     const { decoded, transferSizes } = roundTrip<{ frames: Buffer[] }>({ t: 'frames', epoch: 1, frames });
