@@ -1,19 +1,22 @@
 // A ChannelEnd over a worker_threads MessagePort: the socket pair of WorkerThreadsHandler. Every
 // message crosses by structured clone, so two things are done by hand:
-// - a `frames` array (the loop's reads, the client's writes) is packed into one fresh ArrayBuffer
-//   that is transferred, not cloned: a frame is usually a view into a larger buffer (a socket
-//   read, a Buffer pool slab), and cloning a view copies its whole backing store. A large frame
-//   that is a whole ArrayBuffer of its own (one the accumulator assembled from several reads, a
-//   big request) is transferred as it is, with no copy at all; the sender never touches a
-//   frame again once posted;
+// - a `frames` array (the loop's reads, the client's writes) never crosses as the views it holds:
+//   a frame is usually a view into a larger buffer (a socket read, a Buffer pool slab), and
+//   cloning a view copies its whole backing store. One small frame (the request and the reply at
+//   window 1) crosses as a copy of just its bytes; several are packed into one fresh buffer, cloned
+//   when small and transferred when not. A large frame that is a whole ArrayBuffer of its own (one
+//   the accumulator assembled from several reads, a big request) is transferred as it is, with no
+//   copy at all; the sender never touches a frame again once posted. Which shape costs least at
+//   which size was measured: docs/worker-channel.md#codec;
 // - Buffers arrive as plain Uint8Arrays, so top-level Uint8Array fields become Buffers again.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { ChannelEnd } from './handler.js';
 
-/** How a `frames` array travels: the small frames packed in one buffer, the large ones as they are. */
+/** How a `frames` array of more than one small frame travels: packed in one buffer, the large ones as they are. */
 interface PackedFrames {
-  readonly packed: ArrayBuffer;
+  /** The small frames' bytes, back to back: cloned when small, else a transferred ArrayBuffer. */
+  readonly packed: Uint8Array | ArrayBuffer;
   /** Each frame's length, in order; -1 for a frame that travels in `own`. */
   readonly lengths: number[];
   /** The frames that travel as their own transferred buffer, in order. */
@@ -22,6 +25,12 @@ interface PackedFrames {
 
 /** Frames this large that own their ArrayBuffer are transferred without being packed. */
 const OWN_TRANSFER_MIN_BYTES = 64 * 1024;
+
+/**
+ * Packed bytes up to this many are cloned rather than transferred: a transfer costs a fixed
+ * detach-and-adopt that a copy of a few KB undercuts (docs/worker-channel.md#codec).
+ */
+const CLONE_MAX_BYTES = 4 * 1024;
 
 /** Whether `frame` is a large, whole (non-shared) ArrayBuffer of its own, so it can be transferred. */
 function travelsAlone(frame: Uint8Array): boolean {
@@ -33,8 +42,11 @@ function travelsAlone(frame: Uint8Array): boolean {
   );
 }
 
-/** Small frames written into one new ArrayBuffer that nothing else references, so it can be transferred. */
-function pack(frames: readonly Uint8Array[]): PackedFrames {
+/**
+ * Small frames written into one new buffer that nothing else references: cloned when it is small,
+ * else transferred (listed in `transfer`, with the frames that travel alone).
+ */
+function pack(frames: readonly Uint8Array[], transfer: ArrayBuffer[]): PackedFrames {
   let total = 0;
   const lengths = new Array<number>(frames.length);
   const own: ArrayBuffer[] = [];
@@ -48,21 +60,24 @@ function pack(frames: readonly Uint8Array[]): PackedFrames {
     lengths[i] = frame.byteLength;
     total += frame.byteLength;
   }
-  const packed = new ArrayBuffer(total);
-  const bytes = new Uint8Array(packed);
+  const bytes = new Uint8Array(total);
   let offset = 0;
   for (let i = 0; i < frames.length; i++) {
     if (lengths[i] === -1) continue;
     bytes.set(frames[i]!, offset);
     offset += lengths[i]!;
   }
-  return { packed, lengths, own };
+  const cloned = total <= CLONE_MAX_BYTES;
+  if (!cloned) transfer.push(bytes.buffer);
+  transfer.push(...own);
+  return { packed: cloned ? bytes : bytes.buffer, lengths, own };
 }
 
 /** The frames of a PackedFrames, as Buffers sharing its memory. */
 function unpack({ packed, lengths, own }: PackedFrames): Buffer[] {
   const frames = new Array<Buffer>(lengths.length);
-  let offset = 0;
+  const bytes = packed instanceof ArrayBuffer ? new Uint8Array(packed) : packed;
+  let offset = bytes.byteOffset;
   let next = 0;
   for (let i = 0; i < lengths.length; i++) {
     const length = lengths[i]!;
@@ -70,23 +85,44 @@ function unpack({ packed, lengths, own }: PackedFrames): Buffer[] {
       frames[i] = Buffer.from(own[next++]!);
       continue;
     }
-    frames[i] = Buffer.from(packed, offset, length);
+    frames[i] = Buffer.from(bytes.buffer, offset, length);
     offset += length;
   }
   return frames;
+}
+
+/**
+ * One frame as a Uint8Array that can be cloned for what it holds: a view into a larger buffer (a
+ * socket read, a Buffer pool slab) would clone the whole backing store, so it is copied out.
+ */
+function exactCopy(frame: Uint8Array): Uint8Array {
+  if (
+    frame.byteOffset === 0 &&
+    frame.byteLength === frame.buffer.byteLength &&
+    frame.buffer instanceof ArrayBuffer
+  )
+    return frame;
+  return new Uint8Array(frame);
 }
 
 function isFrameArray(value: unknown): value is Uint8Array[] {
   return Array.isArray(value) && (value.length === 0 || value[0] instanceof Uint8Array);
 }
 
-/** The message as it goes on the port, and the buffers to transfer with it. */
+/**
+ * The message as it goes on the port, and the buffers to transfer with it. The common case, one
+ * small frame (a request at window 1, its reply), travels as a one-element array holding a copy
+ * of just its bytes: the cheapest shape to clone and to revive. Anything else is packed.
+ */
 export function encodePortMessage(message: unknown): { wire: unknown; transfer: ArrayBuffer[] } {
-  if (message === null || typeof message !== 'object') return { wire: message, transfer: [] };
+  const transfer: ArrayBuffer[] = [];
+  if (message === null || typeof message !== 'object') return { wire: message, transfer };
   const frames = (message as { frames?: unknown }).frames;
-  if (!isFrameArray(frames)) return { wire: message, transfer: [] };
-  const packed = pack(frames);
-  return { wire: { ...message, frames: packed }, transfer: [packed.packed, ...packed.own] };
+  if (!isFrameArray(frames)) return { wire: message, transfer };
+  if (frames.length === 1 && frames[0]!.byteLength <= CLONE_MAX_BYTES) {
+    return { wire: { ...message, frames: [exactCopy(frames[0]!)] }, transfer };
+  }
+  return { wire: { ...message, frames: pack(frames, transfer) }, transfer };
 }
 
 /**
@@ -113,7 +149,7 @@ export function decodePortMessage<T>(wire: unknown): T {
   const message = wire as Record<string, unknown>;
   for (const key of Object.keys(message)) {
     const value = message[key];
-    if (key === 'frames' && value !== null && typeof value === 'object' && 'packed' in value) {
+    if (key === 'frames' && value !== null && typeof value === 'object' && 'lengths' in value) {
       message[key] = unpack(value as PackedFrames);
     } else if (value !== null && typeof value === 'object') {
       message[key] = reviveBuffers(value);
