@@ -253,6 +253,9 @@ public final class CuratorDriver {
     String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
     if (line == null || !line.startsWith("GO ")) throw new IllegalStateException("expected GO, got " + line);
     end = Long.parseLong(line.substring(3)) - base;
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long cpuBefore = os.getProcessCpuTime();
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     Thread[] threads = new Thread[contenders];
     int first = num("firstIndex");
@@ -268,12 +271,13 @@ public final class CuratorDriver {
       threads[i].start();
     }
     for (Thread t : threads) t.join();
+    long cpuNs = os.getProcessCpuTime() - cpuBefore;
     for (CuratorFramework c : clients) c.close();
     if (!errors.isEmpty()) {
       System.err.println("curator driver: " + String.join("; ", errors));
       System.exit(1);
     }
-    StringBuilder json = new StringBuilder("{\"rttNs\":").append(rtt);
+    StringBuilder json = new StringBuilder("{\"rttNs\":").append(rtt).append(",\"cpuNs\":").append(cpuNs);
     switch (workload) {
       case "lock":
         json.append(",\"overlaps\":").append(overlaps).append(",\"grants\":[");

@@ -42,6 +42,8 @@ export interface DriverConfig {
 
 /** What one driver process measured. */
 export interface DriverResult {
+  /** CPU time of this process (every thread) from GO to the end of the workload, ns. */
+  cpuNs: number;
   /** getData round trips, ns. */
   rttNs: number[];
   /** lock: [grant, release] times of each grant, ns. */

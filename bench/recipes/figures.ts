@@ -22,6 +22,8 @@ export interface RecipeMeasurement {
   retriesPerOp?: number;
   /** counter: the fewest and most increments of one contender. */
   fairness?: [number, number];
+  /** CPU time of every driver process per counted operation, µs. */
+  cpuUsPerOp: number;
   /** What the correctness check found: null when it passed. */
   problem: string | null;
 }
@@ -59,10 +61,16 @@ export function measure(
 ): RecipeMeasurement {
   const rtt = results.flatMap((r) => r.rttNs).sort((a, b) => a - b);
   const rttP50Ms = ms(percentile(rtt, 50));
-  if (workload === 'lock') return lock(results, seconds, after, rttP50Ms);
-  if (workload === 'counter') return counter(results, seconds, after, rttP50Ms);
-  if (workload === 'queue') return queue(results, seconds, after, rttP50Ms);
-  return election(results, seconds, rttP50Ms);
+  const figure =
+    workload === 'lock'
+      ? lock(results, seconds, after, rttP50Ms)
+      : workload === 'counter'
+        ? counter(results, seconds, after, rttP50Ms)
+        : workload === 'queue'
+          ? queue(results, seconds, after, rttP50Ms)
+          : election(results, seconds, rttP50Ms);
+  const cpuNs = results.reduce((sum, r) => sum + r.cpuNs, 0);
+  return { ...figure, cpuUsPerOp: figure.count === 0 ? Number.NaN : cpuNs / 1000 / figure.count };
 }
 
 function latencies(values: number[]): Pick<RecipeMeasurement, 'p50Ms' | 'p99Ms' | 'samples'> {
@@ -93,7 +101,7 @@ function lock(results: readonly DriverResult[], seconds: number, after: AfterRun
   };
 }
 
-function election(results: readonly DriverResult[], seconds: number, rttP50Ms: number): RecipeMeasurement {
+function election(results: readonly DriverResult[], seconds: number, rttP50Ms: number): Omit<RecipeMeasurement, 'cpuUsPerOp'> {
   const events: [number, 'elected' | 'resigned'][] = [];
   for (const r of results) {
     for (const t of r.elected ?? []) events.push([t, 'elected']);

@@ -34,7 +34,7 @@ def main():
         start = now()
         clients[0].get(config["counterPath"])
         rtt.append(now() - start)
-    out = {"rttNs": rtt}
+    out = {"rttNs": rtt, "cpuNs": 0}
     workload = config["workload"]
     if workload == "lock":
         out.update(grants=[], overlaps=0)
@@ -48,6 +48,7 @@ def main():
     line = sys.stdin.readline()
     assert line.startswith("GO "), line
     end = int(line[3:]) - base
+    cpu_before = time.process_time_ns()
     lock = threading.Lock()  # guards `out` across this process's threads
 
     def lock_loop(client, index, slot):
@@ -152,6 +153,7 @@ def main():
         thread.start()
     for thread in threads:
         thread.join()
+    out["cpuNs"] = time.process_time_ns() - cpu_before
     for client in clients:
         try:
             client.stop()

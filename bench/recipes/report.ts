@@ -38,6 +38,7 @@ interface RowStats {
   p50Ms: number;
   p99Ms: number;
   rttMs: number;
+  cpuUs: number;
   retries: number;
   /** Median over rounds of min/max increments per contender. */
   fairShare: number;
@@ -57,6 +58,7 @@ function statsOf(row: RecipeRow): RowStats | undefined {
     p50Ms: pick((m) => m.p50Ms),
     p99Ms: pick((m) => m.p99Ms),
     rttMs: pick((m) => m.rttP50Ms),
+    cpuUs: pick((m) => m.cpuUsPerOp),
     retries: pick((m) => m.retriesPerOp),
     fairShare: pick((m) => (m.fairness === undefined ? undefined : m.fairness[0] / Math.max(1, m.fairness[1]))),
     problems: r.flatMap((m) => (m.problem === null ? [] : [m.problem])),
@@ -80,7 +82,7 @@ function workloadTable(workload: RecipeWorkload, rows: RecipeRow[]): string {
   const header = ['implementation', RATE_UNIT[workload], 'spread'];
   if (latency) header.push('p50 ms', 'p99 ms', 'p50 in RTT');
   if (workload === 'counter') header.push('retries / increment', 'fewest / most per contender');
-  header.push('getData RTT p50 ms', 'check', 'rounds');
+  header.push('CPU µs / op', 'getData RTT p50 ms', 'check', 'rounds');
   const body = rows.map((row) => {
     const s = statsOf(row);
     if (s === undefined) return [row.entrant.label, 'failed', ...header.slice(2).map(() => ''), row.failures.join('; ')];
@@ -88,7 +90,7 @@ function workloadTable(workload: RecipeWorkload, rows: RecipeRow[]): string {
     if (latency) cells.push(num(s.p50Ms, 2), num(s.p99Ms, 2), num(s.p50Ms / s.rttMs, 1));
     if (workload === 'counter') cells.push(num(s.retries, 2), num(s.fairShare, 2));
     const failed = row.failures.length > 0 ? ` (${row.failures.length} failed: ${row.failures[0]})` : '';
-    cells.push(num(s.rttMs, 3), s.problems.length === 0 ? `ok${failed}` : `**${s.problems.join('; ')}**${failed}`, String(s.rounds));
+    cells.push(num(s.cpuUs), num(s.rttMs, 3), s.problems.length === 0 ? `ok${failed}` : `**${s.problems.join('; ')}**${failed}`, String(s.rounds));
     return cells;
   });
   return table(header, body);

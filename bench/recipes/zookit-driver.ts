@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   base = BigInt(config.baseNs);
   const clients: ZooKeeperClient[] = [];
   for (let i = 0; i < config.contenders; i++) clients.push(await connect(config.connectString));
-  const out: DriverResult = { rttNs: await roundTrips(clients[0]!, config.counterPath, config.rttSamples) };
+  const out: DriverResult = { cpuNs: 0, rttNs: await roundTrips(clients[0]!, config.counterPath, config.rttSamples) };
   const slots = clients.map(() => 0);
   if (config.workload === 'lock') Object.assign(out, { grants: [], overlaps: 0 });
   if (config.workload.startsWith('election')) Object.assign(out, { elected: [], resigned: [] });
@@ -149,6 +149,7 @@ async function main(): Promise<void> {
   if (config.workload === 'queue') Object.assign(out, { produced: {}, consumed: [] });
   process.stdout.write(`${READY_LINE}\n`);
   const end = await waitForGo();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     clients.map((zk, slot) => {
       const index = config.firstIndex + slot;
@@ -167,6 +168,8 @@ async function main(): Promise<void> {
       }
     }),
   );
+  const cpu = process.cpuUsage(cpuBefore);
+  out.cpuNs = (cpu.user + cpu.system) * 1000;
   await Promise.all(clients.map((zk) => zk.close().catch(() => {})));
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(out)}\n`);
 }
