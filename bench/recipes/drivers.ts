@@ -57,9 +57,12 @@ export function buildCuratorDriver(): void {
   const built = join(JAVA_BUILD_DIR, 'CuratorDriver.class');
   if (existsSync(built) && statSync(built).mtimeMs >= statSync(source).mtimeMs) return;
   const missing = CURATOR_JARS.filter((jar) => !existsSync(jar));
-  if (missing.length > 0) throw new Error(`Curator jars missing (scripts/ensure-curator.sh): ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`Curator jars missing (scripts/ensure-curator.sh): ${missing.join(', ')}`);
   mkdirSync(JAVA_BUILD_DIR, { recursive: true });
-  const out = spawnSync('javac', ['-cp', CURATOR_JARS.join(':'), '-d', JAVA_BUILD_DIR, source], { encoding: 'utf8' });
+  const out = spawnSync('javac', ['-cp', CURATOR_JARS.join(':'), '-d', JAVA_BUILD_DIR, source], {
+    encoding: 'utf8',
+  });
   if (out.status !== 0) throw new Error(`javac CuratorDriver.java failed: ${out.stderr}`);
 }
 
@@ -67,7 +70,10 @@ export function buildCuratorDriver(): void {
 export function driverCommand(peer: RecipePeer, argument: string): [string, string[]] {
   if (peer === 'zookit') return [process.execPath, [join(__dirname, 'zookit-driver.js'), argument]];
   if (peer === 'kazoo') return [PYTHON, [join(SOURCE_DIR, 'kazoo_driver.py'), argument]];
-  return ['java', [...JVM_FLAGS, '-cp', [JAVA_BUILD_DIR, ...CURATOR_JARS].join(':'), 'CuratorDriver', argument]];
+  return [
+    'java',
+    [...JVM_FLAGS, '-cp', [JAVA_BUILD_DIR, ...CURATOR_JARS].join(':'), 'CuratorDriver', argument],
+  ];
 }
 
 /** `[command, args]` under `taskset -c cpus`, or as is when unpinned. */
@@ -111,7 +117,9 @@ export class DriverProcess {
       this.child.on('error', reject);
       // 'close', not 'exit': stdout is read to its end first, so a RESULT line is never lost.
       this.child.on('close', (code, signal) =>
-        reject(new Error(`${peer} driver exited (${code ?? signal}) early: ${this.stderr.trim().slice(-2000)}`)),
+        reject(
+          new Error(`${peer} driver exited (${code ?? signal}) early: ${this.stderr.trim().slice(-2000)}`),
+        ),
       );
     });
     exited.catch(() => {});

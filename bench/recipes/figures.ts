@@ -101,7 +101,11 @@ function lock(results: readonly DriverResult[], seconds: number, after: AfterRun
   };
 }
 
-function election(results: readonly DriverResult[], seconds: number, rttP50Ms: number): Omit<RecipeMeasurement, 'cpuUsPerOp'> {
+function election(
+  results: readonly DriverResult[],
+  seconds: number,
+  rttP50Ms: number,
+): Omit<RecipeMeasurement, 'cpuUsPerOp'> {
   const events: [number, 'elected' | 'resigned'][] = [];
   for (const r of results) {
     for (const t of r.elected ?? []) events.push([t, 'elected']);
@@ -129,7 +133,9 @@ function election(results: readonly DriverResult[], seconds: number, rttP50Ms: n
     ...latencies(failovers),
     rttP50Ms,
     problem:
-      overlap > 0 ? `${overlap} elections while another leader had not resigned (of ${resigns} resigns)` : null,
+      overlap > 0
+        ? `${overlap} elections while another leader had not resigned (of ${resigns} resigns)`
+        : null,
   };
 }
 
@@ -144,7 +150,8 @@ function counter(results: readonly DriverResult[], seconds: number, after: After
     rttP50Ms,
     retriesPerOp: total === 0 ? Number.NaN : tries / total,
     fairness: [Math.min(...increments), Math.max(...increments)] as [number, number],
-    problem: after.value === total ? null : `counter ${after.value} ≠ ${total} increments (lost or double updates)`,
+    problem:
+      after.value === total ? null : `counter ${after.value} ≠ ${total} increments (lost or double updates)`,
   };
 }
 

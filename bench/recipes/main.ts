@@ -16,7 +16,11 @@ const SERVER_JVM_FLAGS = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC'];
 
 async function main(): Promise<void> {
   const env = process.env;
-  const list = (name: string) => env[name]?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (name: string) =>
+    env[name]
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   const server = await startTestingServer({ jvmFlags: SERVER_JVM_FLAGS, logLevel: 'warn' });
   try {
     const cpus = planCpus(env);

@@ -60,14 +60,18 @@ function statsOf(row: RecipeRow): RowStats | undefined {
     rttMs: pick((m) => m.rttP50Ms),
     cpuUs: pick((m) => m.cpuUsPerOp),
     retries: pick((m) => m.retriesPerOp),
-    fairShare: pick((m) => (m.fairness === undefined ? undefined : m.fairness[0] / Math.max(1, m.fairness[1]))),
+    fairShare: pick((m) =>
+      m.fairness === undefined ? undefined : m.fairness[0] / Math.max(1, m.fairness[1]),
+    ),
     problems: r.flatMap((m) => (m.problem === null ? [] : [m.problem])),
     rounds: r.length,
   };
 }
 
 const num = (n: number, digits = 0): string =>
-  Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  Number.isNaN(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function table(header: string[], rows: string[][]): string {
   return [
@@ -85,12 +89,18 @@ function workloadTable(workload: RecipeWorkload, rows: RecipeRow[]): string {
   header.push('CPU µs / op', 'getData RTT p50 ms', 'check', 'rounds');
   const body = rows.map((row) => {
     const s = statsOf(row);
-    if (s === undefined) return [row.entrant.label, 'failed', ...header.slice(2).map(() => ''), row.failures.join('; ')];
+    if (s === undefined)
+      return [row.entrant.label, 'failed', ...header.slice(2).map(() => ''), row.failures.join('; ')];
     const cells = [row.entrant.label, num(s.rate), `${num(s.spread * 100)}%`];
     if (latency) cells.push(num(s.p50Ms, 2), num(s.p99Ms, 2), num(s.p50Ms / s.rttMs, 1));
     if (workload === 'counter') cells.push(num(s.retries, 2), num(s.fairShare, 2));
     const failed = row.failures.length > 0 ? ` (${row.failures.length} failed: ${row.failures[0]})` : '';
-    cells.push(num(s.cpuUs), num(s.rttMs, 3), s.problems.length === 0 ? `ok${failed}` : `**${s.problems.join('; ')}**${failed}`, String(s.rounds));
+    cells.push(
+      num(s.cpuUs),
+      num(s.rttMs, 3),
+      s.problems.length === 0 ? `ok${failed}` : `**${s.problems.join('; ')}**${failed}`,
+      String(s.rounds),
+    );
     return cells;
   });
   return table(header, body);
@@ -108,7 +118,8 @@ function peersOf(f: RecipeFigures, workload: RecipeWorkload): RowStats[] {
     .filter((s): s is RowStats => s !== undefined);
 }
 
-const verdict = (ok: boolean | undefined): GoalRow['status'] => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
+const verdict = (ok: boolean | undefined): GoalRow['status'] =>
+  ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met';
 
 function goals(f: RecipeFigures): GoalRow[] {
   const rows: GoalRow[] = [];
@@ -117,7 +128,9 @@ function goals(f: RecipeFigures): GoalRow[] {
   const bestPeerRate = (peers: RowStats[]) => Math.max(0, ...peers.map((p) => p.rate));
   rows.push({
     target: 'Lock: more than 603 grants/s and more than every peer',
-    status: verdict(lock && lock.rate > 603 && lock.rate > bestPeerRate(lockPeers) && lock.problems.length === 0),
+    status: verdict(
+      lock && lock.rate > 603 && lock.rate > bestPeerRate(lockPeers) && lock.problems.length === 0,
+    ),
     detail: lock
       ? `zookit ${num(lock.rate)} grants/s; best peer ${num(bestPeerRate(lockPeers))}`
       : 'not measured',
@@ -163,7 +176,9 @@ function goals(f: RecipeFigures): GoalRow[] {
   rows.push({
     target: 'LockingQueue: more pairs/s than every peer, each item consumed once',
     status: verdict(queue && queue.rate > bestPeerRate(queuePeers) && queue.problems.length === 0),
-    detail: queue ? `zookit ${num(queue.rate)}/s; best peer ${num(bestPeerRate(queuePeers))}/s` : 'not measured',
+    detail: queue
+      ? `zookit ${num(queue.rate)}/s; best peer ${num(bestPeerRate(queuePeers))}/s`
+      : 'not measured',
   });
   return rows;
 }
@@ -191,7 +206,15 @@ export function renderRecipeSection(f: RecipeFigures): { markdown: string; goals
     '',
   ];
   for (const workload of workloads) {
-    parts.push(`### ${TITLES[workload]}`, '', workloadTable(workload, f.rows.filter((r) => r.workload === workload)), '');
+    parts.push(
+      `### ${TITLES[workload]}`,
+      '',
+      workloadTable(
+        workload,
+        f.rows.filter((r) => r.workload === workload),
+      ),
+      '',
+    );
   }
   parts.push(
     '### Recipe goals (issue 19)',

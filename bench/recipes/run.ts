@@ -6,7 +6,13 @@
 
 import { ZooKeeperClient } from '../../lib/client/client.js';
 import type { CpuPlan } from '../cpu-pinning.js';
-import { type DriverConfig, type DriverResult, RECIPE_WORKLOADS, type RecipePeer, type RecipeWorkload } from './contract.js';
+import {
+  type DriverConfig,
+  type DriverResult,
+  RECIPE_WORKLOADS,
+  type RecipePeer,
+  type RecipeWorkload,
+} from './contract.js';
 import { buildCuratorDriver, checkClock, DriverProcess, layoutOf } from './drivers.js';
 import { type AfterRun, measure, type RecipeMeasurement } from './figures.js';
 
@@ -117,7 +123,8 @@ export async function runRecipeBench(options: RecipeBenchOptions): Promise<Recip
   if (peers.includes('curator')) buildCuratorDriver();
   const clock = peers.map((peer) => checkClock(peer));
   const badClock = clock.find((c) => !c.ok);
-  if (badClock !== undefined) throw new Error(`driver clock is not the runner's monotonic clock: ${badClock.detail}`);
+  if (badClock !== undefined)
+    throw new Error(`driver clock is not the runner's monotonic clock: ${badClock.detail}`);
 
   const base = process.hrtime.bigint();
   const admin = new ZooKeeperClient({ hosts: options.connectString, sessionTimeout: 30_000 });
@@ -228,14 +235,20 @@ async function measureOnce(admin: ZooKeeperClient, order: MeasureOrder): Promise
 }
 
 /** What the server holds after the run: the counter's value, or the entries left in the queue. */
-async function readAfter(admin: ZooKeeperClient, order: MeasureOrder, counterPath: string): Promise<AfterRun> {
+async function readAfter(
+  admin: ZooKeeperClient,
+  order: MeasureOrder,
+  counterPath: string,
+): Promise<AfterRun> {
   const { workload, entrant, path } = order;
   if (workload === 'lock') return { value: Number(String((await admin.get(counterPath))[0])) };
   if (workload === 'counter') {
     const [data] = await admin.get(path);
     const bytes = data ?? Buffer.alloc(0);
-    if (entrant.variant === 'shared') return { value: bytes.length === 4 ? bytes.readInt32BE(0) : Number.NaN };
-    if (entrant.variant === 'atomic') return { value: bytes.length === 8 ? Number(bytes.readBigInt64BE(0)) : 0 };
+    if (entrant.variant === 'shared')
+      return { value: bytes.length === 4 ? bytes.readInt32BE(0) : Number.NaN };
+    if (entrant.variant === 'atomic')
+      return { value: bytes.length === 8 ? Number(bytes.readBigInt64BE(0)) : 0 };
     return { value: bytes.length === 0 ? 0 : Number(bytes.toString('latin1')) };
   }
   if (workload === 'queue') {

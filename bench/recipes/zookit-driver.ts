@@ -6,13 +6,7 @@
 import { createInterface } from 'node:readline';
 import { ZooKeeperClient } from '../../lib/client/client.js';
 import { BadVersionError } from '../../lib/errors.js';
-import {
-  type DriverConfig,
-  type DriverResult,
-  GO_PREFIX,
-  READY_LINE,
-  RESULT_PREFIX,
-} from './contract.js';
+import { type DriverConfig, type DriverResult, GO_PREFIX, READY_LINE, RESULT_PREFIX } from './contract.js';
 
 const SESSION_TIMEOUT_MS = 10_000;
 
@@ -50,7 +44,13 @@ function waitForGo(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function lockLoop(zk: ZooKeeperClient, config: DriverConfig, index: number, end: number, out: DriverResult) {
+async function lockLoop(
+  zk: ZooKeeperClient,
+  config: DriverConfig,
+  index: number,
+  end: number,
+  out: DriverResult,
+) {
   const lock = zk.Lock(config.path, `contender-${index}`);
   while (now() < end) {
     await lock.acquire();
@@ -101,7 +101,13 @@ async function electionLoop(
   return zk;
 }
 
-async function counterLoop(zk: ZooKeeperClient, config: DriverConfig, slot: number, end: number, out: DriverResult) {
+async function counterLoop(
+  zk: ZooKeeperClient,
+  config: DriverConfig,
+  slot: number,
+  end: number,
+  out: DriverResult,
+) {
   const counter = zk.Counter(config.path);
   while (now() < end) {
     await counter.add(1);
@@ -110,7 +116,13 @@ async function counterLoop(zk: ZooKeeperClient, config: DriverConfig, slot: numb
   out.retries![slot] = counter.retries;
 }
 
-async function queueLoop(zk: ZooKeeperClient, config: DriverConfig, index: number, end: number, out: DriverResult) {
+async function queueLoop(
+  zk: ZooKeeperClient,
+  config: DriverConfig,
+  index: number,
+  end: number,
+  out: DriverResult,
+) {
   const queue = zk.LockingQueue(config.path);
   if (index < config.total / 2) {
     let n = 0;
@@ -141,7 +153,10 @@ async function main(): Promise<void> {
   base = BigInt(config.baseNs);
   const clients: ZooKeeperClient[] = [];
   for (let i = 0; i < config.contenders; i++) clients.push(await connect(config.connectString));
-  const out: DriverResult = { cpuNs: 0, rttNs: await roundTrips(clients[0]!, config.counterPath, config.rttSamples) };
+  const out: DriverResult = {
+    cpuNs: 0,
+    rttNs: await roundTrips(clients[0]!, config.counterPath, config.rttSamples),
+  };
   const slots = clients.map(() => 0);
   if (config.workload === 'lock') Object.assign(out, { grants: [], overlaps: 0 });
   if (config.workload.startsWith('election')) Object.assign(out, { elected: [], resigned: [] });
@@ -163,7 +178,7 @@ async function main(): Promise<void> {
           });
         case 'counter':
           return counterLoop(zk, config, slot, end, out);
-        case 'queue':
+        default:
           return queueLoop(zk, config, index, end, out);
       }
     }),
