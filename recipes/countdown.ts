@@ -8,6 +8,9 @@
 
 import type { RecipeHandler } from '../lib/recipe-client.js';
 
+/** The reason the timer of a finished countdown is stopped with (nobody sees it). */
+const FINISHED = 'finished';
+
 /** The signal every step of one call shares; `finish()` once the call is over, whatever its outcome. */
 export interface Countdown {
   /** Aborts when the caller's signal does, when the time is up, or on `abort()`; its reason is the error to throw. */
@@ -31,13 +34,15 @@ export function startCountdown(
 ): Countdown {
   const { timeout, signal } = options;
   const controller = new AbortController();
-  const stopTimer = new AbortController();
+  // Only a call with a timeout has a timer to stop. Aborting an AbortController without a reason
+  // builds a DOMException with a stack trace, a cost every acquire and release paid for nothing.
+  const stopTimer = timeout === undefined ? undefined : new AbortController();
   const deadline = timeout === undefined ? undefined : handler.now() + timeout;
   const onAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
-  if (timeout !== undefined && !controller.signal.aborted) {
-    handler.sleep(timeout, stopTimer.signal).then(
+  if (stopTimer !== undefined && !controller.signal.aborted) {
+    handler.sleep(timeout!, stopTimer.signal).then(
       () => controller.abort(timedOut()),
       () => {},
     );
@@ -47,7 +52,7 @@ export function startCountdown(
     abort: (reason) => controller.abort(reason),
     remaining: () => (deadline === undefined ? undefined : Math.max(0, deadline - handler.now())),
     finish: () => {
-      stopTimer.abort();
+      stopTimer?.abort(FINISHED);
       signal?.removeEventListener('abort', onAbort);
     },
   };

@@ -119,6 +119,8 @@ export class Counter {
   preValue: number | undefined;
   /** The value the last change wrote (undefined before one, or after a failed one). */
   postValue: number | undefined;
+  /** Compare-and-set attempts of this instance that lost to another writer (BadVersion) and were tried again. */
+  retries = 0;
   private readonly client: RecipeClient;
   private readonly defaultValue: number;
   private readonly float: boolean;
@@ -217,7 +219,10 @@ export class Counter {
           .setData(this.path, data, version)
           .create(marker, undefined, { ephemeral: true })
           .commit();
-        if (results[0] instanceof BadVersionError) continue;
+        if (results[0] instanceof BadVersionError) {
+          this.retries++;
+          continue;
+        }
         const failed = results.find((result) => result instanceof Error);
         if (failed !== undefined) throw failed;
         applied = true;

@@ -98,7 +98,12 @@ export class Election {
     try {
       // A LOST before the listener was added leaves the lock not acquired.
       if (!lock.isAcquired) lose('session lost');
-      else await this.watchNode(lock.node, lose, () => leading && !leadership.signal.aborted);
+      // The watch on our node is sent now but not awaited: the leader starts one round trip sooner
+      // (fail-over is the predecessor's deletion notice and one getChildren, nothing more). The
+      // getChildren that granted the lock saw the node; the exists is sent before anything fn
+      // sends, so the server answers it first, and a deletion since is reported through `signal`.
+      // docs/recipes.md#leader-starts-before-its-watch-is-set
+      else void this.watchNode(lock.node, lose, () => leading && !leadership.signal.aborted);
       return await fn(...args, leadership.signal);
     } finally {
       leading = false;

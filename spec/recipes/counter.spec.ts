@@ -188,6 +188,19 @@ describe('Counter', () => {
     expect((await reader.getChildren(path)).filter((c) => c.startsWith(COUNTER_MARKER_PREFIX))).toEqual([]);
   });
 
+  it('counts in retries the compare-and-sets that lost to another writer, and still ends on the exact total', async () => {
+    const zk = await open();
+    const path = `/${uniqueName('counter')}`;
+    const counter = zk.Counter(path);
+    expect(counter.retries).toBe(0);
+    await counter.add(1);
+    expect(counter.retries).toBe(0);
+    // Ten adds at once all read the same version before any write lands: all but one lose it.
+    await Promise.all(Array.from({ length: 10 }, () => counter.add(1)));
+    expect(await counter.get()).toBe(11);
+    expect(counter.retries).toBeGreaterThanOrEqual(9);
+  });
+
   it('is a plain class too: new Counter(zk, path)', async () => {
     const zk = await open();
     const counter = new Counter(zk, `/${uniqueName('counter')}`, { default: 5 });
