@@ -2,7 +2,7 @@
 # (node modules; ZooKeeper when none is reachable; for the tests, kazoo under /usr/bin/python3,
 # the peer of the interop specs) before it runs.
 
-.PHONY: demo test deps bench-peers zookeeper kazoo kerberos lint typecheck build bench
+.PHONY: demo test deps bench-peers zookeeper kazoo curator kerberos lint typecheck build bench
 
 demo: deps zookeeper
 	npm run demo
@@ -13,7 +13,7 @@ demo: deps zookeeper
 # .jest-results.json for .ci/run's summary line. All three run even when an earlier one fails, so
 # a formatting slip or a layer violation still reports the test counts; the target fails if any
 # of them did.
-test: deps bench-peers zookeeper kazoo kerberos
+test: deps bench-peers zookeeper kazoo curator kerberos
 	@status=0; \
 	npm run lint || status=1; \
 	npm run typecheck || status=1; \
@@ -39,6 +39,11 @@ zookeeper:
 kazoo:
 	bash scripts/ensure-kazoo.sh
 
+# Curator 5.4 (Debian's libcurator-*-java jars), the Java peer of the recipe benchmark (bench/recipes/)
+# and of its CI smoke.
+curator:
+	bash scripts/ensure-curator.sh
+
 # MIT Kerberos (a throw-away KDC per test) and the optional kerberos addon, for the GSSAPI specs.
 kerberos: deps
 	bash scripts/ensure-kerberos.sh
@@ -47,5 +52,5 @@ build: deps
 	npm run build
 
 # The full benchmark (CI runs only its smoke, spec/bench/smoke.spec.ts): writes bench/RESULTS.md.
-bench: deps bench-peers zookeeper kazoo
+bench: deps bench-peers zookeeper kazoo curator
 	npm run bench

@@ -5,6 +5,7 @@ import { CLIENT_LABELS, type ClientName } from './clients/client.js';
 import { RESPONSE_COUNTER_LIMIT } from './clients/zookeeper-native.js';
 import type { WatchFigure } from './driver.js';
 import { type Measurement, median } from './measurement.js';
+import type { RecipeFigures } from './recipes/run.js';
 import type { Workload, WorkloadName } from './workloads.js';
 
 /** Identifies one table row: workload, window, client. */
@@ -53,6 +54,8 @@ export interface RunReport {
   cells: Record<CellKey, { runs: Measurement[]; failures: string[] }>;
   connect: Partial<Record<ClientName, { times: number[]; failures: string[] }>>;
   watches: Partial<Record<ClientName, { runs: WatchFigure[]; failures: string[]; serverLenErrors: number }>>;
+  /** The recipe workloads (bench/recipes/), when that part ran. */
+  recipes?: RecipeFigures;
 }
 
 /** Medians over the rounds of one cell. */

@@ -19,6 +19,8 @@ import { type CpuPlan, pinnedForkOptions, pinProcess, planCpus } from './cpu-pin
 import type { WatchFigure } from './driver.js';
 import { JAVA_WINDOWS, javaMeasureArgs, prepareJavaPeer } from './java-peer.js';
 import { type Measurement, median } from './measurement.js';
+import { renderRecipeSection } from './recipes/report.js';
+import { type RecipeFigures, runRecipeBench } from './recipes/run.js';
 import { REPO_ROOT } from './repo-root.js';
 import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
 import { CHILD_COUNT, PATHS, VALUE_1M_BYTES, VALUE_100, WORKLOADS, type Workload } from './workloads.js';
@@ -51,6 +53,11 @@ interface Config {
   out: string;
   /** BENCH_PROFILE=1: zookit's measurement processes write V8 CPU profiles here. */
   profileDir: string | undefined;
+  /** The parts after the main table (BENCH_PARTS, default all): recipe workloads, many sessions. */
+  parts: ReadonlySet<'recipes' | 'sessions'>;
+  /** Rounds and seconds per round of the recipe workloads. */
+  recipeRounds: number;
+  recipeSeconds: number;
 }
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
@@ -80,6 +87,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     WORKLOADS.map((w) => w.name),
   );
   const profile = env['BENCH_PROFILE'] === '1';
+  const parts = list('BENCH_PARTS', ['recipes', 'sessions'] as const) ?? (['recipes', 'sessions'] as const);
   const partial = clients !== undefined || workloadNames !== undefined;
   const kind = smoke ? 'smoke' : quick ? 'quick' : partial ? 'partial' : profile ? 'profiled' : undefined;
   return {
@@ -104,6 +112,9 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     watchRounds: quick ? 1 : 3,
     watchDeadlineMs: 5000,
     profileDir: profile ? join(__dirname, 'profiles') : undefined,
+    parts: new Set(parts),
+    recipeRounds: Math.round(number('BENCH_RECIPE_ROUNDS', quick ? 1 : 3, 1)),
+    recipeSeconds: number('BENCH_RECIPE_SECONDS', quick ? 1 : 5, 0.5),
     // A smoke, partial or profiled run must not overwrite the committed report.
     out:
       env['BENCH_OUT'] ??
@@ -552,6 +563,28 @@ async function main(): Promise<void> {
     }
 
     if (stopping) return;
+    let recipes: RecipeFigures | undefined;
+    if (config.parts.has('recipes')) {
+      // A fresh server of its own, placed as the first: the recipes write thousands of nodes, and
+      // no figure above should have paid for them, nor these for the table's writes.
+      console.log('bench: recipe workloads (zookit, kazoo, Curator) on a fresh standalone server');
+      const recipeServer = await startTestingServer({ jvmFlags: SERVER_JVM_FLAGS, logLevel: 'warn' });
+      try {
+        if ('server' in cpuPlan) pinProcess(recipeServer.pid!, cpuPlan.server);
+        recipes = await runRecipeBench({
+          connectString: recipeServer.connectString,
+          rounds: config.recipeRounds,
+          seconds: config.recipeSeconds,
+          smoke: config.smoke,
+          cpus: cpuPlan,
+          log: (line) => console.log(`bench: recipes: ${line}`),
+        });
+      } finally {
+        await recipeServer.close();
+      }
+    }
+
+    if (stopping) return;
     // The raw numbers go next to the build, one file per kind of report, named after it.
     const dataFile = join(__dirname, `${basename(config.out, '.md')}.json`);
     const report: RunReport = {
@@ -575,9 +608,17 @@ async function main(): Promise<void> {
       cells,
       connect,
       watches,
+      ...(recipes === undefined ? {} : { recipes }),
     };
     mkdirSync(join(config.out, '..'), { recursive: true });
-    writeFileSync(config.out, renderReport(report));
+    const recipeSection = recipes === undefined ? undefined : renderRecipeSection(recipes);
+    writeFileSync(
+      config.out,
+      renderReport(report, {
+        targets: [...(recipeSection?.goals ?? [])],
+        sections: [...(recipeSection === undefined ? [] : [recipeSection.markdown])],
+      }),
+    );
     formatWithBiome(config.out);
     writeFileSync(dataFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(

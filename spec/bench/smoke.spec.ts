@@ -1,6 +1,7 @@
 // The benchmark as CI runs it: `npm run bench`'s runner (bench/run.ts), compiled here to a directory
 // of this run and started with BENCH_SMOKE=1, so every workload, client and extra figure runs end to
-// end at a tiny count and the benchmark cannot rot unnoticed. No figure is asserted (the smoke's
+// end at a tiny count (the recipe workloads with kazoo and Curator too) and the benchmark cannot
+// rot unnoticed. No figure is asserted (the smoke's
 // are meaningless by design, and speed is never a test's business); what is asserted is that every
 // measurement the run planned produced a result and none failed.
 
@@ -85,4 +86,17 @@ test('every workload, client and figure of the benchmark runs end to end (BENCH_
   expect(report.watches.zookit?.runs.length).toBe(1);
   expect(report.watches.zookit?.failures).toEqual([]);
   expect(report.connect.zookit?.failures).toEqual([]);
+
+  // The recipe workloads: every workload with zookit, kazoo and Curator, none failed.
+  const recipes = report.recipes;
+  expect(recipes?.smoke).toBe(true);
+  const rows = (recipes?.rows ?? []).map((row) => ({
+    row: `${row.workload} ${row.entrant.label}`,
+    rounds: row.rounds.length,
+    failures: row.failures,
+  }));
+  for (const workload of ['lock', 'election-resign', 'election-close', 'counter', 'queue'])
+    for (const peer of ['zookit', 'kazoo', 'curator'])
+      expect(recipes?.rows.some((row) => row.workload === workload && row.entrant.peer === peer)).toBe(true);
+  expect(rows.filter((r) => r.rounds === 0 || r.failures.length > 0)).toEqual([]);
 }, 600_000);

@@ -112,7 +112,7 @@ describe('a PortChannelEnd pair across the worker thread', () => {
   }
 
   it('delivers every shape in order and equal both ways: single frames, batches, 1 MB frames', async () => {
-    const [mine, theirs] = handler.createSocketPair<FromTask, ToTask>();
+    const [mine, theirs] = handler.createSocketPair<ToTask, FromTask>();
     const spawned = handler.spawn(task('channel-echo'), { channel: theirs });
     const sent: Buffer[][] = [];
     const shapes = [
@@ -142,7 +142,7 @@ describe('a PortChannelEnd pair across the worker thread', () => {
   });
 
   it('delivers everything a worker posted before it died, once each and in order, then fails its task', async () => {
-    const [mine, theirs] = handler.createSocketPair<FromTask, never>();
+    const [mine, theirs] = handler.createSocketPair<never, FromTask>();
     const got: FromTask[] = [];
     mine.onMessage((message) => got.push(message));
     const count = 500;
