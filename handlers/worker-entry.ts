@@ -36,7 +36,10 @@ function tasksOf(module: string): Promise<Map<string, SpawnTask<unknown>>> {
 }
 
 /** Running tasks by id, each with its own handler and channel ends, so a cancel reaches just it. */
-const running = new Map<number, { handler: TaskScopeHandler; channels: PortChannelEnd<unknown, unknown>[] }>();
+const running = new Map<
+  number,
+  { handler: TaskScopeHandler; channels: PortChannelEnd<unknown, unknown>[] }
+>();
 
 /** The argument as the task expects it: channel ends for port markers, Buffers for byte arrays. */
 function revive(arg: unknown, channels: PortChannelEnd<unknown, unknown>[]): unknown {

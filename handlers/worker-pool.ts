@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Spawned } from './handler.js';
+import { workerEntryPath } from './worker-entry-path.js';
 import {
   WorkerArgumentError,
   WorkerExitError,
@@ -20,7 +21,6 @@ import {
   WorkerPoolOptionsError,
   WorkerTaskError,
 } from './worker-errors.js';
-import { workerEntryPath } from './worker-entry-path.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './worker-protocol.js';
 
 /** Options of a WorkerPool. */
@@ -130,7 +130,9 @@ export class WorkerPool {
     if (this.closed) throw new WorkerPoolClosedError(`${task.describe}: the WorkerPool was terminated`);
     const id = this.nextTaskId++;
     const worker = this.pickWorker();
-    const done = new Promise<void>((resolve, reject) => this.tasks.set(id, { worker, owner, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) =>
+      this.tasks.set(id, { worker, owner, resolve, reject }),
+    );
     done.catch(() => {}); // the owner observes `done`; never an unhandled rejection here
     try {
       worker.postMessage(
@@ -174,7 +176,8 @@ export class WorkerPool {
     this.closed = true;
     const workers = this.slots.filter((worker): worker is Worker => worker !== undefined);
     this.slots.fill(undefined);
-    for (const worker of workers) this.failTasks(worker, new WorkerExitError('the worker pool was terminated'));
+    for (const worker of workers)
+      this.failTasks(worker, new WorkerExitError('the worker pool was terminated'));
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 

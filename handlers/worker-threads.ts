@@ -61,7 +61,8 @@ export class WorkerThreadsHandler extends SequentialMicrotaskHandler {
         "resourceLimits of a shared worker are its pool's: new WorkerPool({ resourceLimits }), not the handler's",
       );
     this.#ownPool = sharing ? undefined : { resourceLimits: options.resourceLimits };
-    this.#pool = options.pool ?? (options.shared === true ? WorkerPool.shared() : new WorkerPool(this.#ownPool));
+    this.#pool =
+      options.pool ?? (options.shared === true ? WorkerPool.shared() : new WorkerPool(this.#ownPool));
   }
 
   /** The threads this handler's tasks run in: its own pool of one, or the pool it shares. */

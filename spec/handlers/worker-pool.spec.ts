@@ -32,7 +32,10 @@ afterEach(async () => {
 });
 
 /** Starts an echo task on `handler`; resolves with a function that asks it one round trip. */
-function startEcho(handler: WorkerThreadsHandler): { ask: (n: number) => Promise<unknown>; end: ChannelEnd<unknown, unknown> } {
+function startEcho(handler: WorkerThreadsHandler): {
+  ask: (n: number) => Promise<unknown>;
+  end: ChannelEnd<unknown, unknown>;
+} {
   const [mine, theirs] = handler.createSocketPair<unknown, unknown>();
   let waiting: ((message: unknown) => void) | undefined;
   mine.onMessage((message) => {
@@ -114,8 +117,7 @@ describe('WorkerPool shared by handlers', () => {
     expect(pool.threads).toBe(2);
     expect(pool.running).toBe(3);
     await handler.stop();
-    for (const spawned of [first, second, third])
-      expect(await settlement(spawned.done)).toBe('rejected');
+    for (const spawned of [first, second, third]) expect(await settlement(spawned.done)).toBe('rejected');
     expect(pool.running).toBe(0);
     expect(pool.threads).toBe(2); // a shared pool's threads outlive the handlers
   });
@@ -159,7 +161,9 @@ describe('WorkerThreadsHandler options', () => {
     expect(() => new WorkerThreadsHandler({ pool, resourceLimits: { maxOldGenerationSizeMb: 64 } })).toThrow(
       WorkerPoolOptionsError,
     );
-    expect(() => new WorkerThreadsHandler({ shared: true, resourceLimits: {} })).toThrow(WorkerPoolOptionsError);
+    expect(() => new WorkerThreadsHandler({ shared: true, resourceLimits: {} })).toThrow(
+      WorkerPoolOptionsError,
+    );
     expect(() => new WorkerPool({ size: 0 })).toThrow(WorkerPoolOptionsError);
     expect(() => new WorkerPool({ size: 1.5 })).toThrow(WorkerPoolOptionsError);
   });
