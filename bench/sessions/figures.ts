@@ -15,6 +15,8 @@ export interface HandlerFigures {
   rssPerSessionBytes: number;
   /** The main thread's V8 heap after a full GC, minus the baseline, per session, bytes. */
   heapPerSessionBytes: number;
+  /** The shared worker's V8 heap after a full GC there, per session, bytes (0 for the sequential handler). */
+  workerHeapPerSessionBytes: number;
   /** Worker threads alive while the sessions were (0 for the sequential handler). */
   workerThreads: number;
   /** Process CPU time (every thread) while idle, as % of one core. */
@@ -41,6 +43,8 @@ export interface WarmConnectFigures {
   sharedMs: number[];
   /** Each timed connect with `new WorkerThreadsHandler()`, which boots a thread of its own. */
   dedicatedMs: number[];
+  /** Each timed connect on the sequential handler: the floor (TCP, handshake, the machine's load). */
+  sequentialMs: number[];
 }
 
 /** Everything one runSessionsBench call measured. */

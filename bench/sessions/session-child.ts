@@ -11,6 +11,7 @@ import { WorkerThreadsHandler } from '../../handlers/worker-threads.js';
 import { ZooKeeperClient } from '../../lib/client/client.js';
 import { ConnectionState } from '../../lib/states.js';
 import type { FromSessionsChild, SessionsChildSpec, ToSessionsChild } from './child-protocol.js';
+import { type WorkerHeap, workerGcTask } from './worker-gc-task.js';
 
 /** After the last state change of a storm, how long nothing more must happen before it is over, ms. */
 const STORM_QUIET_MS = 2000;
@@ -29,6 +30,17 @@ async function fullGc(): Promise<void> {
     gc();
     await sleep(20);
   }
+}
+
+/** A full GC in the shared pool's thread; resolves with that isolate's used heap, bytes. */
+async function workerGc(): Promise<number> {
+  const handler = new WorkerThreadsHandler({ shared: true });
+  const [mine, theirs] = handler.createSocketPair<never, WorkerHeap>();
+  const heap = new Promise<number>((resolve) => mine.onMessage((message) => resolve(message.heapUsed)));
+  await handler.spawn(workerGcTask, { channel: theirs }).done;
+  const heapUsed = await heap;
+  mine.close();
+  return heapUsed;
 }
 
 function memory(): { rss: number; heap: number } {
@@ -63,6 +75,7 @@ async function sessions(spec: Extract<SessionsChildSpec, { mode: 'sessions' }>):
   await Promise.all(zks.map((zk) => zk.start({ timeout: CONNECT_TIMEOUT_MS })));
   const connectAllMs = performance.now() - t0;
   await sleep(1000); // replies and first pings settle
+  const workerHeap = spec.handler === 'worker-shared' ? await workerGc() : 0;
   await fullGc();
   const loaded = memory();
   const workerThreads = zks[0]!.handler instanceof WorkerThreadsHandler ? zks[0]!.handler.pool.threads : 0;
@@ -111,6 +124,7 @@ async function sessions(spec: Extract<SessionsChildSpec, { mode: 'sessions' }>):
       connectAllMs,
       rssPerSessionBytes: (loaded.rss - base.rss) / spec.clients,
       heapPerSessionBytes: (loaded.heap - base.heap) / spec.clients,
+      workerHeapPerSessionBytes: workerHeap / spec.clients,
       workerThreads,
       idleCpuPercent: ((cpu.user + cpu.system) / 1000 / idleMs) * 100,
       idleSeconds: idleMs / 1000,
@@ -151,24 +165,26 @@ async function warmConnect(spec: Extract<SessionsChildSpec, { mode: 'warm-connec
   // The first client on the shared pool boots its thread and stays, so the pool is warm.
   const anchor = new ZooKeeperClient({ ...options, handler: new WorkerThreadsHandler({ shared: true }) });
   await anchor.start();
-  const once = async (handler: WorkerThreadsHandler): Promise<number> => {
+  const once = async (handler?: WorkerThreadsHandler): Promise<number> => {
     const t0 = performance.now();
     const zk = new ZooKeeperClient({ ...options, handler });
     await zk.start();
     const ms = performance.now() - t0;
     await zk.close();
-    await handler.stop();
+    await handler?.stop();
     return ms;
   };
   await once(new WorkerThreadsHandler()); // module caches warm for the dedicated kind too
   const sharedMs: number[] = [];
   const dedicatedMs: number[] = [];
+  const sequentialMs: number[] = [];
   for (let i = 0; i < spec.count; i++) {
     sharedMs.push(await once(new WorkerThreadsHandler({ shared: true })));
     dedicatedMs.push(await once(new WorkerThreadsHandler()));
+    sequentialMs.push(await once());
   }
   await anchor.close();
-  send({ t: 'warm-measured', figures: { sharedMs, dedicatedMs } });
+  send({ t: 'warm-measured', figures: { sharedMs, dedicatedMs, sequentialMs } });
 }
 
 async function main(): Promise<void> {
