@@ -20,12 +20,15 @@ export type FromSessionsChild =
   /** Connected and measured while idle; `onServer` counts sessions per member `host:port`. */
   | {
       t: 'idle-measured';
-      figures: Omit<HandlerFigures, 'killed' | 'disconnected' | 'reconnectAllMs' | 'expired' | 'neverBack'>;
+      figures: Omit<
+        HandlerFigures,
+        'killed' | 'disconnected' | 'reconnectAllMs' | 'expired' | 'neverBack' | 'reasons'
+      >;
       onServer: Record<string, number>;
     }
   | {
       t: 'storm-measured';
-      figures: Pick<HandlerFigures, 'disconnected' | 'reconnectAllMs' | 'expired' | 'neverBack'>;
+      figures: Pick<HandlerFigures, 'disconnected' | 'reconnectAllMs' | 'expired' | 'neverBack' | 'reasons'>;
     }
   | { t: 'warm-measured'; figures: WarmConnectFigures }
   | { t: 'failed'; error: string };

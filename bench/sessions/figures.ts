@@ -11,6 +11,8 @@ export interface HandlerFigures {
   clients: number;
   /** From the first start() to the last client CONNECTED, ms. */
   connectAllMs: number;
+  /** The process's CPU time over those connects (all threads), ms: whether the client or the servers bound them. */
+  connectCpuMs: number;
   /** Resident memory after a full GC, minus the baseline before any client, per session, bytes. */
   rssPerSessionBytes: number;
   /** The main thread's V8 heap after a full GC, minus the baseline, per session, bytes. */
@@ -35,6 +37,8 @@ export interface HandlerFigures {
   expired: number;
   /** Sessions still not connected at the deadline. */
   neverBack: number;
+  /** Why sessions left CONNECTED during the storm: state and detail (digits as N), and how often. */
+  reasons: Record<string, number>;
 }
 
 /** Time to connect one more client once a first is up, ms: a warm shared worker vs a new dedicated one. */

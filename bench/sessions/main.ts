@@ -1,6 +1,6 @@
 // The many-sessions benchmark on its own: `node .build/bench/sessions/main.js` after
 // `npx tsc -p tsconfig.dev.json`. Options: --clients N (1000), --idle S (20), --handlers
-// sequential,worker-shared, --smoke (20 clients, 2 s idle), --out FILE (also write the section
+// sequential,worker-shared, --session-timeout MS (10000), --smoke (20 clients, 2 s idle), --out FILE (also write the section
 // there). Prints the markdown section and exits 1 if a handler failed to run (never for a goal).
 
 import { writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     idleSeconds: Number(arg('idle') ?? (smoke ? 2 : 20)),
     handlers: (arg('handlers') ?? 'sequential,worker-shared').split(',') as SessionsHandler[],
     smoke,
+    sessionTimeoutMs: arg('session-timeout') === undefined ? undefined : Number(arg('session-timeout')),
   });
   const { markdown } = renderSessionsSection(figures);
   process.stdout.write(`\n${markdown}`);

@@ -72,8 +72,10 @@ async function sessions(spec: Extract<SessionsChildSpec, { mode: 'sessions' }>):
       }),
   );
   const t0 = performance.now();
+  const connectCpu0 = process.cpuUsage();
   await Promise.all(zks.map((zk) => zk.start({ timeout: CONNECT_TIMEOUT_MS })));
   const connectAllMs = performance.now() - t0;
+  const connectCpu = process.cpuUsage(connectCpu0);
   await sleep(1000); // replies and first pings settle
   const workerHeap = spec.handler === 'worker-shared' ? await workerGc() : 0;
   await fullGc();
@@ -99,10 +101,16 @@ async function sessions(spec: Extract<SessionsChildSpec, { mode: 'sessions' }>):
     reconnectedAt: 0,
   }));
   let lastChange = 0;
+  /** Why sessions left CONNECTED during the storm: each detail (numbers masked) and how often. */
+  const reasons: Record<string, number> = {};
   zks.forEach((zk, i) => {
     const watch = watches[i]!;
-    zk.on('connectionState', (state: ConnectionState) => {
+    zk.on('connectionState', (state: ConnectionState, detail?: string) => {
       lastChange = Date.now();
+      if (state !== ConnectionState.CONNECTED) {
+        const why = `${state}: ${(detail ?? '').replace(/\d+/g, 'N')}`;
+        reasons[why] = (reasons[why] ?? 0) + 1;
+      }
       if (state === ConnectionState.EXPIRED_SESSION) watch.expired = true;
       if (state === ConnectionState.CONNECTED) {
         watch.connected = true;
@@ -122,6 +130,7 @@ async function sessions(spec: Extract<SessionsChildSpec, { mode: 'sessions' }>):
       handler: spec.handler,
       clients: spec.clients,
       connectAllMs,
+      connectCpuMs: (connectCpu.user + connectCpu.system) / 1000,
       rssPerSessionBytes: (loaded.rss - base.rss) / spec.clients,
       heapPerSessionBytes: (loaded.heap - base.heap) / spec.clients,
       workerHeapPerSessionBytes: workerHeap / spec.clients,
@@ -154,6 +163,7 @@ async function sessions(spec: Extract<SessionsChildSpec, { mode: 'sessions' }>):
         neverBack > 0 ? Number.NaN : Math.max(0, ...lost.map((w) => w.reconnectedAt - killedAt)),
       expired,
       neverBack,
+      reasons,
     },
   });
   await Promise.race([Promise.all(zks.map((zk) => zk.close().catch(() => undefined))), sleep(20_000)]);

@@ -20,13 +20,15 @@ export interface SessionsBenchOptions {
   /** How long to measure idle CPU, s (20 for the figure). */
   idleSeconds: number;
   handlers: SessionsHandler[];
+  /** The session timeout the clients ask for, ms (default 10,000, zookit's default); it sets the ping rate. */
+  sessionTimeoutMs?: number;
   /** A tiny run for CI: fewer warm connects; every phase still runs. No figure is asserted. */
   smoke?: boolean;
   /** Progress lines (default: console.log with a `sessions:` prefix). */
   log?: (line: string) => void;
 }
 
-/** The session timeout the clients ask for, ms (the ensemble's tickTime is 2 s: 4–40 s allowed). */
+/** The session timeout the clients ask for by default, ms (the ensemble's tickTime is 2 s: 4–40 s allowed). */
 const SESSION_TIMEOUT_MS = 10_000;
 /** The servers' JVM: as bench/run.ts's server, a fixed heap so GC sizing does not vary by run. */
 const SERVER_JVM_FLAGS = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC'];
@@ -157,7 +159,7 @@ async function measureHandler(
     connectString: cluster.connectString,
     clients: options.clients,
     idleSeconds: options.idleSeconds,
-    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
   };
   const timeoutMs = 180_000 + options.idleSeconds * 1000 + options.clients * 100;
   await runChild(spec, cpus, timeoutMs, (message, child) => {

@@ -96,7 +96,7 @@ export function renderSessionsSection(f: SessionFigures): { markdown: string; go
   const goals = sessionGoals(f);
   const rows = f.handlers.map((h) => [
     LABELS[h.handler],
-    num(h.connectAllMs),
+    `${num(h.connectAllMs)} (CPU ${num(h.connectCpuMs)})`,
     num(h.rssPerSessionBytes / KB, 1),
     num(h.heapPerSessionBytes / KB, 1),
     h.workerThreads > 0 ? num(h.workerHeapPerSessionBytes / KB, 1) : '—',
@@ -122,7 +122,7 @@ export function renderSessionsSection(f: SessionFigures): { markdown: string; go
     table(
       [
         'handler',
-        'connect all (ms)',
+        'connect all (ms, and client CPU ms)',
         'RSS / session (KB)',
         'main heap / session (KB)',
         'worker heap / session (KB)',
@@ -137,7 +137,16 @@ export function renderSessionsSection(f: SessionFigures): { markdown: string; go
       'lrrrrrlrrrr',
     ),
     '',
+    ...f.handlers.map(
+      (h) =>
+        `- ${LABELS[h.handler]}: why sessions left CONNECTED after the kill: ` +
+        Object.entries(h.reasons)
+          .sort((a, b) => b[1] - a[1])
+          .map(([why, count]) => `${count}× ${why}`)
+          .join('; '),
+    ),
     ...f.failures.map((failure) => `- **${failure.handler} failed**: ${failure.error}`),
+    '',
     ...(warm === undefined
       ? []
       : [
