@@ -3,8 +3,8 @@
 // sessions' alone. Per handler: time for all to connect, memory per session after a full GC, CPU
 // while idle (pings only), then the member holding the most sessions is killed and the child times
 // the reconnect storm until every session is back, against the session timeout, counting expired
-// sessions. The member is restarted before the next handler. Last, the time to connect one more
-// client on a warm shared worker against a worker of its own.
+// sessions. Each handler gets a fresh ensemble. Last, the time to connect one more client on a
+// warm shared worker against a worker of its own.
 
 import { fork } from 'node:child_process';
 import { extname, join } from 'node:path';
@@ -38,12 +38,6 @@ const CHILD_SCRIPT = join(__dirname, `session-child${extname(__filename)}`);
 export async function runSessionsBench(options: SessionsBenchOptions): Promise<SessionFigures> {
   const log = options.log ?? ((line: string) => console.log(`sessions: ${line}`));
   const started = Date.now();
-  log(`starting a 3-member ensemble (maxClientCnxns=0) for ${options.clients} sessions per handler`);
-  const cluster = await startTestingCluster({
-    extraConfig: { maxClientCnxns: 0 },
-    jvmFlags: SERVER_JVM_FLAGS,
-    logLevel: 'warn',
-  });
   const figures: SessionFigures = {
     clients: options.clients,
     idleSeconds: options.idleSeconds,
@@ -54,49 +48,50 @@ export async function runSessionsBench(options: SessionsBenchOptions): Promise<S
     warmConnect: undefined,
     durationS: 0,
   };
-  try {
-    const plan = planCpus(process.env);
-    const pinServers = (): void => {
-      if (!('server' in plan)) return;
-      for (const server of cluster.servers)
-        if (server.running && server.pid !== undefined) pinProcess(server.pid, plan.server);
-    };
-    pinServers();
-    figures.placement =
-      'server' in plan
-        ? `the 3 servers on CPU ${plan.server}, the sessions' process on CPU ${plan.client}`
-        : `not pinned (${plan.unpinned})`;
-    const cpus = 'server' in plan ? plan : undefined;
-    for (const handler of options.handlers) {
-      log(`${handler}: ${options.clients} sessions`);
-      try {
-        const result = await measureHandler(cluster, handler, options, cpus, log);
-        figures.handlers.push(result);
-        log(
-          `${handler}: connected in ${Math.round(result.connectAllMs)} ms, ` +
-            `${Math.round(result.rssPerSessionBytes / 1024)} KB RSS per session, idle CPU ${result.idleCpuPercent.toFixed(2)}%, ` +
-            `${result.disconnected} back ${Math.round(result.reconnectAllMs)} ms after the kill, ${result.expired} expired`,
-        );
-      } catch (error) {
-        figures.failures.push({ handler, error: (error as Error).message });
-        log(`${handler}: failed: ${(error as Error).message}`);
+  const plan = planCpus(process.env);
+  figures.placement =
+    'server' in plan
+      ? `the 3 servers on CPU ${plan.server}, the sessions' process on CPU ${plan.client}`
+      : `not pinned (${plan.unpinned})`;
+  const cpus = 'server' in plan ? plan : undefined;
+  const needsWarm = options.handlers.includes('worker-shared');
+  // A fresh ensemble per handler: a member restarted after the last kill may still be syncing, and
+  // losing it with the next kill would take the quorum (and every session) down with it.
+  const rounds: Array<SessionsHandler | 'warm-connect'> = [
+    ...options.handlers,
+    ...(needsWarm ? ['warm-connect' as const] : []),
+  ];
+  for (const round of rounds) {
+    log(`${round}: starting a 3-member ensemble (maxClientCnxns=0)`);
+    const cluster = await startTestingCluster({
+      extraConfig: { maxClientCnxns: 0 },
+      jvmFlags: SERVER_JVM_FLAGS,
+      logLevel: 'warn',
+    });
+    try {
+      if (cpus !== undefined)
+        for (const server of cluster.servers)
+          if (server.pid !== undefined) pinProcess(server.pid, cpus.server);
+      if (round === 'warm-connect') {
+        figures.warmConnect = await measureWarmConnect(cluster, options.smoke ? 3 : 15, cpus, options);
+        continue;
       }
-      for (const server of cluster.servers) if (!server.running) await server.restart();
-      await cluster.waitForQuorum();
-      pinServers();
+      log(`${round}: ${options.clients} sessions`);
+      const result = await measureHandler(cluster, round, options, cpus, log);
+      figures.handlers.push(result);
+      log(
+        `${round}: connected in ${Math.round(result.connectAllMs)} ms, ` +
+          `${Math.round(result.rssPerSessionBytes / 1024)} KB RSS per session, idle CPU ${result.idleCpuPercent.toFixed(2)}%, ` +
+          `${result.disconnected} back ${Math.round(result.reconnectAllMs)} ms after the kill, ${result.expired} expired`,
+      );
+    } catch (error) {
+      const handler = round === 'warm-connect' ? 'worker-shared' : round;
+      const what = round === 'warm-connect' ? 'warm connect: ' : '';
+      figures.failures.push({ handler, error: `${what}${(error as Error).message}` });
+      log(`${round}: failed: ${(error as Error).message}`);
+    } finally {
+      await cluster.close();
     }
-    if (options.handlers.includes('worker-shared')) {
-      try {
-        figures.warmConnect = await measureWarmConnect(cluster, options.smoke ? 3 : 15, cpus);
-      } catch (error) {
-        figures.failures.push({
-          handler: 'worker-shared',
-          error: `warm connect: ${(error as Error).message}`,
-        });
-      }
-    }
-  } finally {
-    await cluster.close();
   }
   figures.durationS = (Date.now() - started) / 1000;
   return figures;
@@ -191,13 +186,14 @@ async function measureWarmConnect(
   cluster: TestingCluster,
   count: number,
   cpus: CpuPlan | undefined,
+  options: SessionsBenchOptions,
 ): Promise<WarmConnectFigures> {
   let figures: WarmConnectFigures | undefined;
   const spec: SessionsChildSpec = {
     mode: 'warm-connect',
     connectString: cluster.connectString,
     count,
-    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
   };
   await runChild(spec, cpus, 120_000, (message) => {
     if (message.t === 'warm-measured') figures = message.figures;
