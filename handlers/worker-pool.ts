@@ -31,7 +31,7 @@ export interface WorkerPoolOptions {
   resourceLimits?: ResourceLimits;
 }
 
-/** A task as the pool posts it: the `spawn` message without its id, and the ports it transfers. */
+/** @internal A task as the pool posts it (WorkerThreadsHandler builds it): the `spawn` message without its id, and the ports it transfers. */
 export interface PoolTask {
   task: string;
   module: string;
@@ -122,7 +122,7 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `task` for `owner` on the thread with the fewest tasks (starting one while fewer than
+   * @internal WorkerThreadsHandler's plumbing (its `spawn`): runs `task` for `owner` on the thread with the fewest tasks (starting one while fewer than
    * `size` run). Throws WorkerArgumentError when the argument cannot cross, WorkerPoolClosedError
    * after `terminate()`.
    */
@@ -152,7 +152,7 @@ export class WorkerPool {
   }
 
   /**
-   * Ends every task `owner` runs: each `done` rejects with `error` at once, and its thread is told
+   * @internal WorkerThreadsHandler's plumbing (its `stop`): ends every task `owner` runs: each `done` rejects with `error` at once, and its thread is told
    * to end it (its sleeps are aborted and the connections it opened destroyed). Other owners'
    * tasks, and the threads, go on.
    */
@@ -165,7 +165,7 @@ export class WorkerPool {
     }
   }
 
-  /** The thread running `owner`'s first task, if any (the chaos fault terminate-worker ends it). */
+  /** @internal The thread running `owner`'s first task, if any (the chaos fault terminate-worker ends it). */
   workerOf(owner: object): Worker | undefined {
     for (const running of this.tasks.values()) if (running.owner === owner) return running.worker;
     return undefined;
