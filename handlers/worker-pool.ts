@@ -31,7 +31,7 @@ export interface WorkerPoolOptions {
   resourceLimits?: ResourceLimits;
 }
 
-/** @internal A task as the pool posts it (WorkerThreadsHandler builds it): the `spawn` message without its id, and the ports it transfers. */
+/** A task as WorkerThreadsHandler hands it to the pool: the `spawn` message without its id, and the ports it transfers. */
 export interface PoolTask {
   task: string;
   module: string;
