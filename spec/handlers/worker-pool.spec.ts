@@ -137,6 +137,9 @@ describe('WorkerThreadsHandler options', () => {
   it('shares the process-wide pool with { shared: true } and WorkerThreadsHandler.shared()', () => {
     expect(new WorkerThreadsHandler({ shared: true }).pool).toBe(WorkerPool.shared());
     expect(WorkerThreadsHandler.shared().pool).toBe(WorkerPool.shared());
+    // Many idle loops: a young generation V8 grew under a connect storm is not kept (docs/handlers.md#sharing).
+    expect(WorkerPool.shared().resourceLimits).toEqual({ maxYoungGenerationSizeMb: 8 });
+    expect(WorkerPool.shared().size).toBe(1);
   });
 
   it('has a pool of its own without either, and a fresh one after stop(), so a restarted client spawns again', async () => {
