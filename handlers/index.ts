@@ -6,7 +6,9 @@ export { VirtualClockHandler, type VirtualClockOptions } from './virtual-clock.j
 export {
   WorkerArgumentError,
   WorkerExitError,
+  WorkerPoolClosedError,
+  WorkerPoolOptionsError,
   WorkerTaskError,
-  WorkerThreadsHandler,
-  type WorkerThreadsHandlerOptions,
-} from './worker-threads.js';
+} from './worker-errors.js';
+export { type PoolTask, WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+export { WorkerThreadsHandler, type WorkerThreadsHandlerOptions } from './worker-threads.js';

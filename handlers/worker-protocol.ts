@@ -18,8 +18,13 @@ export interface WorkerBoot {
   entry: string;
 }
 
-/** Main thread → worker: run task `task` of module `module` (a SpawnTask's name and module). */
-export type ToWorker = { t: 'spawn'; id: number; task: string; module: string; arg: unknown };
+/**
+ * Main thread → worker: run task `task` of module `module` (a SpawnTask's name and module), or end
+ * task `id` (its handler was stopped while it ran; the other tasks of a shared worker go on).
+ */
+export type ToWorker =
+  | { t: 'spawn'; id: number; task: string; module: string; arg: unknown }
+  | { t: 'cancel'; id: number };
 
 /** Worker → main thread. */
 export type FromWorker =

@@ -7,7 +7,6 @@
 // Also here: the worker thread dying under a live client is a disconnect, not an end.
 
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import type { Handler } from '../../handlers/handler.js';
 import { SequentialMicrotaskHandler } from '../../handlers/sequential-microtask.js';
 import { WorkerExitError, WorkerThreadsHandler } from '../../handlers/worker-threads.js';
@@ -149,7 +148,7 @@ describe('the worker thread dying under a live client', () => {
     zk.on('error', (e) => errors.push(e));
     const sessionBefore = zk.clientId?.sessionId;
 
-    await (handler as unknown as { worker: Worker }).worker.terminate();
+    await handler.pool.workerOf(handler)!.terminate();
 
     await waitUntil(
       () => states.includes('SUSPENDED') && states.at(-1) === 'CONNECTED',

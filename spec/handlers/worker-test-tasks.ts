@@ -74,6 +74,22 @@ const whoami: SpawnTask<{ channel: ChannelEnd<unknown, string> }> = {
   },
 };
 
+/**
+ * Sleeps for a day on its handler and sets the shared event when that sleep is aborted: how a
+ * shared pool's cancel of one task shows in the worker.
+ */
+const sleepsUntilCancelled: SpawnTask<{ buffer: SharedArrayBuffer }> = {
+  name: 'test-sleep-until-cancelled',
+  module: __filename,
+  run: async ({ buffer }, handler) => {
+    try {
+      await handler.sleep(86_400_000);
+    } catch {
+      new SharedEvent(handler, buffer).set();
+    }
+  },
+};
+
 /** How many times this module was evaluated in this thread. */
 let evaluations = (globalThis as { zookitTestTaskEvaluations?: number }).zookitTestTaskEvaluations ?? 0;
 (globalThis as { zookitTestTaskEvaluations?: number }).zookitTestTaskEvaluations = ++evaluations;
@@ -89,6 +105,7 @@ const evaluated: SpawnTask<{ channel: ChannelEnd<unknown, number> }> = {
 
 export const spawnTasks: SpawnTask<never>[] = [
   echo,
+  sleepsUntilCancelled as SpawnTask<never>,
   setEvent,
   rejects,
   crashes,

@@ -62,6 +62,16 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
   ['WorkerTaskError', () => new zookit.WorkerTaskError('failed'), 'ERR_ZOOKIT_WORKER_TASK'],
   ['WorkerArgumentError', () => new zookit.WorkerArgumentError('a function'), 'ERR_ZOOKIT_WORKER_ARGUMENT'],
   ['WorkerExitError', () => new zookit.WorkerExitError('exited'), 'ERR_ZOOKIT_WORKER_EXIT'],
+  [
+    'WorkerPoolOptionsError',
+    () => new zookit.WorkerPoolOptionsError('pool and shared'),
+    'ERR_ZOOKIT_WORKER_POOL_OPTIONS',
+  ],
+  [
+    'WorkerPoolClosedError',
+    () => new zookit.WorkerPoolClosedError('terminated'),
+    'ERR_ZOOKIT_WORKER_POOL_CLOSED',
+  ],
   ['SaslError', () => new zookit.SaslError('bad rspauth'), 'ERR_ZOOKIT_SASL'],
   [
     'WatchQueueOverflowError',

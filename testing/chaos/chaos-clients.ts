@@ -146,10 +146,11 @@ async function closeClient(client: RunnerClient): Promise<void> {
  * Terminates the worker thread under a client on WorkerThreadsHandler, as a crash would: the
  * client sees a disconnect and resumes its session on a new thread (spec/handlers/
  * busy-main-thread.spec.ts asserts that). The handler keeps its thread private — a user has no
- * business ending it — so the fault reaches it the way that spec does. False when no thread runs.
+ * business ending it — so the fault reaches it through its pool. With a shared pool that ends the
+ * loops of every client on the thread, as a real crash would. False when no thread runs.
  */
 export async function terminateWorkerThread(handler: WorkerThreadsHandler): Promise<boolean> {
-  const worker = (handler as unknown as { worker?: { terminate(): Promise<number> } }).worker;
+  const worker = handler.pool.workerOf(handler);
   if (worker === undefined) return false;
   await worker.terminate();
   return true;
