@@ -6,6 +6,7 @@ import { RESPONSE_COUNTER_LIMIT } from './clients/zookeeper-native.js';
 import type { WatchFigure } from './driver.js';
 import { type Measurement, median } from './measurement.js';
 import type { RecipeFigures } from './recipes/run.js';
+import type { SessionFigures } from './sessions/figures.js';
 import type { Workload, WorkloadName } from './workloads.js';
 
 /** Identifies one table row: workload, window, client. */
@@ -56,6 +57,8 @@ export interface RunReport {
   watches: Partial<Record<ClientName, { runs: WatchFigure[]; failures: string[]; serverLenErrors: number }>>;
   /** The recipe workloads (bench/recipes/), when that part ran. */
   recipes?: RecipeFigures;
+  /** Many sessions in one process (bench/sessions/), when that part ran. */
+  sessions?: SessionFigures;
 }
 
 /** Medians over the rounds of one cell. */

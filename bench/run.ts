@@ -23,6 +23,9 @@ import { renderRecipeSection } from './recipes/report.js';
 import { type RecipeFigures, runRecipeBench } from './recipes/run.js';
 import { REPO_ROOT } from './repo-root.js';
 import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
+import type { SessionFigures } from './sessions/figures.js';
+import { runSessionsBench } from './sessions/sessions-bench.js';
+import { renderSessionsSection } from './sessions/sessions-report.js';
 import { CHILD_COUNT, PATHS, VALUE_1M_BYTES, VALUE_100, WORKLOADS, type Workload } from './workloads.js';
 
 const CHILD_SCRIPT = join(__dirname, 'child.js');
@@ -585,6 +588,20 @@ async function main(): Promise<void> {
     }
 
     if (stopping) return;
+    let sessions: SessionFigures | undefined;
+    if (config.parts.has('sessions')) {
+      // Its own 3-member ensembles (one per handler), after the standalone servers are done with.
+      console.log('bench: many sessions in one process against a 3-member ensemble');
+      sessions = await runSessionsBench({
+        clients: config.smoke ? 20 : 1000,
+        idleSeconds: config.smoke ? 2 : 20,
+        handlers: ['sequential', 'worker-shared'],
+        smoke: config.smoke,
+        log: (line) => console.log(`bench: sessions: ${line}`),
+      });
+    }
+
+    if (stopping) return;
     // The raw numbers go next to the build, one file per kind of report, named after it.
     const dataFile = join(__dirname, `${basename(config.out, '.md')}.json`);
     const report: RunReport = {
@@ -609,14 +626,23 @@ async function main(): Promise<void> {
       connect,
       watches,
       ...(recipes === undefined ? {} : { recipes }),
+      ...(sessions === undefined ? {} : { sessions }),
     };
     mkdirSync(join(config.out, '..'), { recursive: true });
     const recipeSection = recipes === undefined ? undefined : renderRecipeSection(recipes);
+    const sessionSection = sessions === undefined ? undefined : renderSessionsSection(sessions);
     writeFileSync(
       config.out,
       renderReport(report, {
-        targets: [...(recipeSection?.goals ?? [])],
-        sections: [...(recipeSection === undefined ? [] : [recipeSection.markdown])],
+        targets: [
+          ...(recipeSection?.goals ?? []),
+          ...(sessionSection?.goals ?? []).map((g) => ({
+            target: g.goal,
+            status: g.status,
+            detail: g.numbers,
+          })),
+        ],
+        sections: [recipeSection?.markdown, sessionSection?.markdown].filter((m) => m !== undefined),
       }),
     );
     formatWithBiome(config.out);

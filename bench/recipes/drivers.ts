@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../repo-root.js';
 import {
   type DriverConfig,
   type DriverResult,
@@ -16,10 +17,6 @@ import {
   type RecipePeer,
 } from './contract.js';
 
-/** The repository root, from .build/bench/recipes/ (compiled) or bench/recipes/ (ts-node, jest). */
-const REPO_ROOT = __dirname.includes(`${join('.build', 'bench')}`)
-  ? join(__dirname, '..', '..', '..')
-  : join(__dirname, '..', '..');
 const SOURCE_DIR = join(REPO_ROOT, 'bench', 'recipes');
 const JAVA_BUILD_DIR = join(REPO_ROOT, '.build', 'bench', 'recipes', 'java');
 /** kazoo is Debian's python3-kazoo, installed for /usr/bin/python3 (scripts/ensure-kazoo.sh). */

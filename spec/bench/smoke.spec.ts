@@ -99,4 +99,10 @@ test('every workload, client and figure of the benchmark runs end to end (BENCH_
     for (const peer of ['zookit', 'kazoo', 'curator'])
       expect(recipes?.rows.some((row) => row.workload === workload && row.entrant.peer === peer)).toBe(true);
   expect(rows.filter((r) => r.rounds === 0 || r.failures.length > 0)).toEqual([]);
+
+  // Many sessions: both handlers connected, idled, rode out a member kill.
+  expect(report.sessions?.failures).toEqual([]);
+  expect(report.sessions?.handlers.map((h) => h.handler).sort()).toEqual(['sequential', 'worker-shared']);
+  for (const h of report.sessions?.handlers ?? [])
+    expect({ handler: h.handler, neverBack: h.neverBack }).toEqual({ handler: h.handler, neverBack: 0 });
 }, 600_000);
