@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       }
       case 'watches':
         client = await createClient(spec.client);
-        result = await watchFigure(client, spec.connectString, spec.count, spec.deadlineMs);
+        result = await watchFigure(client, spec.connectString, spec.count, spec.deadlineMs, spec.kind);
         break;
     }
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
