@@ -3,7 +3,7 @@
 
 import { CLIENT_LABELS, type ClientName } from './clients/client.js';
 import { RESPONSE_COUNTER_LIMIT } from './clients/zookeeper-native.js';
-import { HOLD_IDLE_MS, type WatchFigure, type WatchKindName } from './driver.js';
+import { HOLD_IDLE_MS, IDLE_PROBE_MS, type WatchFigure, type WatchKindName } from './driver.js';
 import { type Measurement, median } from './measurement.js';
 import { KAZOO_LABEL } from './peers/kazoo.js';
 import type { Workload, WorkloadName } from './workloads.js';
@@ -517,11 +517,15 @@ function watchSection(report: RunReport): string {
       'registry entry per path either way. Every path string is built as its call is issued, so the ' +
       'client’s copy counts. **Register**: first call to last reply. **Added RSS / heap**: after a full GC ' +
       '(`--expose-gc`; kazoo: `gc.collect()`), minus the same before registering; kazoo has no JS heap. ' +
-      `**Held**: the same after the client then sat idle ${num(HOLD_IDLE_MS / 1000)} s — what a service holding ` +
-      'the watches pays. V8 grows its young generation for the registration burst (up to 16 MB per ' +
+      `**Held**: the same after the client then idled ${num(HOLD_IDLE_MS / 1000)} s, sending one request every ` +
+      `${num(IDLE_PROBE_MS)} ms (sync; getData for node-zookeeper-client), and two full GCs — what a service ` +
+      'holding the watches pays. V8 grows its young generation for the registration burst (up to 16 MB per ' +
       'semi-space) and shrinks it at the first GC after its allocation rate, averaged over 5 s, has gone ' +
-      'low, so right after registering most of a Node client’s added RSS is that young generation, not its ' +
-      'watches (docs/watches.md#memory). ' +
+      'low, handing the pages back at a later GC; so right after registering most of a Node client’s added ' +
+      'RSS is that young generation, not its watches (docs/watches.md#memory). The JS heap columns leave out ' +
+      'memory outside V8 (the native client keeps its watches in C). Under WorkerThreadsHandler the held ' +
+      'figure still includes the worker’s own young generation, which no `gc()` of the main thread reaches ' +
+      'and which V8 shrinks by itself only after some 20–40 s of idle. ' +
       '**Re-register**: the connection is cut from the server side (a second ConnectRequest naming the ' +
       'session, with a wrong password, makes the server close the session’s connection and keep the ' +
       'session); the client reconnects by itself; the figure runs from the cut to the reply of the first ' +

@@ -20,6 +20,7 @@ import { CLIENT_NAMES, type ClientName, loadPeer } from './clients/client.js';
 import { type CpuPlan, pinnedForkOptions, pinProcess, planCpus } from './cpu-pinning.js';
 import {
   HOLD_IDLE_MS,
+  IDLE_PROBE_MS,
   WATCHED_PARENT,
   type WatchFigure,
   type WatchKindName,
@@ -157,7 +158,8 @@ function runChild<T>(spec: ChildSpec, timeoutMs: number, execArgv: string[] = []
       clearTimeout(timer);
       currentChild = undefined;
       const lines = stdout.split('\n');
-      const result = lines.find((l) => l.startsWith(RESULT_PREFIX));
+      // The last: a watch figure child prints its memory figures first, then the whole figure.
+      const result = [...lines].reverse().find((l) => l.startsWith(RESULT_PREFIX));
       const error = lines.find((l) => l.startsWith(ERROR_PREFIX));
       // A result printed before a crash on close (the native binding can) still counts.
       if (result !== undefined) {
@@ -526,6 +528,7 @@ async function main(): Promise<void> {
                       deadlineMs: config.watchDeadlineMs,
                       pathPrefix: watchFigurePath(kind, 0).slice(0, -1),
                       holdIdleMs: HOLD_IDLE_MS,
+                      idleProbeMs: IDLE_PROBE_MS,
                     },
                     timeoutMs,
                     clientCpus,

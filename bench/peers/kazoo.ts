@@ -34,6 +34,8 @@ export interface KazooWatchSpec {
   pathPrefix: string;
   /** Idle before the held-memory figure, ms (driver.ts HOLD_IDLE_MS). */
   holdIdleMs: number;
+  /** One sync every this many ms while idle (driver.ts IDLE_PROBE_MS). */
+  idleProbeMs: number;
 }
 
 /**

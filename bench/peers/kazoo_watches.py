@@ -11,7 +11,7 @@ reconnect. kazoo 2.8.0 sends no SetWatches after a reconnect (kazoo/protocol/con
 `_connect`), so the server holds none of the watches afterwards and the figure reports that.
 
 Argument: one JSON object {"connectString", "count", "kind": "exists" | "data", "deadlineMs",
-"pathPrefix", "holdIdleMs"}. Output: one line `BENCH-RESULT <json>` (the WatchFigure fields) or
+"pathPrefix", "holdIdleMs", "idleProbeMs"}. Output: one line `BENCH-RESULT <json>` (the WatchFigure fields) or
 `BENCH-ERROR <message>`.
 """
 
@@ -136,8 +136,12 @@ def main():
         gc.collect()
         after = rss_bytes()
         watches_after_register = server_watches(host, port) - baseline
-        # The same idle as the Node drivers' (driver.ts HOLD_IDLE_MS) before the held figure.
-        time.sleep(spec['holdIdleMs'] / 1000)
+        # The same idle as the Node drivers' (driver.ts `idle`) before the held figure: a sync
+        # every IDLE_PROBE_MS.
+        idle_end = time.monotonic() + spec['holdIdleMs'] / 1000
+        while time.monotonic() < idle_end:
+            zk.sync('/')
+            time.sleep(spec['idleProbeMs'] / 1000)
         gc.collect()
         held = rss_bytes()
 
