@@ -184,8 +184,9 @@ export interface WatchFigure {
   /** JS heap added by holding the watches (after a full GC), MB; null where there is no JS heap (kazoo). */
   addedHeapMb: number | null;
   /**
-   * Resident memory the watches still hold after the process has been idle HOLD_IDLE_MS and a
-   * full GC ran, MB: what a service holding them pays (absent in reports from before it).
+   * Resident memory the watches still hold after the client idled HOLD_IDLE_MS (a request every
+   * IDLE_PROBE_MS) and two full GCs ran, MB: what a service holding them pays (absent in reports
+   * from before it).
    */
   heldRssMb?: number;
   /** JS heap held at that point, MB; null for kazoo. */

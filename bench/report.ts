@@ -532,7 +532,7 @@ function watchSection(report: RunReport): string {
       'request sent after the client reports "connected" again (sync for zookit, kazoo and the native ' +
       'client, getData for node-zookeeper-client, which has no sync), which the server answers after the ' +
       're-registration frames. It counts only when `wchs` then shows every watch back on the server. ' +
-      `Deadline ${num(report.watchDeadlineS)} s. zookit: medians over ${report.watchRounds} ` +
+      `Deadline ${num(report.watchDeadlineS)} s. zookit (both handlers): medians over ${report.watchRounds} ` +
       `round${report.watchRounds === 1 ? '' : 's'}; each peer: one round, for comparison. **Longest stall**: the ` +
       'longest the client’s event loop was blocked from the cut to the end (`monitorEventLoopDelay`; kazoo ' +
       'runs its I/O on a thread and has none). The raw ceiling keeps no watches and has no row.',

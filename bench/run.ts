@@ -54,7 +54,7 @@ interface Config {
   /** Watch counts of the watch figure, each run for every kind. */
   watches: number[];
   watchKinds: WatchKindName[];
-  /** Rounds of the watch figure for zookit; the peers get one (they are there for comparison). */
+  /** Rounds of the watch figure for zookit (both handlers); the peers get one (they are there for comparison). */
   watchRounds: number;
   watchDeadlineMs: number;
   out: string;
@@ -505,7 +505,8 @@ async function main(): Promise<void> {
       ...(kazooMissing === undefined ? (['kazoo'] as const) : []),
     ];
     for (const kind of config.watchKinds) {
-      if (kind === 'data') await createWatchedNodes(cs, Math.max(0, ...config.watches));
+      if (kind === 'data' && config.watches.length > 0)
+        await createWatchedNodes(cs, Math.max(...config.watches));
       for (const count of config.watches) {
         for (let round = 1; round <= config.watchRounds; round++) {
           for (const client of watchClients) {
