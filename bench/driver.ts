@@ -231,6 +231,10 @@ export async function watchFigure(
   await client.connect(connectString);
   const baseline = await serverWatches();
   const gc = globalThis.gc ?? ((): void => {});
+  // The baseline is taken settled the same way as the held figure: a young generation still at
+  // its start-up size would otherwise shrink during the idle and hide part of what the watches hold.
+  await idle(client, HOLD_IDLE_MS);
+  gc();
   gc();
   const before = process.memoryUsage();
   const t0 = performance.now();

@@ -516,7 +516,8 @@ function watchSection(report: RunReport): string {
       'DataWatch-style user holds; the server keeps both in its data-watch table, and a client keeps one ' +
       'registry entry per path either way. Every path string is built as its call is issued, so the ' +
       'client’s copy counts. **Register**: first call to last reply. **Added RSS / heap**: after a full GC ' +
-      '(`--expose-gc`; kazoo: `gc.collect()`), minus the same before registering; kazoo has no JS heap. ' +
+      '(`--expose-gc`; kazoo: `gc.collect()`), minus a baseline taken after connecting and settling like the ' +
+      'held figure below (idle with probes, two GCs); kazoo has no JS heap. ' +
       `**Held**: the same after the client then idled ${num(HOLD_IDLE_MS / 1000)} s, sending one request every ` +
       `${num(IDLE_PROBE_MS)} ms (sync; getData for node-zookeeper-client), and two full GCs — what a service ` +
       'holding the watches pays. V8 grows its young generation for the registration burst (up to 16 MB per ' +

@@ -83,6 +83,14 @@ def cut_connection(host, port, session_id):
         raise RuntimeError('the server accepted a zero password: the connection was not cut')
 
 
+def idle(zk, spec):
+    """The Node drivers' idle (driver.ts `idle`): a sync every idleProbeMs for holdIdleMs."""
+    end = time.monotonic() + spec['holdIdleMs'] / 1000
+    while time.monotonic() < end:
+        zk.sync('/')
+        time.sleep(spec['idleProbeMs'] / 1000)
+
+
 def ignore_event(event):
     pass
 
@@ -122,6 +130,8 @@ def main():
     zk.start(timeout=20)
     try:
         baseline = server_watches(host, port)
+        # Settled the same way as the held figure below, as driver.ts does.
+        idle(zk, spec)
         gc.collect()
         before = rss_bytes()
         # Each path is built as its call is issued, as the Node drivers do: the client keeps that
@@ -136,12 +146,7 @@ def main():
         gc.collect()
         after = rss_bytes()
         watches_after_register = server_watches(host, port) - baseline
-        # The same idle as the Node drivers' (driver.ts `idle`) before the held figure: a sync
-        # every IDLE_PROBE_MS.
-        idle_end = time.monotonic() + spec['holdIdleMs'] / 1000
-        while time.monotonic() < idle_end:
-            zk.sync('/')
-            time.sleep(spec['idleProbeMs'] / 1000)
+        idle(zk, spec)
         gc.collect()
         held = rss_bytes()
 
