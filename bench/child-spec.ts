@@ -2,6 +2,7 @@
 // answers on stdout.
 
 import type { ClientName } from './clients/client.js';
+import type { WatchKindName } from './driver.js';
 import type { WorkloadName } from './workloads.js';
 
 /** What run.ts asks a child to do. */
@@ -21,6 +22,8 @@ export type ChildSpec =
       client: Exclude<ClientName, 'raw'>;
       connectString: string;
       count: number;
+      /** Default `exists`. */
+      kind?: WatchKindName;
       deadlineMs: number;
     };
 

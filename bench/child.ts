@@ -50,7 +50,11 @@ async function main(): Promise<void> {
       }
       case 'watches':
         client = await createClient(spec.client);
-        result = await watchFigure(client, spec.connectString, spec.count, spec.deadlineMs);
+        // The memory figures go out before the cut as well: a client that then hangs (the native
+        // one can, for minutes) still has them reported. run.ts keeps the last result line.
+        result = await watchFigure(client, spec.connectString, spec.count, spec.deadlineMs, spec.kind, (f) =>
+          process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(f)}\n`),
+        );
         break;
     }
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);

@@ -133,15 +133,64 @@ export async function connectTimes(
   return times;
 }
 
+/**
+ * The two kinds of watch the figure sets: `exists` — exists(path, watch) on missing nodes (a
+ * watch on a node to come); `data` — getData(path, watch) on existing nodes (what a DataWatch
+ * holds). The server keeps both in its data-watch table; a client keeps one entry per path.
+ */
+export type WatchKindName = 'exists' | 'data';
+
+/** Parent of the existing (empty) nodes the `data` watch figure sets getData watches on. */
+export const WATCHED_PARENT = '/bench/watched';
+
+/** Path of the i-th node the watch figure watches: missing for `exists`, existing for `data`. */
+export function watchFigurePath(kind: WatchKindName, i: number): string {
+  return kind === 'exists' ? watchPath(i) : `${WATCHED_PARENT}/w${i}`;
+}
+
+/**
+ * How long the watch figure lets a client sit idle before it measures the memory the watches
+ * hold, ms. V8 sizes its young generation for the registration burst (from 1 MB up to 16 MB per
+ * semi-space as objects survive scavenges) and shrinks it again at the first GC that finds the
+ * allocation rate low, which it averages over the last 5 s (docs/watches.md#memory): right after
+ * registering, most of a Node client's added RSS is that young generation, not its watches.
+ */
+export const HOLD_IDLE_MS = 6000;
+
+/** How often a client sends one request while it idles, ms. */
+export const IDLE_PROBE_MS = 250;
+
+/**
+ * Idles `ms` the way a service holding its watches does: one request now and then, the same for
+ * every client (kazoo_watches.py sends a sync as often).
+ */
+async function idle(client: WatchingClient, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    await new Promise<void>((resolve, reject) => client.probe((e) => (e === null ? resolve() : reject(e))));
+    await sleep(IDLE_PROBE_MS);
+  }
+}
+
 /** The watch figure of one client. */
 export interface WatchFigure {
   watches: number;
-  /** Time to set every watch (exists with a watch on a missing node, 1,000 outstanding), ms. */
+  /** Which watches were set (absent in reports from before the `data` kind: `exists`). */
+  kind?: WatchKindName;
+  /** Time to set every watch (exists or getData with a watch, 1,000 outstanding), ms. */
   registerMs: number;
   /** Resident memory added by holding the watches (after a full GC), MB. */
   addedRssMb: number;
-  /** JS heap added by holding the watches (after a full GC), MB. */
-  addedHeapMb: number;
+  /** JS heap added by holding the watches (after a full GC), MB; null where there is no JS heap (kazoo). */
+  addedHeapMb: number | null;
+  /**
+   * Resident memory the watches still hold after the client idled HOLD_IDLE_MS (a request every
+   * IDLE_PROBE_MS) and two full GCs ran, MB: what a service holding them pays (absent in reports
+   * from before it).
+   */
+  heldRssMb?: number;
+  /** JS heap held at that point, MB; null for kazoo. */
+  heldHeapMb?: number | null;
   /** Watches the server held for the session after registering (wchs delta). */
   serverWatchesAfterRegister: number;
   /**
@@ -152,22 +201,25 @@ export interface WatchFigure {
   reregisterMs: number | null;
   /** Watches the server held for the session at the end (wchs delta). */
   serverWatchesAfterReconnect: number;
-  /** Longest the client's event loop was blocked between the cut and the end, ms. */
-  longestStallMs: number;
+  /** Longest the client's event loop was blocked between the cut and the end, ms; null for kazoo (threads, no event loop). */
+  longestStallMs: number | null;
   /** Why re-registration did not complete, when it did not. */
   reregisterFailure?: string;
 }
 
 /**
- * Sets `count` exists-watches on missing nodes (cheaper to set up than data watches on existing
- * nodes: nothing to create first, and the server keeps both in its data-watch table), measures the
- * memory they hold, then cuts the connection from the server side and times re-registration.
+ * Sets `count` watches of `kind` (exists-watches on missing nodes, or getData watches on the
+ * existing nodes under WATCHED_PARENT, which the caller created), measures the memory they hold,
+ * then cuts the connection from the server side and times re-registration.
  */
 export async function watchFigure(
   client: WatchingClient,
   connectString: string,
   count: number,
   deadlineMs: number,
+  kind: WatchKindName = 'exists',
+  /** Told the memory figures before the cut, as a figure whose re-registration failed. */
+  onMemory?: (figure: WatchFigure) => void,
 ): Promise<WatchFigure> {
   const [host, portText] = connectString.split(':') as [string, string];
   const port = Number(portText);
@@ -179,14 +231,46 @@ export async function watchFigure(
   await client.connect(connectString);
   const baseline = await serverWatches();
   const gc = globalThis.gc ?? ((): void => {});
+  // The baseline is taken settled the same way as the held figure: a young generation still at
+  // its start-up size would otherwise shrink during the idle and hide part of what the watches hold.
+  await idle(client, HOLD_IDLE_MS);
+  gc();
   gc();
   const before = process.memoryUsage();
   const t0 = performance.now();
-  await runCount((i, done) => client.existsWatch(watchPath(i), done), count, 1000);
+  const issue: Issue =
+    kind === 'exists'
+      ? (i, done) => client.existsWatch(watchFigurePath('exists', i), done)
+      : (i, done) => client.getWatch(watchFigurePath('data', i), done);
+  await runCount(issue, count, 1000);
   const registerMs = performance.now() - t0;
   gc();
   const after = process.memoryUsage();
   const serverWatchesAfterRegister = (await serverWatches()) - baseline;
+  await idle(client, HOLD_IDLE_MS);
+  // Two GCs: the first shrinks the young generation, but V8 hands the freed pages back to the
+  // system only at a later GC (docs/watches.md#memory); its memory reducer does the same, running
+  // several GCs once a process has gone idle.
+  gc();
+  gc();
+  const held = process.memoryUsage();
+  const memory = {
+    watches: count,
+    kind,
+    registerMs,
+    addedRssMb: (after.rss - before.rss) / MB,
+    addedHeapMb: (after.heapUsed - before.heapUsed) / MB,
+    heldRssMb: (held.rss - before.rss) / MB,
+    heldHeapMb: (held.heapUsed - before.heapUsed) / MB,
+    serverWatchesAfterRegister,
+  };
+  onMemory?.({
+    ...memory,
+    reregisterMs: null,
+    serverWatchesAfterReconnect: 0,
+    longestStallMs: null,
+    reregisterFailure: 'the client did not finish after the cut (killed at the timeout)',
+  });
 
   // Any ConnectRequest naming a session makes the server close that session's connections before
   // it checks the password (a zero one here, so it is refused and the session stays the client's).
@@ -239,11 +323,7 @@ export async function watchFigure(
   stalls.disable();
   const longestStallMs = stalls.max / 1e6;
   return {
-    watches: count,
-    registerMs,
-    addedRssMb: (after.rss - before.rss) / MB,
-    addedHeapMb: (after.heapUsed - before.heapUsed) / MB,
-    serverWatchesAfterRegister,
+    ...memory,
     reregisterMs,
     serverWatchesAfterReconnect: watchesNow,
     longestStallMs,

@@ -3,8 +3,9 @@
 
 import { CLIENT_LABELS, type ClientName } from './clients/client.js';
 import { RESPONSE_COUNTER_LIMIT } from './clients/zookeeper-native.js';
-import type { WatchFigure } from './driver.js';
+import { HOLD_IDLE_MS, IDLE_PROBE_MS, type WatchFigure, type WatchKindName } from './driver.js';
 import { type Measurement, median } from './measurement.js';
+import { KAZOO_LABEL } from './peers/kazoo.js';
 import type { RecipeFigures } from './recipes/run.js';
 import type { SessionFigures } from './sessions/figures.js';
 import type { Workload, WorkloadName } from './workloads.js';
@@ -54,11 +55,25 @@ export interface RunReport {
   workloads: Workload[];
   cells: Record<CellKey, { runs: Measurement[]; failures: string[] }>;
   connect: Partial<Record<ClientName, { times: number[]; failures: string[] }>>;
-  watches: Partial<Record<ClientName, { runs: WatchFigure[]; failures: string[]; serverLenErrors: number }>>;
+  watches: WatchCell[];
   /** The recipe workloads (bench/recipes/), when that part ran. */
   recipes?: RecipeFigures;
   /** Many sessions in one process (bench/sessions/), when that part ran. */
   sessions?: SessionFigures;
+}
+
+/** A client of the watch figure: the Node clients but the ceiling, and kazoo. */
+export type WatchClientName = Exclude<ClientName, 'raw'> | 'kazoo';
+
+/** The watch figure of one client, kind and count, over its rounds. */
+export interface WatchCell {
+  client: WatchClientName;
+  kind: WatchKindName;
+  count: number;
+  runs: WatchFigure[];
+  failures: string[];
+  /** "Len error" lines the server logged during these rounds (a frame over jute.maxbuffer). */
+  serverLenErrors: number;
 }
 
 /** Medians over the rounds of one cell. */
@@ -252,22 +267,95 @@ function latencyTarget(report: RunReport): Target {
   };
 }
 
-function watchTarget(report: RunReport): Target {
-  const entry = report.watches.zookit;
-  const runs = entry?.runs ?? [];
+function watchLabel(client: WatchClientName): string {
+  return client === 'kazoo' ? KAZOO_LABEL : CLIENT_LABELS[client];
+}
+
+/**
+ * Median RSS per watch of a cell, bytes: `held` after the idle (driver.ts HOLD_IDLE_MS), or right
+ * after registering (`atOnce`); NaN when it has no such run.
+ */
+function bytesPerWatch(cell: WatchCell | undefined, when: 'held' | 'atOnce' = 'held'): number {
+  const mbs = (cell?.runs ?? [])
+    .map((r) => (when === 'held' ? r.heldRssMb : r.addedRssMb))
+    .filter((m): m is number => typeof m === 'number');
+  return mbs.length === 0 ? Number.NaN : (median(mbs) * 1e6) / cell!.count;
+}
+
+/** Median JS heap per watch held after the idle, bytes; NaN when there is none (kazoo) or no run. */
+function heapBytesPerWatch(cell: WatchCell | undefined): number {
+  const heaps = (cell?.runs ?? [])
+    .map((r) => r.heldHeapMb ?? r.addedHeapMb)
+    .filter((h): h is number => typeof h === 'number');
+  return heaps.length === 0 ? Number.NaN : (median(heaps) * 1e6) / cell!.count;
+}
+
+/** The (kind, count) pairs measured, exists before data, fewer watches first. */
+function watchGroups(report: RunReport): Array<{ kind: WatchKindName; count: number }> {
+  const groups: Array<{ kind: WatchKindName; count: number }> = [];
+  for (const kind of ['exists', 'data'] as const) {
+    const counts = [...new Set(report.watches.filter((c) => c.kind === kind).map((c) => c.count))];
+    for (const count of counts.sort((x, y) => x - y)) groups.push({ kind, count });
+  }
+  return groups;
+}
+
+const KIND_TEXT: Record<WatchKindName, string> = {
+  exists: 'exists-watches on missing nodes',
+  data: 'data watches (getData) on existing nodes',
+};
+
+/** Issue #4's watch target (100,000 watches) and issue #19's watch memory goal. */
+function watchTargets(report: RunReport): Target[] {
   const target =
     '100,000 data watches held in < 50 MB of added RSS, re-registered after a reconnect in < 2 s';
-  if (runs.length === 0) return { target, status: 'n/a', detail: 'not measured' };
-  const rss = median(runs.map((r) => r.addedRssMb));
-  const rereg = runs.map((r) => r.reregisterMs);
-  const failed = rereg.filter((r) => r === null).length;
-  const reregMs = median(rereg.filter((r): r is number => r !== null));
-  const count = runs[0]!.watches;
-  const detail =
-    `${num(count)} watches: +${num(rss, 1)} MB RSS; re-registered in ${num(reregMs)} ms` +
-    (failed > 0 ? ` (${failed} of ${runs.length} rounds failed)` : '');
-  if (count !== 100_000) return { target, status: 'n/a', detail: `${detail} — not the target's 100,000` };
-  return { target, status: verdict(rss < 50 && failed === 0 && reregMs < 2000), detail };
+  const hundredK = report.watches.find(
+    (c) => c.client === 'zookit' && c.kind === 'exists' && c.count === 100_000,
+  );
+  const runs = hundredK?.runs ?? [];
+  let first: Target;
+  if (runs.length === 0) first = { target, status: 'n/a', detail: 'not measured' };
+  else {
+    const rss = median(runs.map((r) => r.addedRssMb));
+    const rereg = runs.map((r) => r.reregisterMs);
+    const failed = rereg.filter((r) => r === null).length;
+    const reregMs = median(rereg.filter((r): r is number => r !== null));
+    const detail =
+      `100,000 exists-watches: +${num(rss, 1)} MB RSS; re-registered in ${num(reregMs)} ms` +
+      (failed > 0 ? ` (${failed} of ${runs.length} rounds failed)` : '');
+    first = { target, status: verdict(rss < 50 && failed === 0 && reregMs < 2000), detail };
+  }
+
+  const memory =
+    'Watch memory (issue #19): zookit below every peer and ≤ 1 KB of RSS held per watch (after the idle), both kinds';
+  const details: string[] = [];
+  let ok: boolean | undefined;
+  for (const { kind, count } of watchGroups(report)) {
+    const cells = report.watches.filter((c) => c.kind === kind && c.count === count);
+    const ours = bytesPerWatch(cells.find((c) => c.client === 'zookit'));
+    if (!Number.isFinite(ours)) continue;
+    const peers = cells
+      .filter((c) => !c.client.startsWith('zookit'))
+      .map((c) => ({ label: watchLabel(c.client).split(' ')[0]!, bytes: bytesPerWatch(c) }))
+      .filter((p) => Number.isFinite(p.bytes));
+    const below = peers.every((p) => ours < p.bytes);
+    ok = (ok ?? true) && below && ours <= 1000;
+    const atOnce = bytesPerWatch(
+      cells.find((c) => c.client === 'zookit'),
+      'atOnce',
+    );
+    details.push(
+      `${kind} ${num(count)}: zookit ${num(ours)} B/watch (${num(atOnce)} at once) vs ${
+        peers.map((p) => `${p.label} ${num(p.bytes)}`).join(', ') || 'no peer'
+      }`,
+    );
+  }
+  const second: Target = {
+    target: memory,
+    status: verdict(ok),
+    detail: details.join('; ') || 'not measured',
+  };
+  return [first, second];
 }
 
 // --- issue 19's targets on the main table ------------------------------------------------------
@@ -461,75 +549,121 @@ function connectSection(report: RunReport): string {
 }
 
 function watchSection(report: RunReport): string {
-  const rows: string[][] = [];
-  let count = 0;
-  for (const client of report.clients) {
-    if (client === 'raw') continue;
-    const e = report.watches[client];
-    if (e === undefined) continue;
-    const runs = e.runs;
-    count = runs[0]?.watches ?? count;
-    const rereg = runs.map((r) => r.reregisterMs).filter((r): r is number => r !== null);
-    const failed = runs.filter((r) => r.reregisterMs === null);
-    const notes = [
-      ...new Set([
-        ...failed.map((r) => r.reregisterFailure ?? 'failed'),
-        ...e.failures,
-        ...(e.serverLenErrors > 0
-          ? [
-              `server logged ${e.serverLenErrors} "Len error" (a frame over jute.maxbuffer: it closed the connection)`,
-            ]
-          : []),
-      ]),
-    ];
-    rows.push([
-      CLIENT_LABELS[client],
-      num(median(runs.map((r) => r.registerMs))),
-      num(median(runs.map((r) => r.addedRssMb)), 1),
-      num(median(runs.map((r) => r.addedHeapMb)), 1),
-      num(median(runs.map((r) => r.serverWatchesAfterRegister))),
-      rereg.length > 0 ? num(median(rereg)) : 'failed',
-      num(median(runs.map((r) => r.serverWatchesAfterReconnect))),
-      num(median(runs.map((r) => r.longestStallMs))),
-      `${runs.length}`,
-      notes.join('; '),
-    ]);
-  }
+  const groups = watchGroups(report);
+  if (groups.length === 0) return '## Watches\n\nNot measured.';
+  const clients = [...new Set(report.watches.map((c) => c.client))];
+  const perWatch = table(
+    ['client', ...groups.map((g) => `${g.kind} ${num(g.count)}: held RSS / at once / heap`)],
+    clients.map((client) => [
+      watchLabel(client),
+      ...groups.map(({ kind, count }) => {
+        const cell = report.watches.find((c) => c.client === client && c.kind === kind && c.count === count);
+        const rss = bytesPerWatch(cell);
+        const atOnce = bytesPerWatch(cell, 'atOnce');
+        const heap = heapBytesPerWatch(cell);
+        if (!Number.isFinite(atOnce)) return '—';
+        const or = (n: number): string => (Number.isFinite(n) ? num(n) : '—');
+        return `${or(rss)} / ${num(atOnce)} / ${or(heap)}`;
+      }),
+    ]),
+    `l${'r'.repeat(groups.length)}`,
+  );
+  const details = groups.map(({ kind, count }) => {
+    const rows: string[][] = [];
+    for (const cell of report.watches.filter((c) => c.kind === kind && c.count === count)) {
+      const runs = cell.runs;
+      const rereg = runs.map((r) => r.reregisterMs).filter((r): r is number => r !== null);
+      const failed = runs.filter((r) => r.reregisterMs === null);
+      const heaps = runs.map((r) => r.addedHeapMb).filter((h): h is number => h !== null);
+      const helds = runs.map((r) => r.heldRssMb).filter((h): h is number => typeof h === 'number');
+      const stalls = runs.map((r) => r.longestStallMs).filter((h): h is number => h !== null);
+      const notes = [
+        ...new Set([
+          ...failed.map((r) => r.reregisterFailure ?? 'failed'),
+          ...cell.failures,
+          ...(cell.serverLenErrors > 0
+            ? [
+                `server logged ${cell.serverLenErrors} "Len error" (a frame over jute.maxbuffer: it closed the connection)`,
+              ]
+            : []),
+        ]),
+      ];
+      rows.push([
+        watchLabel(cell.client),
+        num(median(runs.map((r) => r.registerMs))),
+        num(median(runs.map((r) => r.addedRssMb)), 1),
+        heaps.length > 0 ? num(median(heaps), 1) : '—',
+        helds.length > 0 ? num(median(helds), 1) : '—',
+        num(bytesPerWatch(cell)),
+        num(median(runs.map((r) => r.serverWatchesAfterRegister))),
+        rereg.length > 0 ? num(median(rereg)) : 'failed',
+        num(median(runs.map((r) => r.serverWatchesAfterReconnect))),
+        stalls.length > 0 ? num(median(stalls)) : '—',
+        `${runs.length}`,
+        notes.join('; '),
+      ]);
+    }
+    return [
+      `### ${num(count)} ${KIND_TEXT[kind]}`,
+      '',
+      table(
+        [
+          'client',
+          'register ms',
+          'added RSS MB',
+          'added heap MB',
+          'held RSS MB',
+          'held B/watch',
+          'server watches',
+          're-register ms',
+          'watches back',
+          'longest stall ms',
+          'rounds',
+          'notes',
+        ],
+        rows,
+        'lrrrrrrrrrrl',
+      ),
+    ].join('\n');
+  });
   return [
-    `## ${num(count)} watches`,
+    '## Watches',
     '',
-    `Each client sets ${num(count)} watches with \`exists(path, watch)\` on missing nodes, 1,000 outstanding, one ` +
-      'shared watch callback. That is cheaper to set up than data watches on existing nodes (nothing to create ' +
-      'first); the server keeps both kinds in its data-watch table, and a client keeps one registry entry per ' +
-      'path either way. **Register**: first call to last reply. **Added RSS / heap**: after a full GC (`--expose-gc`), ' +
-      'minus the same before registering. **Re-register**: the connection is cut from the server side (a ' +
-      'second ConnectRequest naming the session, with a wrong password, makes the server close the session’s ' +
-      'connection and keep the session); the client reconnects by itself; the figure runs from the cut to the ' +
-      'reply of the first request sent after the client reports "connected" again (sync for zookit and the ' +
-      'native client, exists for node-zookeeper-client, which has no sync), which the server answers after ' +
-      'the re-registration frames. It counts only when `wchs` then shows every watch back on the server. ' +
-      `Deadline ${num(report.watchDeadlineS)} s. zookit: medians over ${report.watchRounds} ` +
+    'Each client sets N watches, 1,000 outstanding, one shared watch callback, of two kinds: ' +
+      '`exists(path, watch)` on missing nodes, and `getData(path, watch)` on existing (empty) nodes, what a ' +
+      'DataWatch-style user holds; the server keeps both in its data-watch table, and a client keeps one ' +
+      'registry entry per path either way. Every path string is built as its call is issued, so the ' +
+      'client’s copy counts. **Register**: first call to last reply. **Added RSS / heap**: after a full GC ' +
+      '(`--expose-gc`; kazoo: `gc.collect()`), minus a baseline taken after connecting and settling like the ' +
+      'held figure below (idle with probes, two GCs); kazoo has no JS heap. ' +
+      `**Held**: the same after the client then idled ${num(HOLD_IDLE_MS / 1000)} s, sending one request every ` +
+      `${num(IDLE_PROBE_MS)} ms (sync; getData for node-zookeeper-client), and two full GCs — what a service ` +
+      'holding the watches pays. V8 grows its young generation for the registration burst (up to 16 MB per ' +
+      'semi-space) and shrinks it at the first GC after its allocation rate, averaged over 5 s, has gone ' +
+      'low, handing the pages back at a later GC; so right after registering most of a Node client’s added ' +
+      'RSS is that young generation, not its watches (docs/watches.md#memory). The JS heap columns leave out ' +
+      'memory outside V8 (the native client keeps its watches in C). Under WorkerThreadsHandler the held ' +
+      'figure still includes the worker’s own young generation, which no `gc()` of the main thread reaches ' +
+      'and which V8 shrinks by itself only after some 20–40 s of idle. ' +
+      '**Re-register**: the connection is cut from the server side (a second ConnectRequest naming the ' +
+      'session, with a wrong password, makes the server close the session’s connection and keep the ' +
+      'session); the client reconnects by itself; the figure runs from the cut to the reply of the first ' +
+      'request sent after the client reports "connected" again (sync for zookit, kazoo and the native ' +
+      'client, getData for node-zookeeper-client, which has no sync), which the server answers after the ' +
+      're-registration frames. It counts only when `wchs` then shows every watch back on the server. ' +
+      `Deadline ${num(report.watchDeadlineS)} s. zookit (both handlers): medians over ${report.watchRounds} ` +
       `round${report.watchRounds === 1 ? '' : 's'}; each peer: one round, for comparison. **Longest stall**: the ` +
-      'longest the client’s event loop was blocked from the cut to the end (`monitorEventLoopDelay`). The raw ' +
-      'ceiling keeps no watches and has no row.',
+      'longest the client’s event loop was blocked from the cut to the end (`monitorEventLoopDelay`; kazoo ' +
+      'runs its I/O on a thread and has none). The raw ceiling keeps no watches and has no row.',
     '',
-    table(
-      [
-        'client',
-        'register ms',
-        'added RSS MB',
-        'added heap MB',
-        'server watches',
-        're-register ms',
-        'watches back',
-        'longest stall ms',
-        'rounds',
-        'notes',
-      ],
-      rows,
-      'lrrrrrrrrl',
-    ),
-  ].join('\n');
+    '**Bytes per watch** (medians): RSS held after the idle / RSS added right after registering / JS heap held:',
+    '',
+    perWatch,
+    '',
+    ...details.flatMap((d) => [d, '']),
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 /** Issue #5: the worker-thread handler against the sequential one, pipelined getData, same run. */
@@ -672,7 +806,7 @@ export function renderReport(
     throughputTarget(report),
     ...cpuTargets(report),
     latencyTarget(report),
-    watchTarget(report),
+    ...watchTargets(report),
   ];
   const profiled =
     report.profileDir === undefined

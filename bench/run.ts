@@ -2,7 +2,8 @@
 // on every workload and window — clients interleaved round by round, each measurement in a fresh
 // child process — then the extra figures (time to connect, 100,000 watches), and writes the
 // report (bench/RESULTS.md). Environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP,
-// BENCH_QUICK=1; for partial runs BENCH_CLIENTS, BENCH_WORKLOADS, BENCH_WATCHES, BENCH_OUT;
+// BENCH_QUICK=1; for partial runs BENCH_CLIENTS, BENCH_WORKLOADS, BENCH_WATCHES (counts, comma-separated),
+// BENCH_WATCH_KINDS (exists,data), BENCH_OUT;
 // BENCH_PROFILE=1 for zookit's CPU profiles; BENCH_PIN=0 to leave the CPUs unpinned.
 
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
@@ -10,19 +11,28 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ZooKeeperClient } from '../lib/client/client.js';
+import { NodeExistsError } from '../lib/errors.js';
 import { resolveBackend } from '../testing/backend.js';
 import { startTestingServer, type TestingServer } from '../testing/index.js';
 import { HARNESS_RUN_DIR_ENV } from '../testing/process-registry.js';
 import { type ChildSpec, ERROR_PREFIX, RESULT_PREFIX } from './child-spec.js';
 import { CLIENT_NAMES, type ClientName, loadPeer } from './clients/client.js';
 import { type CpuPlan, pinnedForkOptions, pinProcess, planCpus } from './cpu-pinning.js';
-import type { WatchFigure } from './driver.js';
+import {
+  HOLD_IDLE_MS,
+  IDLE_PROBE_MS,
+  WATCHED_PARENT,
+  type WatchFigure,
+  type WatchKindName,
+  watchFigurePath,
+} from './driver.js';
 import { JAVA_WINDOWS, javaMeasureArgs, prepareJavaPeer } from './java-peer.js';
 import { type Measurement, median } from './measurement.js';
+import { kazooUnavailable, runKazooWatches } from './peers/kazoo.js';
 import { renderRecipeSection } from './recipes/report.js';
 import { type RecipeFigures, runRecipeBench } from './recipes/run.js';
 import { REPO_ROOT } from './repo-root.js';
-import { type CellKey, cellKey, type RunReport, renderReport } from './report.js';
+import { type CellKey, cellKey, type RunReport, renderReport, type WatchCell } from './report.js';
 import type { SessionFigures } from './sessions/figures.js';
 import { runSessionsBench } from './sessions/sessions-bench.js';
 import { renderSessionsSection } from './sessions/sessions-report.js';
@@ -49,8 +59,10 @@ interface Config {
   workloads: Workload[];
   /** Connects timed per client per round. */
   connectsPerRound: number;
-  watches: number;
-  /** Rounds of the watch figure for zookit; the peers get one (they are there for comparison). */
+  /** Watch counts of the watch figure, each run for every kind. */
+  watches: number[];
+  watchKinds: WatchKindName[];
+  /** Rounds of the watch figure for zookit (both handlers); the peers get one (they are there for comparison). */
   watchRounds: number;
   watchDeadlineMs: number;
   out: string;
@@ -111,7 +123,11 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     workloads:
       workloadNames === undefined ? [...WORKLOADS] : WORKLOADS.filter((w) => workloadNames.includes(w.name)),
     connectsPerRound: smoke ? 1 : quick ? 3 : 5,
-    watches: Math.round(number('BENCH_WATCHES', smoke ? 200 : quick ? 20_000 : 100_000, 0)),
+    watches: (env['BENCH_WATCHES'] ?? (smoke ? '200' : quick ? '2000,20000' : '10000,100000'))
+      .split(',')
+      .map((t) => Math.round(Number(t)))
+      .filter((n) => Number.isFinite(n) && n > 0),
+    watchKinds: list('BENCH_WATCH_KINDS', ['exists', 'data'] as const) ?? ['exists', 'data'],
     watchRounds: quick ? 1 : 3,
     watchDeadlineMs: 5000,
     profileDir: profile ? join(__dirname, 'profiles') : undefined,
@@ -179,7 +195,8 @@ function answerOf<T>(child: ChildProcess, timeoutMs: number): Promise<ChildOutco
       clearTimeout(timer);
       currentChild = undefined;
       const lines = stdout.split('\n');
-      const result = lines.find((l) => l.startsWith(RESULT_PREFIX));
+      // The last: a watch figure child prints its memory figures first, then the whole figure.
+      const result = [...lines].reverse().find((l) => l.startsWith(RESULT_PREFIX));
       const error = lines.find((l) => l.startsWith(ERROR_PREFIX));
       // A result printed before a crash on close (the native binding can) still counts.
       if (result !== undefined) {
@@ -236,6 +253,26 @@ function peerAvailability(clients: readonly ClientName[]): Partial<Record<Client
     }
   }
   return unavailable;
+}
+
+/** The `count` existing nodes the `data` watch figure watches (children of WATCHED_PARENT), through zookit. */
+async function createWatchedNodes(connectString: string, count: number): Promise<void> {
+  const zk = new ZooKeeperClient({ hosts: connectString, sessionTimeout: 30_000 });
+  await zk.start();
+  try {
+    // Made once per run, for the largest count; a node already there is fine.
+    const ignoreExisting = (error: unknown): void => {
+      if (!(error instanceof NodeExistsError)) throw error;
+    };
+    await zk.create(WATCHED_PARENT).catch(ignoreExisting);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < count) await zk.create(watchFigurePath('data', next++)).catch(ignoreExisting);
+    };
+    await Promise.all(Array.from({ length: 1000 }, worker));
+  } finally {
+    await zk.stop();
+  }
 }
 
 /** The znodes every workload reads or writes, created once through zookit. */
@@ -529,37 +566,73 @@ async function main(): Promise<void> {
     );
 
     if (stopping) return;
-    const watches: RunReport['watches'] = {};
-    if (config.watches > 0) {
-      for (let round = 1; round <= config.watchRounds; round++) {
-        for (const client of clients) {
-          if (client === 'raw' || client === 'java' || (client !== 'zookit' && round > 1)) continue;
-          const figure = entry(watches, client, () => ({ runs: [], failures: [], serverLenErrors: 0 }));
-          const lenErrorsBefore = countLines(server.logFile, 'Len error');
-          const outcome = await runChild<WatchFigure>(
-            {
-              mode: 'watches',
-              client,
-              connectString: cs,
-              count: config.watches,
-              deadlineMs: config.watchDeadlineMs,
-            },
-            config.watchDeadlineMs + 120_000,
-            ['--expose-gc'],
-          );
-          figure.serverLenErrors += countLines(server.logFile, 'Len error') - lenErrorsBefore;
-          if (outcome.ok) {
-            const f = outcome.value;
-            figure.runs.push(f);
-            console.log(
-              `bench: watches r${round} ${client}: ${fmt(f.watches)} registered in ${fmt(f.registerMs)} ms, ` +
-                `+${fmt(f.addedRssMb, 1)} MB RSS, re-registered ${
-                  f.reregisterMs === null ? `FAILED (${f.reregisterFailure})` : `in ${fmt(f.reregisterMs)} ms`
-                }`,
-            );
-          } else {
-            figure.failures.push(outcome.error);
-            console.log(`bench: watches r${round} ${client}: FAILED: ${outcome.error}`);
+    const watches: WatchCell[] = [];
+    const kazooMissing = kazooUnavailable();
+    if (kazooMissing !== undefined) console.log(`bench: kazoo is unavailable: ${kazooMissing}`);
+    const watchClients = [
+      ...clients.filter((c): c is Exclude<ClientName, 'raw' | 'java'> => c !== 'raw' && c !== 'java'),
+      ...(kazooMissing === undefined ? (['kazoo'] as const) : []),
+    ];
+    for (const kind of config.watchKinds) {
+      if (kind === 'data' && config.watches.length > 0)
+        await createWatchedNodes(cs, Math.max(...config.watches));
+      for (const count of config.watches) {
+        for (let round = 1; round <= config.watchRounds; round++) {
+          for (const client of watchClients) {
+            if (stopping) return;
+            if (!client.startsWith('zookit') && round > 1) continue;
+            let cell = watches.find((w) => w.client === client && w.kind === kind && w.count === count);
+            if (cell === undefined) {
+              cell = { client, kind, count, runs: [], failures: [], serverLenErrors: 0 };
+              watches.push(cell);
+            }
+            const lenErrorsBefore = countLines(server.logFile, 'Len error');
+            const timeoutMs = config.watchDeadlineMs + 120_000;
+            const outcome =
+              client === 'kazoo'
+                ? await runKazooWatches(
+                    {
+                      connectString: cs,
+                      count,
+                      kind,
+                      deadlineMs: config.watchDeadlineMs,
+                      pathPrefix: watchFigurePath(kind, 0).slice(0, -1),
+                      holdIdleMs: HOLD_IDLE_MS,
+                      idleProbeMs: IDLE_PROBE_MS,
+                    },
+                    timeoutMs,
+                    clientCpus,
+                  )
+                : await runChild<WatchFigure>(
+                    {
+                      mode: 'watches',
+                      client,
+                      connectString: cs,
+                      count,
+                      kind,
+                      deadlineMs: config.watchDeadlineMs,
+                    },
+                    timeoutMs,
+                    ['--expose-gc'],
+                  );
+            cell.serverLenErrors += countLines(server.logFile, 'Len error') - lenErrorsBefore;
+            const tag = `bench: watches ${kind} ${fmt(count)} r${round} ${client}`;
+            if (outcome.ok) {
+              const f = outcome.value;
+              cell.runs.push(f);
+              console.log(
+                `${tag}: registered in ${fmt(f.registerMs)} ms, ` +
+                  `+${fmt((f.addedRssMb * 1e6) / count)} B RSS/watch at once, ` +
+                  `${fmt(((f.heldRssMb ?? Number.NaN) * 1e6) / count)} B held after idle, re-registered ${
+                    f.reregisterMs === null
+                      ? `FAILED (${f.reregisterFailure})`
+                      : `in ${fmt(f.reregisterMs)} ms`
+                  }`,
+              );
+            } else {
+              cell.failures.push(outcome.error);
+              console.log(`${tag}: FAILED: ${outcome.error}`);
+            }
           }
         }
       }

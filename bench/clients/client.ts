@@ -27,6 +27,8 @@ export interface BenchClient {
 export interface WatchingClient extends BenchClient {
   /** exists() with a watch; a missing node is a success (the server still sets the watch). */
   existsWatch(path: string, done: Done): void;
+  /** getData() with a watch on an existing node. */
+  getWatch(path: string, done: Done): void;
   /** A request whose reply follows every re-registration reply on a new connection (sync, or exists). */
   probe(done: Done): void;
   /** The session id, as the server and the ConnectRequest know it (signed 64-bit). */

@@ -52,6 +52,10 @@ export class NodeZookeeperClient implements WatchingClient {
     this.client.exists(path, ignoreEvent, (error) => done(error));
   }
 
+  getWatch(path: string, done: Done): void {
+    this.client.getData(path, ignoreEvent, (error) => done(error));
+  }
+
   probe(done: Done): void {
     // No sync() in this client; any request sent after "connected" follows the SetWatches frame.
     this.client.getData('/', (error) => done(error));

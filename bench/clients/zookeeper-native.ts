@@ -68,6 +68,10 @@ export class NativeZookeeperClient implements WatchingClient {
     );
   }
 
+  getWatch(path: string, done: Done): void {
+    this.client.aw_get(path, ignoreEvent, this.result(done));
+  }
+
   probe(done: Done): void {
     this.client.a_sync('/', this.result(done));
   }

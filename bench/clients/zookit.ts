@@ -58,6 +58,10 @@ export class ZookitClient implements WatchingClient {
     this.client.exists(path, ignoreEvent).then(() => done(null), done);
   }
 
+  getWatch(path: string, done: Done): void {
+    this.client.get(path, ignoreEvent).then(() => done(null), done);
+  }
+
   probe(done: Done): void {
     this.client.sync('/').then(() => done(null), done);
   }

@@ -56,6 +56,11 @@ export interface Client {
   ): void;
   remove(path: string, version: number, callback: (error: Exception | null) => void): void;
   getData(path: string, callback: (error: Exception | null, data: Buffer, stat: Stat) => void): void;
+  getData(
+    path: string,
+    watcher: Watcher,
+    callback: (error: Exception | null, data: Buffer, stat: Stat) => void,
+  ): void;
   setData(
     path: string,
     data: Buffer | null,

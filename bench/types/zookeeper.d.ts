@@ -19,6 +19,7 @@ export declare class ZooKeeper {
   a_set(path: string, data: Buffer | string, version: number, callback: ZooKeeper.StatCallback): void;
   a_get_children(path: string, watch: boolean, callback: ZooKeeper.ChildrenCallback): void;
   aw_exists(path: string, watch: ZooKeeper.WatchCallback, callback: ZooKeeper.StatCallback): void;
+  aw_get(path: string, watch: ZooKeeper.WatchCallback, callback: ZooKeeper.DataCallback): void;
   a_sync(path: string, callback: ZooKeeper.PathCallback): void;
 }
 
