@@ -45,6 +45,12 @@ import { failRequest, type PendingRequest, SentRequests, settleRequest } from '.
 
 const identity = (body: unknown): unknown => body;
 
+/**
+ * Settled once: `then` on it queues the flush in the microtask queue where queueMicrotask would,
+ * without Node's AsyncResource and bound function per call (docs/internals.md#microtask-hops).
+ */
+const SETTLED = Promise.resolve();
+
 /** A frame is dropped once decoded, so a large value may be a view of it instead of a copy. */
 const DECODE_OPTIONS = { payloadIsDropped: true };
 
@@ -146,6 +152,16 @@ export class Session {
   /** Built once: the hot path allocates no options object or closure per request or frame. */
   private readonly encodeLimit: { maxBufferBytes: number };
   private readonly opForXid = (xid: number): ClientOp | undefined => this.sent.opFor(xid);
+  private readonly flushNow = (): void => {
+    try {
+      this.flush();
+    } catch (error) {
+      // As from queueMicrotask: an uncaught exception, not a rejection of a promise nobody holds.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
   private flushScheduled = false;
   private closed = false;
   /** What the loop was started with; a respawned loop resumes from it. */
@@ -432,7 +448,7 @@ export class Session {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    void SETTLED.then(this.flushNow);
   }
 
   private flush(): void {
