@@ -45,6 +45,10 @@ import { failRequest, type PendingRequest, SentRequests, settleRequest } from '.
 
 const identity = (body: unknown): unknown => body;
 
+/** The defaults of submit's optional arguments, shared: never written to. */
+const NO_SPEC: RequestSpec<never> = Object.freeze({});
+const NO_LIMITS: CallLimits = Object.freeze({});
+
 /**
  * Settled once: `then` on it queues the flush in the microtask queue where queueMicrotask would,
  * without Node's AsyncResource and bound function per call (docs/internals.md#microtask-hops).
@@ -152,6 +156,14 @@ export class Session {
   /** Built once: the hot path allocates no options object or closure per request or frame. */
   private readonly encodeLimit: { maxBufferBytes: number };
   private readonly opForXid = (xid: number): ClientOp | undefined => this.sent.opFor(xid);
+  /** Where captureSettlers leaves a new promise's resolve and reject, for enqueue to take at once. */
+  private capturedResolve: ((value: unknown) => void) | undefined;
+  private capturedReject: ((error: Error) => void) | undefined;
+  /** The executor of every request's promise (built once, so a request allocates no closure for it). */
+  private readonly captureSettlers = (resolve: (value: never) => void, reject: (error: Error) => void): void => {
+    this.capturedResolve = resolve as (value: unknown) => void;
+    this.capturedReject = reject;
+  };
   private readonly flushNow = (): void => {
     try {
       this.flush();
@@ -263,8 +275,8 @@ export class Session {
   submit<O extends ClientOp, T>(
     op: O,
     body: RequestOf<O>,
-    spec: RequestSpec<O> = {},
-    call: CallLimits = {},
+    spec: RequestSpec<O> = NO_SPEC,
+    call: CallLimits = NO_LIMITS,
   ): Promise<T> {
     if (!isTraced(requestChannel)) return this.enqueue(op, body, spec, call, undefined);
     const trace = this.traceContext(op, spec.path);
@@ -311,27 +323,34 @@ export class Session {
       }
       return rejected(err, trace);
     }
-    return new Promise<T>((resolve, reject) => {
-      const request: PendingRequest = {
-        op,
-        frame,
-        path: spec.path,
-        xid,
-        epoch: frame === undefined ? this.epoch : -1,
-        abandoned: false,
-        convert: (spec.convert as ((b: unknown) => unknown) | undefined) ?? identity,
-        accept: spec.accept,
-        watch: spec.watch,
-        resolve: trace === undefined ? (resolve as (value: unknown) => void) : resolveTraced(trace, resolve),
-        reject: trace === undefined ? reject : rejectTraced(trace, reject),
-        trace,
-      };
-      // Most calls set neither: nothing to watch, nothing allocated.
-      if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined)
-        this.watchCaller(request, call);
-      if (frame === undefined) this.sent.push(request);
-      else this.queued.push(request);
-    });
+    // One executor for every request: the promise's own resolve and reject are the only
+    // functions a request allocates (docs/internals.md#allocation-per-request).
+    const promise = new Promise<T>(this.captureSettlers);
+    const resolve = this.capturedResolve!;
+    const reject = this.capturedReject!;
+    this.capturedResolve = undefined;
+    this.capturedReject = undefined;
+    const request: PendingRequest = {
+      op,
+      frame,
+      path: spec.path,
+      xid,
+      epoch: frame === undefined ? this.epoch : -1,
+      abandoned: false,
+      convert: (spec.convert as ((b: unknown) => unknown) | undefined) ?? identity,
+      accept: spec.accept,
+      watch: spec.watch,
+      resolve: trace === undefined ? resolve : resolveTraced(trace, resolve),
+      reject: trace === undefined ? reject : rejectTraced(trace, reject),
+      done: undefined,
+      trace,
+    };
+    // Most calls set neither: nothing to watch, nothing allocated.
+    if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined)
+      this.watchCaller(request, call);
+    if (frame === undefined) this.sent.push(request);
+    else this.queued.push(request);
+    return promise;
   }
 
   /**
