@@ -28,7 +28,9 @@ const env = process.env;
 const HERE_BUILD = join(__dirname, '..');
 const BUILD_A = env['AB_A'] ?? '/work/wt-perf-base/.build';
 const BUILD_B = env['AB_B'] ?? HERE_BUILD;
-const WORKLOADS = (env['AB_WORKLOADS'] ?? 'get100,set100,createDelete').split(',') as AbChildSpec['workload'][];
+const WORKLOADS = (env['AB_WORKLOADS'] ?? 'get100,set100,createDelete').split(
+  ',',
+) as AbChildSpec['workload'][];
 const WINDOWS = (env['AB_WINDOWS'] ?? '1,10,100,1000').split(',').map(Number);
 const ROUNDS = Number(env['AB_ROUNDS'] ?? 5);
 const MEASURE_MS = Number(env['AB_SECONDS'] ?? 1) * 1000;
@@ -52,11 +54,17 @@ function runChild(spec: AbChildSpec, name?: string): Promise<AbResult> {
         : [];
     const options =
       STRACE_DIR !== undefined && name !== undefined
-        ? { execPath: 'strace', execArgv: ['-c', '-f', '-o', join(STRACE_DIR, `${name}-${spec.client}.txt`), process.execPath] }
+        ? {
+            execPath: 'strace',
+            execArgv: ['-c', '-f', '-o', join(STRACE_DIR, `${name}-${spec.client}.txt`), process.execPath],
+          }
         : clientCpus === undefined
           ? { execArgv }
           : pinnedForkOptions(clientCpus, execArgv);
-    const child = fork(script, [JSON.stringify(spec)], { ...options, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(script, [JSON.stringify(spec)], {
+      ...options,
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -87,13 +95,19 @@ async function setUp(connectString: string): Promise<void> {
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
 async function main(): Promise<void> {
-  const server = await startTestingServer({ jvmFlags: ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC'], logLevel: 'warn' });
+  const server = await startTestingServer({
+    jvmFlags: ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC'],
+    logLevel: 'warn',
+  });
   const plan = planCpus(env.AB_PIN === '0' ? { BENCH_PIN: '0' } : env);
   if ('server' in plan && server.pid !== undefined) {
     pinProcess(server.pid, plan.server);
     clientCpus = plan.client;
   }
-  const pinning = clientCpus === undefined ? 'unpinned' : `server CPU ${(plan as { server: string }).server}, client CPU ${clientCpus}`;
+  const pinning =
+    clientCpus === undefined
+      ? 'unpinned'
+      : `server CPU ${(plan as { server: string }).server}, client CPU ${clientCpus}`;
   console.log(`ab: A=${BUILD_A} B=${BUILD_B}; ${pinning}; ${ROUNDS} rounds`);
   const results: Array<{ workload: string; window: number; arm: Arm; round: number; result: AbResult }> = [];
   try {
@@ -102,7 +116,15 @@ async function main(): Promise<void> {
     const base = { connectString: cs, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
     for (const workload of WORKLOADS) {
       // The server's JIT first, as bench/run.ts does.
-      await runChild({ ...base, buildDir: BUILD_B, client: 'raw', workload, window: 100, mode: 'cpu', warmupMs: 0 });
+      await runChild({
+        ...base,
+        buildDir: BUILD_B,
+        client: 'raw',
+        workload,
+        window: 100,
+        mode: 'cpu',
+        warmupMs: 0,
+      });
       for (const window of WINDOWS) {
         for (let round = 1; round <= ROUNDS; round++) {
           const order: Arm[] = round % 2 === 1 ? ['A', 'B'] : ['B', 'A'];
@@ -125,7 +147,11 @@ async function main(): Promise<void> {
           }
         }
         const cell = (arm: Arm, key: keyof AbResult): number =>
-          median(results.filter((r) => r.workload === workload && r.window === window && r.arm === arm).map((r) => r.result[key]));
+          median(
+            results
+              .filter((r) => r.workload === workload && r.window === window && r.arm === arm)
+              .map((r) => r.result[key]),
+          );
         const raw = cell('raw', 'cpuUsPerOp');
         const line = (['A', 'B'] as const).map(
           (arm) =>

@@ -19,7 +19,10 @@ export function sitesOf(root: ProfileNode): Map<string, number> {
   const visit = (node: ProfileNode): void => {
     if (node.selfSize > 0) {
       const { functionName, url, lineNumber } = node.callFrame;
-      const file = url === '' ? '' : ` (${url.replace(/^.*\/\.build\//, '').replace(/^node:/, 'node:')}:${lineNumber + 1})`;
+      const file =
+        url === ''
+          ? ''
+          : ` (${url.replace(/^.*\/\.build\//, '').replace(/^node:/, 'node:')}:${lineNumber + 1})`;
       const key = `${functionName || '(anonymous)'}${file}`;
       sites.set(key, (sites.get(key) ?? 0) + node.selfSize);
     }

@@ -237,7 +237,11 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   }
 
   /** [data, stat]; data is null for a node created with null data. */
-  get(path: string, watch?: WatchCallback, options: CallOptions = NO_OPTIONS): Promise<[Buffer | null, Stat]> {
+  get(
+    path: string,
+    watch?: WatchCallback,
+    options: CallOptions = NO_OPTIONS,
+  ): Promise<[Buffer | null, Stat]> {
     return this.#request(options, (session) => {
       const serverPath = this.#serverPath(path);
       const oneShot = this.#oneShot(session, path, watch, 'data');

@@ -160,7 +160,10 @@ export class Session {
   private capturedResolve: ((value: unknown) => void) | undefined;
   private capturedReject: ((error: Error) => void) | undefined;
   /** The executor of every request's promise (built once, so a request allocates no closure for it). */
-  private readonly captureSettlers = (resolve: (value: never) => void, reject: (error: Error) => void): void => {
+  private readonly captureSettlers = (
+    resolve: (value: never) => void,
+    reject: (error: Error) => void,
+  ): void => {
     this.capturedResolve = resolve as (value: unknown) => void;
     this.capturedReject = reject;
   };
