@@ -13,7 +13,11 @@ const SETTLED = Promise.resolve();
  * call stack (no re-entrancy) and a burst costs one hop, not one per message.
  */
 class Pipe<T> {
-  private queue: T[] = [];
+  /** Messages waiting, in `queue[0 … count)`; the array is reused, so a hop allocates no array. */
+  private queue: Array<T | undefined> = [];
+  private count = 0;
+  /** The array of the batch delivered last, emptied: the next batch's queue. */
+  private spare: Array<T | undefined> = [];
   private scheduled = false;
   private closed = false;
   private receive: ((message: T) => void) | undefined;
@@ -28,12 +32,12 @@ class Pipe<T> {
 
   push(message: T): void {
     if (this.closed) return;
-    this.queue.push(message);
+    this.queue[this.count++] = message;
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.scheduled || this.queue.length === 0) return;
+    if (this.scheduled || this.count === 0) return;
     this.scheduled = true;
     void SETTLED.then(this.flushNow);
   }
@@ -41,6 +45,7 @@ class Pipe<T> {
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.count = 0;
   }
 
   private flush(): void {
@@ -48,12 +53,18 @@ class Pipe<T> {
     const receive = this.receive;
     if (receive === undefined) return; // held until a receiver is set
     const batch = this.queue;
-    this.queue = [];
+    const n = this.count;
+    // Messages pushed while this batch is delivered go to the other array, for the next hop.
+    this.queue = this.spare;
+    this.count = 0;
     try {
-      for (const message of batch) {
+      for (let i = 0; i < n; i++) {
         if (this.closed) return;
+        const message = batch[i] as T;
+        batch[i] = undefined; // delivered: the pipe no longer holds it
         receive(message);
       }
+      this.spare = batch;
     } catch (error) {
       // As from queueMicrotask: an uncaught exception, not a rejection of a promise nobody holds.
       queueMicrotask(() => {
