@@ -1,14 +1,14 @@
 // One A/B measurement (bench/ab.ts) in a process of its own, run against a build named on the
 // command line: the same driver and client adapter as `npm run bench` (bench/child.ts), loaded
 // from that build's .build/bench, so two builds of zookit are measured by identical code. On top
-// of the benchmark's figures it reports the bytes the JS heap allocated per request (v8.GCProfiler:
-// the heap's growth between collections, summed over the measured interval) and, in `heap` mode,
+// of the benchmark's figures it reports the bytes the JS heap allocated per request
+// (bench/allocation-meter.ts, over the driver's measured interval) and, in `heap` mode,
 // a sampling heap profile of the interval whose samples include objects the GC already freed.
 
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import v8 from 'node:v8';
+import { type AllocationCount, startAllocationMeter } from './allocation-meter.js';
 
 /** What bench/ab.ts asks of one child. */
 export interface AbChildSpec {
@@ -41,23 +41,6 @@ export interface AbResult {
 
 export const AB_RESULT_PREFIX = 'AB-RESULT ';
 
-interface GcRecord {
-  gcType: string;
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
-}
-
-/** Bytes allocated between `startUsed` and `endUsed`, given the collections in between. */
-function allocatedBytes(startUsed: number, endUsed: number, gcs: readonly GcRecord[]): number {
-  let total = 0;
-  let from = startUsed;
-  for (const gc of gcs) {
-    total += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - from);
-    from = gc.afterGC.heapStatistics.usedHeapSize;
-  }
-  return total + Math.max(0, endUsed - from);
-}
-
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) =>
     session.post(method, params, (err, result) => (err ? reject(err) : resolve(result as T))),
@@ -74,11 +57,10 @@ async function main(): Promise<void> {
 
   // The driver reads process.cpuUsage() at the start and end of its interval; the allocation
   // figure is taken over the same interval by wrapping those two reads.
-  const profiler = new v8.GCProfiler();
-  let startUsed = 0;
+  let meter: ReturnType<typeof startAllocationMeter> | undefined;
   let reads = 0;
   let heapSession: Session | undefined;
-  let alloc: { bytes: number; minor: number; major: number } | undefined;
+  let alloc: AllocationCount | undefined;
   const cpuUsage = process.cpuUsage.bind(process);
   const pendingProfile: Array<Promise<void>> = [];
   process.cpuUsage = ((previous?: NodeJS.CpuUsage) => {
@@ -94,19 +76,12 @@ async function main(): Promise<void> {
               includeObjectsCollectedByMinorGC: true,
             }),
           );
-        profiler.start();
-        startUsed = v8.getHeapStatistics().used_heap_size;
+        meter = startAllocationMeter();
       }
       return cpuUsage();
     }
     const used = cpuUsage(previous);
-    const endUsed = v8.getHeapStatistics().used_heap_size;
-    const gcs = (profiler.stop()?.statistics ?? []) as GcRecord[];
-    alloc = {
-      bytes: allocatedBytes(startUsed, endUsed, gcs),
-      minor: gcs.filter((g) => g.gcType === 'Scavenge' || g.gcType === 'MinorMarkCompact').length,
-      major: gcs.filter((g) => g.gcType === 'MarkSweepCompact').length,
-    };
+    alloc = meter?.stop();
     if (heapSession !== undefined) {
       const session = heapSession;
       pendingProfile.push(
@@ -146,8 +121,8 @@ async function main(): Promise<void> {
       p99Us: m.p99Us,
       cpuUsPerOp: m.cpuUsPerOp,
       allocBytesPerOp: alloc === undefined ? Number.NaN : alloc.bytes / m.ops,
-      minorGcs: alloc?.minor ?? 0,
-      majorGcs: alloc?.major ?? 0,
+      minorGcs: alloc?.minorGcs ?? 0,
+      majorGcs: alloc?.majorGcs ?? 0,
     };
     process.stdout.write(`${AB_RESULT_PREFIX}${JSON.stringify(result)}\n`);
   } catch (error) {
