@@ -349,8 +349,15 @@ export class Session {
       trace,
     };
     // Most calls set neither: nothing to watch, nothing allocated.
-    if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined)
-      this.watchCaller(request, call);
+    if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined) {
+      try {
+        this.watchCaller(request, call);
+      } catch (error) {
+        // As when this ran inside the promise's executor: the call fails, its promise rejects.
+        reject(error as Error);
+        return promise;
+      }
+    }
     if (frame === undefined) this.sent.push(request);
     else this.queued.push(request);
     return promise;
