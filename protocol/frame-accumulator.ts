@@ -42,7 +42,7 @@ export class FrameAccumulator {
   next(): Buffer | undefined {
     if (this.pending < 0) {
       if (this.buffered < 4) return undefined;
-      const len = this.take(4).readInt32BE(0);
+      const len = this.takeLength();
       if (len < 0 || len > this.maxFrameBytes) {
         this.reset();
         throw new InboundFrameTooLargeError(len, this.maxFrameBytes);
@@ -61,6 +61,24 @@ export class FrameAccumulator {
     this.head = 0;
     this.buffered = 0;
     this.pending = -1;
+  }
+
+  /**
+   * Removes the 4-byte length prefix (buffered ≥ 4) and returns it. Read in place when it lies in
+   * one chunk, as it nearly always does: a view just to read it would cost a Buffer per frame.
+   */
+  private takeLength(): number {
+    const first = this.chunks[0]!;
+    const p = this.head;
+    if (first.length - p < 4) return this.take(4).readInt32BE(0);
+    const len = (first[p]! << 24) | (first[p + 1]! << 16) | (first[p + 2]! << 8) | first[p + 3]!;
+    this.buffered -= 4;
+    this.head = p + 4;
+    if (this.head === first.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+    return len;
   }
 
   /** Removes n buffered bytes (n ≤ buffered) from the front. */

@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { longAt } from './int64.js';
 import { ProtocolError } from './protocol-error.js';
 
 /** Byte strings shorter than this are always copied: the copy costs less than a view would keep alive. */
@@ -51,7 +52,7 @@ export class JuteReader {
 
   long(): bigint {
     this.need(8, 'long');
-    const v = this.buf.readBigInt64BE(this.pos);
+    const v = longAt(this.buf, this.pos);
     this.pos += 8;
     return v;
   }

@@ -8,6 +8,7 @@ import type { ChannelEnd, Handler, SpawnTask, Transport } from '../../handlers/h
 import { OpCode, REPLY_HEADER_BYTES, SESSION_PASSWORD_BYTES, Xid } from '../../protocol/constants.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FrameAccumulator } from '../../protocol/frame-accumulator.js';
+import { longAt } from '../../protocol/int64.js';
 import { decodeConnectResponse, encodeConnectRequest, encodeRequest } from '../../protocol/operations.js';
 import { ConnectionFailedError, type ConnectionFailure, ConnectionLossError } from '../errors.js';
 import { RetryPolicy } from '../retry.js';
@@ -448,8 +449,10 @@ class ConnectionLoop {
         // reconnect could start before that message comes).
         if (err === ErrorCode.AUTHFAILED || err === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH)
           this.closing = true;
-        const zxid = f.readBigInt64BE(4);
-        if (xid !== Xid.notification && zxid > this.lastZxid) this.lastZxid = zxid;
+        if (xid !== Xid.notification) {
+          const zxid = longAt(f, 4);
+          if (zxid > this.lastZxid) this.lastZxid = zxid;
+        }
         batch.push(f);
       }
     } catch (err) {

@@ -29,7 +29,8 @@ export interface PendingRequest {
   watch?: WatchAction;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  done?: () => void;
+  /** Stops watching the caller's signal and timeout (set only when there is one to watch). */
+  done?: (() => void) | undefined;
   /** Its `zookit:request` context, when someone subscribed as it was submitted (the reply's size goes here). */
   trace?: RequestTraceContext | undefined;
 }

@@ -45,6 +45,16 @@ import { failRequest, type PendingRequest, SentRequests, settleRequest } from '.
 
 const identity = (body: unknown): unknown => body;
 
+/** The defaults of submit's optional arguments, shared: never written to. */
+const NO_SPEC: RequestSpec<never> = Object.freeze({});
+const NO_LIMITS: CallLimits = Object.freeze({});
+
+/**
+ * Settled once: `then` on it queues the flush in the microtask queue where queueMicrotask would,
+ * without Node's AsyncResource and bound function per call (docs/internals.md#microtask-hops).
+ */
+const SETTLED = Promise.resolve();
+
 /** A frame is dropped once decoded, so a large value may be a view of it instead of a copy. */
 const DECODE_OPTIONS = { payloadIsDropped: true };
 
@@ -146,6 +156,27 @@ export class Session {
   /** Built once: the hot path allocates no options object or closure per request or frame. */
   private readonly encodeLimit: { maxBufferBytes: number };
   private readonly opForXid = (xid: number): ClientOp | undefined => this.sent.opFor(xid);
+  /** Where captureSettlers leaves a new promise's resolve and reject, for enqueue to take at once. */
+  private capturedResolve: ((value: unknown) => void) | undefined;
+  private capturedReject: ((error: Error) => void) | undefined;
+  /** The executor of every request's promise (built once, so a request allocates no closure for it). */
+  private readonly captureSettlers = (
+    resolve: (value: never) => void,
+    reject: (error: Error) => void,
+  ): void => {
+    this.capturedResolve = resolve as (value: unknown) => void;
+    this.capturedReject = reject;
+  };
+  private readonly flushNow = (): void => {
+    try {
+      this.flush();
+    } catch (error) {
+      // As from queueMicrotask: an uncaught exception, not a rejection of a promise nobody holds.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
   private flushScheduled = false;
   private closed = false;
   /** What the loop was started with; a respawned loop resumes from it. */
@@ -247,8 +278,8 @@ export class Session {
   submit<O extends ClientOp, T>(
     op: O,
     body: RequestOf<O>,
-    spec: RequestSpec<O> = {},
-    call: CallLimits = {},
+    spec: RequestSpec<O> = NO_SPEC,
+    call: CallLimits = NO_LIMITS,
   ): Promise<T> {
     if (!isTraced(requestChannel)) return this.enqueue(op, body, spec, call, undefined);
     const trace = this.traceContext(op, spec.path);
@@ -295,27 +326,41 @@ export class Session {
       }
       return rejected(err, trace);
     }
-    return new Promise<T>((resolve, reject) => {
-      const request: PendingRequest = {
-        op,
-        frame,
-        path: spec.path,
-        xid,
-        epoch: frame === undefined ? this.epoch : -1,
-        abandoned: false,
-        convert: (spec.convert as ((b: unknown) => unknown) | undefined) ?? identity,
-        accept: spec.accept,
-        watch: spec.watch,
-        resolve: trace === undefined ? (resolve as (value: unknown) => void) : resolveTraced(trace, resolve),
-        reject: trace === undefined ? reject : rejectTraced(trace, reject),
-        trace,
-      };
-      // Most calls set neither: nothing to watch, nothing allocated.
-      if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined)
+    // One executor for every request: the promise's own resolve and reject are the only
+    // functions a request allocates (docs/internals.md#allocation-per-request).
+    const promise = new Promise<T>(this.captureSettlers);
+    const resolve = this.capturedResolve!;
+    const reject = this.capturedReject!;
+    this.capturedResolve = undefined;
+    this.capturedReject = undefined;
+    const request: PendingRequest = {
+      op,
+      frame,
+      path: spec.path,
+      xid,
+      epoch: frame === undefined ? this.epoch : -1,
+      abandoned: false,
+      convert: (spec.convert as ((b: unknown) => unknown) | undefined) ?? identity,
+      accept: spec.accept,
+      watch: spec.watch,
+      resolve: trace === undefined ? resolve : resolveTraced(trace, resolve),
+      reject: trace === undefined ? reject : rejectTraced(trace, reject),
+      done: undefined,
+      trace,
+    };
+    // Most calls set neither: nothing to watch, nothing allocated.
+    if (call.signal !== undefined || (call.timeout ?? this.settings.requestTimeout) !== undefined) {
+      try {
         this.watchCaller(request, call);
-      if (frame === undefined) this.sent.push(request);
-      else this.queued.push(request);
-    });
+      } catch (error) {
+        // As when this ran inside the promise's executor: the call fails, its promise rejects.
+        reject(error as Error);
+        return promise;
+      }
+    }
+    if (frame === undefined) this.sent.push(request);
+    else this.queued.push(request);
+    return promise;
   }
 
   /**
@@ -432,7 +477,7 @@ export class Session {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    void SETTLED.then(this.flushNow);
   }
 
   private flush(): void {
