@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ERROR_PREFIX, RESULT_PREFIX } from '../child-spec.js';
 import type { WatchFigure, WatchKindName } from '../driver.js';
+import { REPO_ROOT } from '../repo-root.js';
 
 /** The interpreter kazoo is installed for (Debian's python3-kazoo). */
 export const KAZOO_PYTHON = '/usr/bin/python3';
@@ -14,7 +15,7 @@ export const KAZOO_PYTHON = '/usr/bin/python3';
 export const KAZOO_LABEL = 'kazoo 2.8.0 (Python)';
 
 /** The driver script; compiled code runs from .build/bench/peers, the script stays in bench/peers. */
-const SCRIPT = join(__dirname, '..', '..', '..', 'bench', 'peers', 'kazoo_watches.py');
+const SCRIPT = join(REPO_ROOT, 'bench', 'peers', 'kazoo_watches.py');
 
 /** Why kazoo cannot run here, or undefined when it can. */
 export function kazooUnavailable(): string | undefined {
