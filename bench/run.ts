@@ -26,16 +26,15 @@ import {
   type WatchKindName,
   watchFigurePath,
 } from './driver.js';
+import { renderFullReport } from './full-report.js';
 import { JAVA_WINDOWS, javaMeasureArgs, prepareJavaPeer } from './java-peer.js';
 import { type Measurement, median } from './measurement.js';
 import { kazooUnavailable, runKazooWatches } from './peers/kazoo.js';
-import { renderRecipeSection } from './recipes/report.js';
 import { type RecipeFigures, runRecipeBench } from './recipes/run.js';
 import { REPO_ROOT } from './repo-root.js';
-import { type CellKey, cellKey, type RunReport, renderReport, type WatchCell } from './report.js';
+import { type CellKey, cellKey, type RunReport, type WatchCell } from './report.js';
 import type { SessionFigures } from './sessions/figures.js';
 import { runSessionsBench } from './sessions/sessions-bench.js';
-import { renderSessionsSection } from './sessions/sessions-report.js';
 import { CHILD_COUNT, PATHS, VALUE_1M_BYTES, VALUE_100, WORKLOADS, type Workload } from './workloads.js';
 
 const CHILD_SCRIPT = join(__dirname, 'child.js');
@@ -102,7 +101,11 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     WORKLOADS.map((w) => w.name),
   );
   const profile = env['BENCH_PROFILE'] === '1';
-  const parts = list('BENCH_PARTS', ['recipes', 'sessions'] as const) ?? (['recipes', 'sessions'] as const);
+  // BENCH_PARTS=none: the main table and the watch figure only.
+  const parts =
+    env['BENCH_PARTS'] === 'none'
+      ? []
+      : (list('BENCH_PARTS', ['recipes', 'sessions'] as const) ?? (['recipes', 'sessions'] as const));
   const partial = clients !== undefined || workloadNames !== undefined;
   const kind = smoke ? 'smoke' : quick ? 'quick' : partial ? 'partial' : profile ? 'profiled' : undefined;
   return {
@@ -702,22 +705,7 @@ async function main(): Promise<void> {
       ...(sessions === undefined ? {} : { sessions }),
     };
     mkdirSync(join(config.out, '..'), { recursive: true });
-    const recipeSection = recipes === undefined ? undefined : renderRecipeSection(recipes);
-    const sessionSection = sessions === undefined ? undefined : renderSessionsSection(sessions);
-    writeFileSync(
-      config.out,
-      renderReport(report, {
-        targets: [
-          ...(recipeSection?.goals ?? []),
-          ...(sessionSection?.goals ?? []).map((g) => ({
-            target: g.goal,
-            status: g.status,
-            detail: g.numbers,
-          })),
-        ],
-        sections: [recipeSection?.markdown, sessionSection?.markdown].filter((m) => m !== undefined),
-      }),
-    );
+    writeFileSync(config.out, renderFullReport(report));
     formatWithBiome(config.out);
     writeFileSync(dataFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(

@@ -233,7 +233,11 @@ export class Counter {
         applied = await this.wasApplied(marker, session, amount);
       }
       if (!applied) continue;
-      await deleteForCertain(client, {
+      // The marker has served: the change is known to be applied. Its delete is sent now, so any
+      // later request of this session sees it gone (one session's requests are applied in order),
+      // but the change does not wait for it: that would add a write's round trip to every change.
+      // docs/recipes.md#counter-exactly-once
+      void deleteForCertain(client, {
         parent: this.path,
         prefix: '',
         name: marker.slice(this.path.length + 1),
