@@ -667,6 +667,10 @@ async function main(): Promise<void> {
     let sessions: SessionFigures | undefined;
     if (config.parts.has('sessions')) {
       // Its own 3-member ensembles (one per handler), after the standalone servers are done with.
+      // It places its servers and its client itself (cpu-pinning.ts), so it needs this process's
+      // whole affinity back: pinned to the client CPU, every server it starts would share that CPU
+      // with the sessions (the run of 194e248 did, and its connect figures paid for it).
+      if ('server' in cpuPlan) pinProcess(process.pid, `${cpuPlan.server},${cpuPlan.client}`);
       console.log('bench: many sessions in one process against a 3-member ensemble');
       sessions = await runSessionsBench({
         clients: config.smoke ? 20 : 1000,
