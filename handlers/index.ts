@@ -10,5 +10,5 @@ export {
   WorkerPoolOptionsError,
   WorkerTaskError,
 } from './worker-errors.js';
-export { type PoolTask, WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 export { WorkerThreadsHandler, type WorkerThreadsHandlerOptions } from './worker-threads.js';

@@ -31,7 +31,12 @@ export interface WorkerPoolOptions {
   resourceLimits?: ResourceLimits;
 }
 
-/** A task as WorkerThreadsHandler hands it to the pool: the `spawn` message without its id, and the ports it transfers. */
+/**
+ * A task as WorkerThreadsHandler hands it to the pool: the `spawn` message without its id, and the
+ * ports it transfers.
+ *
+ * @internal
+ */
 export interface PoolTask {
   task: string;
   module: string;

@@ -5,27 +5,15 @@
 // are meaningless by design, and speed is never a test's business); what is asserted is that every
 // measurement the run planned produced a result and none failed.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../bench/report.js';
+import { compileTools } from '../compile-tools.js';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
 let buildDir: string;
-
-/** Compiles the benchmark (tsconfig.dev.json) into `outDir`, without type checking (typecheck does). */
-function compile(outDir: string): Promise<void> {
-  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [tsc, '-p', join(REPO_ROOT, 'tsconfig.dev.json'), '--outDir', outDir, '--noCheck'],
-      { cwd: REPO_ROOT },
-      (error, stdout, stderr) => (error ? reject(new Error(`tsc failed: ${stdout}${stderr}`)) : resolve()),
-    );
-  });
-}
 
 /** Runs the compiled runner with BENCH_SMOKE=1; resolves with its exit code and output. */
 function runSmoke(out: string): Promise<{ code: number | null; output: string }> {
@@ -50,7 +38,7 @@ function runSmoke(out: string): Promise<{ code: number | null; output: string }>
 beforeAll(async () => {
   mkdirSync(join(REPO_ROOT, '.build'), { recursive: true });
   buildDir = mkdtempSync(join(REPO_ROOT, '.build', 'bench-smoke-'));
-  await compile(buildDir);
+  await compileTools(buildDir);
 }, 240_000);
 
 afterAll(() => {

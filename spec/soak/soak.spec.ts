@@ -8,9 +8,10 @@
 // whose residuals resemble each other so much that 40 samples are worth fewer than 3
 // (trend.ts) and the interval is unbounded.
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileTools } from '../compile-tools.js';
 import type { SoakReport } from './runner.js';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -25,22 +26,6 @@ let buildDir: string;
 let clean: Promise<Finished>;
 let planted: Promise<Finished>;
 const children: ChildProcess[] = [];
-
-/**
- * Compiles the tools (tsconfig.dev.json) into `outDir`, so no other run's .build is touched;
- * without type checking (`npm run typecheck` does that), which halves the time it takes.
- */
-function compile(outDir: string): Promise<void> {
-  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [tsc, '-p', join(REPO_ROOT, 'tsconfig.dev.json'), '--outDir', outDir, '--noCheck'],
-      { cwd: REPO_ROOT },
-      (error, stdout, stderr) => (error ? reject(new Error(`tsc failed: ${stdout}${stderr}`)) : resolve()),
-    );
-  });
-}
 
 /** Runs the compiled soak with `args`; resolves with its exit code, its output and its report. */
 function soak(name: string, args: readonly string[]): Promise<Finished> {
@@ -73,7 +58,7 @@ function soak(name: string, args: readonly string[]): Promise<Finished> {
 beforeAll(async () => {
   mkdirSync(join(REPO_ROOT, '.build'), { recursive: true });
   buildDir = mkdtempSync(join(REPO_ROOT, '.build', 'soak-spec-'));
-  await compile(buildDir);
+  await compileTools(buildDir);
   const seed = String(Math.floor(Math.random() * 2 ** 31));
   console.log(
     `soak spec: seed ${seed} (replay: npm run soak -- --minutes 2 --seed ${seed} --expire-every 30)`,
