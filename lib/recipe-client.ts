@@ -27,6 +27,14 @@ import type { WatchCallback } from './watches/watch-registry.js';
 import type { RemovableWatchType } from './watches/watch-removal.js';
 
 export type { CallOptions } from './client/options.js';
+export {
+  isProtectedName,
+  newProtectionId,
+  PROTECTED_PREFIX,
+  protectedPrefix,
+  protectionIdOf,
+  withoutProtection,
+} from './client/protected-names.js';
 export * from './errors.js';
 export { basename, joinPath, parentOf, sequenceOf, validatePath } from './paths.js';
 export { isRetryable } from './retry.js';

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Makes sure the recipe benchmark (bench/recipes/) has Curator 5.4 to compare with: its jars in
+# Makes sure the recipe benchmark (bench/recipes/) and the Curator interop specs (spec/peers/curator/)
+# have Curator 5.4 (and curator-x-discovery with its Jackson) to compare with: its jars in
 # /usr/share/java, where bench/recipes/drivers.ts compiles CuratorDriver.java against them with
 # the ZooKeeper jars of ensure-zookeeper.sh. When they are missing, installs Debian's Curator
 # packages with apt. Needs javac (a JDK) too; says so when there is none.
 set -euo pipefail
 
 JARS=/usr/share/java
-NEEDED=(curator-framework.jar curator-client.jar curator-recipes.jar guava.jar slf4j-api.jar slf4j-nop.jar)
+NEEDED=(curator-framework.jar curator-client.jar curator-recipes.jar curator-x-discovery.jar jackson-databind.jar jackson-core.jar jackson-annotations.jar guava.jar slf4j-api.jar slf4j-nop.jar)
 
 have_curator() {
   local jar

@@ -15,7 +15,7 @@ import type { MultiReadOp, MultiResult } from '../../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../../protocol/records.js';
 import { validateAcl } from '../acl.js';
 import { errorFromCode, InvalidArgumentError } from '../errors.js';
-import { prefixChroot, stripChroot, validatePath } from '../paths.js';
+import { basename, joinPath, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
 import '../dispose.js';
 import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
@@ -44,6 +44,7 @@ import type {
   StartOptions,
   Value,
 } from './options.js';
+import { newProtectionId, protectedPrefix } from './protected-names.js';
 import { bindRecipeFactories, type RecipeFactories } from './recipe-factories.js';
 import {
   childrenAndStat,
@@ -199,6 +200,16 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     options: CreateOptions & { includeData: true },
   ): Promise<[string, Stat]>;
   create(path: string, value?: Value, options: CreateOptions = NO_OPTIONS): Promise<string | [string, Stat]> {
+    if (options.protected) {
+      try {
+        validatePath(path, { sequential: options.sequence === true });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      // TODO(issue 20): find the node again by its prefix when the reply is lost.
+      const name = protectedPrefix(newProtectionId()) + basename(path);
+      path = joinPath(parentOf(path), name);
+    }
     if (!options.makepath) return this.#create(path, value, options, options);
     return this.#request(options, () => {
       this.#serverPath(path, { sequential: options.sequence === true });

@@ -124,6 +124,13 @@ export interface CreateOptions extends TransactionCreateOptions, CallOptions {
   makepath?: boolean;
   /** Return [path, stat] (create2) instead of the path. */
   includeData?: boolean;
+  /**
+   * Curator's protected mode: the node is named `_c_<uuid>-<name>`, and when the create's reply is
+   * lost the client finds the node again by that prefix instead of making a second one; a node found
+   * that was made by an earlier session is deleted, and the create made anew (CURATOR-498).
+   * docs/protocol.md#protected-creates
+   */
+  protected?: boolean;
 }
 
 /** Options of `set` and `setAcls`. */
@@ -139,6 +146,13 @@ export interface DeleteOptions extends SetOptions {
    * version is checked before anything is deleted, and again by the server on the node's own delete.
    */
   recursive?: boolean;
+  /**
+   * Curator's guaranteed delete: when the delete fails for a connection problem, it is retried in
+   * the background across disconnects until the node is gone or the session ends. The call still
+   * settles as a plain delete would (its signal and timeout included); the retries go on after it.
+   * docs/protocol.md#guaranteed-deletes
+   */
+  guaranteed?: boolean;
 }
 
 /** Options of `ensurePath`. */
