@@ -26,7 +26,7 @@ import type { ClientState, ConnectionState } from './states.js';
 import type { WatchCallback } from './watches/watch-registry.js';
 import type { RemovableWatchType } from './watches/watch-removal.js';
 
-export type { CallOptions } from './client/options.js';
+export type { CallOptions, CreateOptions, DeleteOptions, Value } from './client/options.js';
 export {
   isProtectedName,
   newProtectionId,
