@@ -120,8 +120,13 @@ class ConnectionLoop {
         now: () => this.handler.now(),
         random: () => this.handler.random(),
         // A backoff sleep (up to maxDelay, 10 s by default) must not hide the client-side expiry
-        // deadline: wake at it, so the next pass reports the session lost on time.
-        sleep: (ms, signal) => this.handler.sleep(Math.min(ms, this.untilClientSideExpiry()), signal),
+        // deadline: wake at it, so the next pass reports the session lost on time. Nor may it
+        // outlast the outage by much while the session can still be resumed.
+        sleep: (ms, signal) =>
+          this.handler.sleep(
+            Math.min(ms, this.heldSessionBackoffCap(), this.untilClientSideExpiry()),
+            signal,
+          ),
       });
       try {
         await retry.run(() => this.connectCycle(), this.stopping.signal);
@@ -562,6 +567,23 @@ class ConnectionLoop {
     const wait = Math.min(Math.floor(this.handler.random() * bound), this.untilClientSideExpiry());
     if (wait <= 0) return;
     await this.handler.sleep(wait, this.stopping.signal).catch(() => undefined);
+  }
+
+  /**
+   * The longest backoff sleep between failed passes while a session is held: a tenth of its
+   * timeout (1 s for 10 s), however far the backoff has grown. An ensemble that is electing a
+   * leader refuses every pass until it serves again, and a sleep grown to several seconds would
+   * keep the session away for that long after it does, eating the time the session has left (its
+   * timeout starts over on the new leader, but the client-side expiry does not). Without a
+   * session there is nothing to lose by waiting, and the backoff grows as configured.
+   * docs/protocol.md#timing
+   */
+  private heldSessionBackoffCap(): number {
+    if (this.sessionId === 0n) return Number.POSITIVE_INFINITY;
+    return Math.max(
+      this.init.connectionRetry.delay ?? 0,
+      (this.negotiatedTimeout || this.init.sessionTimeout) / 10,
+    );
   }
 
   /** Ms until the client-side expiry deadline (0 once passed); Infinity without a session. */

@@ -186,6 +186,19 @@ it('fails when a session comes back after its session timeout', () => {
   ]);
 });
 
+it("counts a leader's death from when the ensemble served again: a long election is the servers' time", () => {
+  // Every session back 10.9–11.9 s after the kill: the survivors took 10.9 s to serve.
+  const leaderKill: KillFacts = { ...KILL, victimRole: 'leader' };
+  const slowElection = run({ backAfter: (i) => 10_900 + evenDelay(i, 40) });
+  expect(failing(slowElection)).toEqual(['every displaced session was back within its session timeout']);
+  expect(failing(slowElection, leaderKill)).toEqual([]);
+  // One of them comes back 10.5 s after the ensemble served: the client's fault, found.
+  const oneLate = run({ backAfter: (i) => (i === 3 ? 21_500 : 10_900 + evenDelay(i, 40)) });
+  expect(failing(oneLate, leaderKill)).toEqual([
+    'every displaced session was back within its session timeout',
+  ]);
+});
+
 it('fails when a session comes back with another session id', () => {
   const report = run();
   const back = first(report).transitions[1]!;

@@ -312,6 +312,31 @@ describe('connection loop backoff', () => {
   });
 });
 
+describe('connection loop backoff while a session is held', () => {
+  it('sleeps at most a tenth of the session timeout between passes, and as configured without a session', async () => {
+    const connectionRetry = { maxTries: -1, delay: 100, backoff: 2, maxJitter: 0, maxDelay: 10_000 };
+    // No session yet: 100, 200, 400 ... doubling up to maxDelay.
+    const fresh = fakeEnsemble({ negotiatedTimeout: 30_000 });
+    fresh.fake.setMode('refuse');
+    const first = startLoop(fresh.handler, { hosts: [H1, H2], connectionRetry });
+    await fresh.handler.advance(20_000);
+    expect(first.of('cycleFailed').map((e) => e.at)).toEqual([0, 100, 300, 700, 1500, 3100, 6300, 12_700]);
+
+    // A 30 s session lost its connection at 1000: the sleeps stop growing at 3000 ms, so a pass
+    // comes every 3 s until the ensemble serves again (or the client-side expiry, at 41 000).
+    const held = fakeEnsemble({ negotiatedTimeout: 30_000 });
+    const loop = startLoop(held.handler, { hosts: [H1, H2], connectionRetry });
+    await held.handler.advance(1000);
+    expect(loop.of('handshake').map((e) => e.at)).toEqual([0]);
+    held.fake.setMode('refuse');
+    held.fake.latest!.close();
+    await held.handler.advance(12_200);
+    expect(loop.of('cycleFailed').map((e) => e.at)).toEqual([
+      1000, 1100, 1300, 1700, 2500, 4100, 7100, 10_100, 13_100,
+    ]);
+  });
+});
+
 describe('connection loop randomness', () => {
   it('draws the ping jitter from the handler, so the pings fall at exact instants', async () => {
     // random 0.5: jitter 10 + ⌊0.5 × 390⌋ = 205 ms off the 3000 ms interval.
