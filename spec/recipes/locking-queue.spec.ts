@@ -3,7 +3,9 @@
 // behind, on the server or in the client), waits that wake on a put, a release and a taker's
 // session end, one deadline and an abort that leave nothing taken, async iteration, a consume
 // fenced with the caller's own ops, and the faults: a taken entry goes back to the queue when the
-// taker's session expires (the taker's consume is then refused), and a consume survives a cut.
+// taker's session expires (the taker's consume is then refused), a take's create applied with its
+// reply lost leaves no taken node behind (no retry left, or retried through a session expiry onto
+// a new session), and a consume survives a cut.
 import { performance } from 'node:perf_hooks';
 import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
