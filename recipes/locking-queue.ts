@@ -328,14 +328,23 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
     const entryNode = joinPath(this.entriesPath, name);
     const session = client.clientId?.sessionId;
     if (session === undefined) return undefined;
+    // The retry runs through a session's end, but every check of a taken node (owns, finish,
+    // giveBack) holds it to `session`: a create sent on a later session would leave a node none of
+    // them removes, on a live session. So each attempt is sent only while `session` is the client's
+    // (a request made then runs on it or fails); after that the take ends, and the get takes anew.
+    // docs/recipes.md#lockingqueue-one-session-per-take
+    const create = (): Promise<string | undefined> =>
+      client.clientId?.sessionId === session
+        ? client.create(takenNode, this.id, { ephemeral: true, signal })
+        : Promise.resolve(undefined);
     const [created, read] = await Promise.allSettled([
-      client.retry(() => client.create(takenNode, this.id, { ephemeral: true, signal }), signal),
+      client.retry(create, signal),
       client.retry(() => client.get(entryNode, undefined, { signal }), signal),
     ]);
     const placeholder: Taken = { name, value: Buffer.alloc(0), session };
     let mine: boolean;
     try {
-      if (created.status === 'fulfilled') mine = true;
+      if (created.status === 'fulfilled') mine = created.value !== undefined;
       else if (created.reason instanceof NodeExistsError) {
         // Someone else's, or ours from an attempt whose reply was lost.
         mine = await client.retry(() => this.owns(takenNode, placeholder, { signal }), signal);

@@ -3,13 +3,16 @@
 // behind, on the server or in the client), waits that wake on a put, a release and a taker's
 // session end, one deadline and an abort that leave nothing taken, async iteration, a consume
 // fenced with the caller's own ops, and the faults: a taken entry goes back to the queue when the
-// taker's session expires (the taker's consume is then refused), and a consume survives a cut.
+// taker's session expires (the taker's consume is then refused), a take's create applied with its
+// reply lost leaves no taken node behind (no retry left, or retried through a session expiry onto
+// a new session), and a consume survives a cut.
 import { performance } from 'node:perf_hooks';
 import type { ZooKeeperClient } from '../../lib/client/client.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { WatchCallback } from '../../lib/recipe-client.js';
 import { OpCode } from '../../protocol/index.js';
 import { LockingQueue } from '../../recipes/locking-queue.js';
+import { expireSession } from '../../testing/expire-session.js';
 import { FaultProxy } from '../../testing/fault-proxy.js';
 import { startTestingServer, type TestingServer } from '../../testing/testing-server.js';
 import { StateRecorder } from '../client/fault-support.js';
@@ -19,6 +22,7 @@ import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatchCount 
 let server: TestingServer;
 const pool = new ClientPool();
 const proxies: CuttableProxy[] = [];
+const faultProxies: FaultProxy[] = [];
 const open = (): Promise<ZooKeeperClient> => pool.open({ hosts: server.connectString });
 
 beforeAll(async () => {
@@ -27,6 +31,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await pool.stopAll();
   await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+  await Promise.all(faultProxies.splice(0).map((proxy) => proxy.close()));
 });
 afterAll(async () => {
   await server?.close();
@@ -357,6 +362,74 @@ describe('faults', () => {
     } finally {
       await proxy.close();
     }
+  }, 60_000);
+
+  /**
+   * A taker (retrying without limit) whose create of `taken/<entry>` is applied with its reply
+   * lost, and whose session is expired while the proxy turns it away: its retries resume on a new
+   * session. `meanwhile` runs after the expiry, before the taker is let back. Resolves with what
+   * its get gave, the new session and an observer client.
+   */
+  async function takeThroughExpiry(meanwhile: (path: string, observer: ZooKeeperClient) => Promise<void>) {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    faultProxies.push(proxy);
+    const path = uniqueName('/lq');
+    const zk = await pool.open({
+      hosts: proxy.connectString,
+      sessionTimeout: 20_000,
+      reconnectJitter: 0,
+      connectionRetry: { maxDelay: 200 },
+      commandRetry: { maxTries: -1, maxDelay: 200 },
+    });
+    const observer = await open();
+    const queue = zk.LockingQueue(path);
+    await queue.put('job');
+    const first = zk.clientId!;
+    const lost = proxy.loseNextReply(OpCode.create);
+    proxy.refuse();
+    const got = queue.get({ timeout: 5000 });
+    await lost;
+    await expireSession(server.connectString, { sessionId: first.sessionId, passwd: first.password });
+    await meanwhile(path, observer);
+    proxy.accept();
+    const value = await got;
+    expect(zk.clientId?.sessionId).not.toBe(first.sessionId);
+    return { value: text(value), queue, zk, observer, path };
+  }
+
+  /** The taken/ nodes under `path`, each with the session that owns it. */
+  async function takenNodes(observer: ZooKeeperClient, path: string): Promise<string[]> {
+    const names = await observer.getChildren(`${path}/taken`);
+    return Promise.all(
+      names.map(async (name) => {
+        const stat = await observer.exists(`${path}/taken/${name}`);
+        return `${name} (session 0x${stat?.ephemeralOwner.toString(16)})`;
+      }),
+    );
+  }
+
+  it('a take whose session expires while its create is retried completes on the session it started on or not at all: the entry is taken anew', async () => {
+    // Found by the chaos run (seed 18602): the retried create ran on the new session, where the
+    // recipe, holding the take to the old one, neither kept nor removed the node.
+    const { value, queue, zk, observer, path } = await takeThroughExpiry(async () => {});
+    expect(value).toBe('job');
+    expect(await takenNodes(observer, path)).toEqual([
+      `${queue.entry} (session 0x${zk.clientId!.sessionId.toString(16)})`,
+    ]);
+    expect(await queue.consume()).toBe(true);
+    expect(await takenNodes(observer, path)).toEqual([]);
+    expect(await queue.size()).toBe(0);
+  }, 60_000);
+
+  it('a take whose session expires while its create is retried leaves no taken node when someone else consumed the entry meanwhile', async () => {
+    // The chaos run's case exactly: member-3's taken node of an entry consumed by another member.
+    const { value, observer, path } = await takeThroughExpiry(async (queuePath, other) => {
+      const rival = other.LockingQueue(queuePath);
+      expect(text(await rival.get({ timeout: 5000 }))).toBe('job');
+      expect(await rival.consume()).toBe(true);
+    });
+    expect(value).toBeNull();
+    expect(await takenNodes(observer, path)).toEqual([]);
   }, 60_000);
 
   it('a consume made while the connection is cut completes once it is back (same session)', async () => {
