@@ -22,12 +22,7 @@ export {
   CounterOutcomeUnknownError,
   pythonFloatRepr,
 } from './counter.js';
-export {
-  DEFAULT_DOWN_ERROR_THRESHOLD,
-  DEFAULT_DOWN_TIMEOUT_MS,
-  type DownInstancePolicy,
-  DownInstances,
-} from './curator/discovery/down-instances.js';
+export type { DownInstancePolicy } from './curator/discovery/down-instances.js';
 export {
   InstanceFormatError,
   type InstanceSerializer,
@@ -37,7 +32,6 @@ export {
 export {
   type ProviderStrategy,
   type ProviderStrategyName,
-  providerStrategy,
   RandomStrategy,
   RoundRobinStrategy,
   StickyStrategy,
@@ -58,7 +52,6 @@ export {
   buildUriSpec,
   parseUriSpec,
   type UriSpec,
-  UriSpecField,
   type UriSpecPart,
   type UriSpecSource,
 } from './curator/discovery/uri-spec.js';

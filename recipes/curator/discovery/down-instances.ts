@@ -30,7 +30,9 @@ interface Status {
 
 /** The errors noted per instance, and whether each is down now. */
 export class DownInstances {
+  /** How long an instance's errors count, ms. */
   readonly timeoutMs: number;
+  /** Errors that make an instance down. */
   readonly errorThreshold: number;
   private statuses: Status[] = [];
   private lastSweep: number;

@@ -22,6 +22,7 @@ import type { UriSpec, UriSpecPart } from './uri-spec.js';
 
 /** How instances become znode data and back (Curator's InstanceSerializer). */
 export interface InstanceSerializer<P = unknown> {
+  /** The znode data of `instance`; throws a TypeError for a field or payload it cannot write. */
   serialize(instance: ServiceInstance<P>): Buffer;
   /** Throws (InstanceFormatError for the JSON serializer) when the bytes are not an instance. */
   deserialize(data: Buffer): ServiceInstance<P>;
@@ -47,6 +48,7 @@ export interface JsonInstanceSerializerOptions {
 
 /** Znode data that is not a Curator ServiceInstance. */
 export class InstanceFormatError extends Error {
+  /** `InstanceFormatError`. */
   override readonly name = 'InstanceFormatError';
 }
 
@@ -64,6 +66,7 @@ export class JsonInstanceSerializer<P = unknown> implements InstanceSerializer<P
     this.compatible = options.compatibleSerializationMode ?? true;
   }
 
+  /** Curator's JSON of `instance` as UTF-8; a TypeError for a disabled instance in compatible mode, or a payload that is not JSON. */
   serialize(instance: ServiceInstance<P>): Buffer {
     if (this.compatible && instance.enabled === false)
       throw new TypeError(
@@ -84,6 +87,7 @@ export class JsonInstanceSerializer<P = unknown> implements InstanceSerializer<P
     return Buffer.from(`{${fields.join(',')}}`, 'utf8');
   }
 
+  /** The instance in Curator's JSON (the payload without its type id); InstanceFormatError when it is not one. */
   deserialize(data: Buffer): ServiceInstance<P> {
     let json: unknown;
     try {

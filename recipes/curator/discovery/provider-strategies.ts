@@ -6,6 +6,7 @@ import { instancesEqual, type ServiceInstance } from './service-instance.js';
 
 /** Picks one of `instances` (already filtered: enabled, not down), or undefined for none. */
 export interface ProviderStrategy {
+  /** The instance to hand out now, from `instances` (in the cache's order); undefined for none. */
   getInstance<P>(instances: readonly ServiceInstance<P>[]): ServiceInstance<P> | undefined;
 }
 
@@ -13,6 +14,7 @@ export interface ProviderStrategy {
 export class RoundRobinStrategy implements ProviderStrategy {
   private index = 0;
 
+  /** The instance after the one handed out last time. */
   getInstance<P>(instances: readonly ServiceInstance<P>[]): ServiceInstance<P> | undefined {
     if (instances.length === 0) return undefined;
     const index = this.index;
@@ -25,6 +27,7 @@ export class RoundRobinStrategy implements ProviderStrategy {
 export class RandomStrategy implements ProviderStrategy {
   constructor(private readonly random: () => number = Math.random) {}
 
+  /** An instance chosen by `random()`. */
   getInstance<P>(instances: readonly ServiceInstance<P>[]): ServiceInstance<P> | undefined {
     if (instances.length === 0) return undefined;
     return instances[Math.min(instances.length - 1, Math.floor(this.random() * instances.length))];
@@ -46,6 +49,7 @@ export class StickyStrategy implements ProviderStrategy {
     return this.picks;
   }
 
+  /** The instance handed out last time if it is still offered, else the master strategy's pick. */
   getInstance<P>(instances: readonly ServiceInstance<P>[]): ServiceInstance<P> | undefined {
     const chosen = this.chosen;
     const still =

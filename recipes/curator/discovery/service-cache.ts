@@ -52,6 +52,7 @@ export class ServiceCache<P = unknown>
   private state: 'latent' | 'starting' | 'started' | 'closed' = 'latent';
   private starting: Promise<void> | undefined;
 
+  /** Made by `discovery.serviceCache(name)`; `onClose` tells the discovery it is closed. */
   constructor(
     private readonly client: RecipeClient,
     /** The service's name. */

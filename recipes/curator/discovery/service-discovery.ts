@@ -86,7 +86,9 @@ interface Registration<P> {
  * registered instance registered across reconnects and session loss; `close()` unregisters them.
  */
 export class ServiceDiscovery<P = unknown> implements AsyncDisposable {
+  /** The registry's root. */
   readonly basePath: string;
+  /** How instances become znode data and back. */
   readonly serializer: InstanceSerializer<P>;
   private readonly watchInstances: boolean;
   private readonly registrations = new Map<string, Registration<P>>();

@@ -17,6 +17,7 @@ export const ServiceType = {
   PERMANENT: 'PERMANENT',
   DYNAMIC_SEQUENTIAL: 'DYNAMIC_SEQUENTIAL',
 } as const;
+/** One of ServiceType's names. */
 export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
 
 /** Curator's ServiceInstance: one instance of a named service. Never mutated: a change is a new object. */
@@ -35,7 +36,9 @@ export interface ServiceInstance<P = unknown> {
   readonly payload: P | null;
   /** When it was registered: ms since the epoch, UTC. */
   readonly registrationTimeUTC: number;
+  /** The kind of its znode: ephemeral (DYNAMIC), ephemeral sequential, or persistent. */
   readonly serviceType: ServiceType;
+  /** A URI template to reach it (`buildUriSpec` fills it in), or null. */
   readonly uriSpec: UriSpec | null;
   /**
    * Whether providers may hand it out. Curator's default serializer does not write this field
@@ -46,13 +49,17 @@ export interface ServiceInstance<P = unknown> {
 
 /** The fields of a new instance: `name` is required, every other field has Curator's builder default. */
 export interface ServiceInstanceInit<P = unknown> {
+  /** The service's name. */
   name: string;
   /** Default: a random UUID. */
   id?: string;
   /** Default: the host's first non-loopback address (`localAddresses()[0]`), or null. */
   address?: string | null;
+  /** Default: null. */
   port?: number | null;
+  /** Default: null. */
   sslPort?: number | null;
+  /** Default: null. */
   payload?: P | null;
   /** Default: now (ms since the epoch). */
   registrationTimeUTC?: number;

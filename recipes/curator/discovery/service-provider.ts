@@ -25,6 +25,7 @@ export class ServiceProvider<P = unknown> implements AsyncDisposable {
   private readonly down: DownInstances;
   private readonly filters: ReadonlyArray<(instance: ServiceInstance<P>) => boolean>;
 
+  /** Made by `discovery.serviceProvider(name, options)`; `onClose` tells the discovery it is closed. */
   constructor(
     client: RecipeClient,
     /** The cache the provider picks from (its own: the provider starts and closes it). */
@@ -47,6 +48,7 @@ export class ServiceProvider<P = unknown> implements AsyncDisposable {
     return this.cache.start();
   }
 
+  /** Stops the provider's cache. */
   async close(): Promise<void> {
     this.onClose(this);
     await this.cache.close();

@@ -6,12 +6,15 @@
 
 /** One token of a URI template: a literal run of text, or the name of a variable to fill in. */
 export interface UriSpecPart {
+  /** The text, or the variable's name. */
   readonly value: string;
+  /** Whether `value` names a variable. */
   readonly variable: boolean;
 }
 
 /** A parsed URI template, as Curator writes it in an instance's JSON (`uriSpec`). */
 export interface UriSpec {
+  /** The tokens in order. */
   readonly parts: readonly UriSpecPart[];
 }
 
@@ -33,12 +36,19 @@ export const UriSpecField = {
 
 /** What `buildUri` reads from an instance (a ServiceInstance has all of it). */
 export interface UriSpecSource {
+  /** `{name}`. */
   readonly name: string;
+  /** `{id}`. */
   readonly id: string;
+  /** `{address}` ('' when null). */
   readonly address: string | null;
+  /** `{port}` ('' when null). */
   readonly port: number | null;
+  /** `{ssl-port}` ('' when null); its presence makes `{scheme}` https. */
   readonly sslPort: number | null;
+  /** `{registration-time-utc}`, ms since the epoch. */
   readonly registrationTimeUTC: number;
+  /** `{service-type}`, in lower case. */
   readonly serviceType: string;
 }
 
