@@ -22,6 +22,39 @@ export {
   CounterOutcomeUnknownError,
   pythonFloatRepr,
 } from './counter.js';
+export type { DownInstancePolicy } from './curator/discovery/down-instances.js';
+export {
+  InstanceFormatError,
+  type InstanceSerializer,
+  JsonInstanceSerializer,
+  type JsonInstanceSerializerOptions,
+} from './curator/discovery/instance-json.js';
+export {
+  type ProviderStrategy,
+  type ProviderStrategyName,
+  RandomStrategy,
+  RoundRobinStrategy,
+  StickyStrategy,
+} from './curator/discovery/provider-strategies.js';
+export { ServiceCache, type ServiceCacheEvents } from './curator/discovery/service-cache.js';
+export { ServiceDiscovery, type ServiceDiscoveryOptions } from './curator/discovery/service-discovery.js';
+export {
+  instancesEqual,
+  localAddresses,
+  type ServiceInstance,
+  type ServiceInstanceInit,
+  ServiceType,
+  serviceInstance,
+} from './curator/discovery/service-instance.js';
+export { ServiceProvider, type ServiceProviderOptions } from './curator/discovery/service-provider.js';
+export {
+  buildUri,
+  buildUriSpec,
+  parseUriSpec,
+  type UriSpec,
+  type UriSpecPart,
+  type UriSpecSource,
+} from './curator/discovery/uri-spec.js';
 export { CuratorCache } from './curator-cache.js';
 export {
   DataWatch,

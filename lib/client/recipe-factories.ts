@@ -12,6 +12,10 @@ import {
   childrenWatch,
 } from '../../recipes/children-watch.js';
 import { Counter, type CounterOptions } from '../../recipes/counter.js';
+import {
+  ServiceDiscovery,
+  type ServiceDiscoveryOptions,
+} from '../../recipes/curator/discovery/service-discovery.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {
   type DataWatch,
@@ -86,6 +90,8 @@ export interface RecipeFactories {
   Queue(path: string): Queue;
   /** kazoo's LockingQueue on `path`: take (`get`), then `consume()` or `release()`. */
   LockingQueue(path: string): LockingQueue;
+  /** Curator's ServiceDiscovery: instances at `<basePath>/<name>/<id>` as Curator's JSON (call `start()`). */
+  ServiceDiscovery<P = unknown>(options: ServiceDiscoveryOptions<P>): ServiceDiscovery<P>;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -174,6 +180,9 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   LockingQueue(this: RecipeClient, path: string) {
     return new LockingQueue(this, path);
+  },
+  ServiceDiscovery<P>(this: RecipeClient, options: ServiceDiscoveryOptions<P>) {
+    return new ServiceDiscovery<P>(this, options);
   },
 };
 
