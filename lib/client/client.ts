@@ -21,7 +21,7 @@ import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
 import type { Session } from '../session/session.js';
 import { loadTlsFiles } from '../session/tls-files.js';
-import type { ClientState, ConnectionState } from '../states.js';
+import { type ClientState, ConnectionState } from '../states.js';
 import type { OneShotKind, WatchCallback } from '../watches/watch-registry.js';
 import type { RemovableWatchType } from '../watches/watch-removal.js';
 import { WatchStream, type WatchStreamOptions } from '../watches/watch-stream.js';
@@ -30,6 +30,7 @@ import { ClientEventEmitter } from './client-events.js';
 import { createWithParents, deleteTree, ensurePath } from './composite-calls.js';
 import { type ClientConfig, checkTimeout, resolveConfig } from './config.js';
 import { fourLetterWord } from './four-letter-words.js';
+import { GuaranteedDeletes } from './guaranteed-deletes.js';
 import { SessionLifecycle } from './lifecycle.js';
 import type {
   AddWatchOptions,
@@ -80,6 +81,7 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   readonly #reportCallbackError: CallbackErrorReporter;
   readonly #lifecycle: SessionLifecycle;
   readonly #commandRetry: RetryPolicy;
+  readonly #guaranteedDeletes: GuaranteedDeletes;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -93,8 +95,28 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     this.#reportCallbackError = (error, kind) => reporter.callbackFailed(error, kind);
     this.handler.onCallbackError(this.#reportCallbackError);
     this.#commandRetry = new RetryPolicy(this.#config.commandRetry, this.handler);
+    this.#guaranteedDeletes = new GuaranteedDeletes({
+      handler: this.handler,
+      retry: this.#commandRetry,
+      whenConnected: (signal) => this.#lifecycle.whenConnected(signal),
+      sessionId: () => this.#lifecycle.current?.sessionId ?? 0n,
+      log: (level, message, fields) => reporter.log(level, message, fields),
+      // As a callback that threw: in order with the others, to the 'error' event or the logger.
+      failed: (error) =>
+        this.handler.dispatchCallback(
+          () => {
+            throw error;
+          },
+          'guaranteed delete',
+          this.#reportCallbackError,
+        ),
+    });
     this.#lifecycle = new SessionLifecycle(this.handler, this.#config, options.handler === undefined, {
-      stateChanged: (state, detail, clientState) => this.announceState(state, detail, clientState),
+      stateChanged: (state, detail, clientState) => {
+        // Stopped (or a start given up): the background deletes end with the session.
+        if (state === ConnectionState.CLOSED) this.#guaranteedDeletes.cancelAll();
+        this.announceState(state, detail, clientState);
+      },
       log: (level, message, fields) => reporter.log(level, message, fields),
       connectionFailed: (error) => {
         reporter.log('warn', error.message, { causes: error.causes });
@@ -137,6 +159,14 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   /** The negotiated session timeout, ms (0 before the first connection). */
   get sessionTimeout(): number {
     return this.#lifecycle.current?.negotiatedTimeout ?? 0;
+  }
+
+  /**
+   * How many guaranteed deletes are still being retried in the background
+   * (docs/protocol.md#guaranteed-deletes). 0 once the client stops.
+   */
+  get pendingGuaranteedDeletes(): number {
+    return this.#guaranteedDeletes.pending;
   }
 
   /** `host:port` of the server the client is connected to. */
@@ -310,14 +340,27 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
 
   /**
    * Deletes a node; with `version`, only if it is at that version. `recursive` deletes its subtree
-   * first (NoNode along the way is fine, and a missing node is not an error).
+   * first (NoNode along the way is fine, and a missing node is not an error). `guaranteed` goes on
+   * in the background after a connection problem (docs/protocol.md#guaranteed-deletes).
    */
   delete(path: string, options: DeleteOptions = NO_OPTIONS): Promise<void> {
-    return this.#request(options, (session) => {
+    const deleted = this.#request<void>(options, (session) => {
       const body = { path: this.#serverPath(path), version: checkVersion(options.version) };
       if (options.recursive) return deleteTree(this, path, body.version, options);
       return session.submit(OpCode.delete, body, { path, convert: toVoid }, options);
     });
+    if (!options.guaranteed) return deleted;
+    const { version, recursive } = options;
+    return this.#guaranteedDeletes.carryOn(
+      deleted,
+      {
+        what: path,
+        attempt: () => this.delete(path, { version, recursive }),
+        // The session the node may belong to: the one the delete is sent on (0n: the first one).
+        session: this.#lifecycle.current?.sessionId ?? 0n,
+      },
+      options.signal,
+    );
   }
 
   /** [acl, stat]. */

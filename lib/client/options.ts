@@ -147,9 +147,11 @@ export interface DeleteOptions extends SetOptions {
    */
   recursive?: boolean;
   /**
-   * Curator's guaranteed delete: when the delete fails for a connection problem, it is retried in
-   * the background across disconnects until the node is gone or the session ends. The call still
-   * settles as a plain delete would (its signal and timeout included); the retries go on after it.
+   * Curator's guaranteed delete. The call settles as a plain delete would (its signal and timeout
+   * included); when it fails in a way that leaves the outcome open (a connection problem, a reply
+   * that timed out, an abort), the delete, with its `version` and `recursive`, is retried in the
+   * background, each retry once connected, until the node is gone (NoNode counts), the session it
+   * was sent in ends, or the client stops. `pendingGuaranteedDeletes` counts those under way.
    * docs/protocol.md#guaranteed-deletes
    */
   guaranteed?: boolean;
