@@ -15,7 +15,7 @@ import type { MultiReadOp, MultiResult } from '../../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../../protocol/records.js';
 import { validateAcl } from '../acl.js';
 import { errorFromCode, InvalidArgumentError } from '../errors.js';
-import { basename, joinPath, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
+import { basename, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
 import '../dispose.js';
 import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
@@ -45,7 +45,7 @@ import type {
   StartOptions,
   Value,
 } from './options.js';
-import { newProtectionId, protectedPrefix } from './protected-names.js';
+import { protectedCreate } from './protected-create.js';
 import { bindRecipeFactories, type RecipeFactories } from './recipe-factories.js';
 import {
   childrenAndStat,
@@ -162,8 +162,8 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   }
 
   /**
-   * How many guaranteed deletes are still being retried in the background
-   * (docs/protocol.md#guaranteed-deletes). 0 once the client stops.
+   * How many guaranteed deletes (and cleanups of protected creates that failed) are still being
+   * retried in the background (docs/protocol.md#guaranteed-deletes). 0 once the client stops.
    */
   get pendingGuaranteedDeletes(): number {
     return this.#guaranteedDeletes.pending;
@@ -230,22 +230,11 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     options: CreateOptions & { includeData: true },
   ): Promise<[string, Stat]>;
   create(path: string, value?: Value, options: CreateOptions = NO_OPTIONS): Promise<string | [string, Stat]> {
-    if (options.protected) {
-      try {
-        validatePath(path, { sequential: options.sequence === true });
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      // TODO(issue 20): find the node again by its prefix when the reply is lost.
-      const name = protectedPrefix(newProtectionId()) + basename(path);
-      path = joinPath(parentOf(path), name);
-    }
+    if (options.protected) return this.#protectedCreate(path, value, options);
     if (!options.makepath) return this.#create(path, value, options, options);
     return this.#request(options, () => {
       this.#serverPath(path, { sequential: options.sequence === true });
-      return createWithParents(this, path, options.acl, options, (call) =>
-        this.#create(path, value, options, call),
-      );
+      return this.#createWithParents(path, value, options, options);
     });
   }
 
@@ -686,6 +675,40 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
       if (options.container) return session.submit(OpCode.createContainer, body, { path, convert }, call);
       const op = options.includeData ? OpCode.create2 : OpCode.create;
       return session.submit(op, body, { path, convert }, call);
+    });
+  }
+
+  #createWithParents(
+    path: string,
+    value: Value | undefined,
+    options: CreateOptions,
+    call: CallOptions,
+  ): Promise<string | [string, Stat]> {
+    return createWithParents(this, path, options.acl, call, (c) => this.#create(path, value, options, c));
+  }
+
+  /** A create with `protected`: every argument checked before anything is sent, then protected-create.ts. */
+  #protectedCreate(
+    path: string,
+    value: Value | undefined,
+    options: CreateOptions,
+  ): Promise<string | [string, Stat]> {
+    return this.#request(options, () => {
+      this.#serverPath(path, { sequential: options.sequence === true });
+      checkCreateOptions(options);
+      toBytes(value);
+      this.#resolveAcl(options.acl);
+      const request = {
+        parent: parentOf(path),
+        name: basename(path),
+        ephemeral: options.ephemeral === true,
+        includeData: options.includeData === true,
+        create: (node: string, call: CallOptions) =>
+          options.makepath
+            ? this.#createWithParents(node, value, options, call)
+            : this.#create(node, value, options, call),
+      };
+      return protectedCreate(this, this.#guaranteedDeletes, request, options);
     });
   }
 

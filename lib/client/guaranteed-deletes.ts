@@ -1,7 +1,8 @@
 // Curator's guaranteed deletes (docs/protocol.md#guaranteed-deletes): a delete that failed for a
 // connection problem, so may or may not have happened, is retried in the background until the node
 // is gone. Without it a lock or lease node whose release met a connection loss stays for the rest
-// of the session and blocks every other contender (CURATOR-315, CURATOR-678).
+// of the session and blocks every other contender (CURATOR-315, CURATOR-678). The same machinery
+// removes what a protected create may have left behind when all its attempts failed (CURATOR-45).
 //
 // Each retry first waits for a connection (a wait with no timer), then runs one attempt; a failure
 // that says "not now" waits out the client's commandRetry backoff on the handler's clock and tries
@@ -51,7 +52,8 @@ export interface BackgroundDelete {
   readonly attempt: () => Promise<void>;
   /**
    * The session the node belongs to: the retries end when it does. 0n: the first session the
-   * client connects with. Undefined: they go on across sessions.
+   * client connects with. Undefined: they go on across sessions (a persistent node the caller never
+   * learnt the name of, which no one else can have made).
    */
   readonly session: bigint | undefined;
 }

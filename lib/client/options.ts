@@ -125,9 +125,12 @@ export interface CreateOptions extends TransactionCreateOptions, CallOptions {
   /** Return [path, stat] (create2) instead of the path. */
   includeData?: boolean;
   /**
-   * Curator's protected mode: the node is named `_c_<uuid>-<name>`, and when the create's reply is
-   * lost the client finds the node again by that prefix instead of making a second one; a node found
-   * that was made by an earlier session is deleted, and the create made anew (CURATOR-498).
+   * Curator's protected mode: the node is named `_c_<uuid>-<name>`. When a create's outcome is
+   * unknown (connection loss, a reply that timed out), the next attempt lists the parent and
+   * returns the node with that prefix instead of making a second one. An ephemeral node is adopted
+   * only when the current session owns it; one of an ended session is deleted and the create made
+   * anew (CURATOR-498). Attempts follow `commandRetry`, within this call's `timeout` and `signal`;
+   * when all fail, a node the last one may have made is removed in the background (CURATOR-45).
    * docs/protocol.md#protected-creates
    */
   protected?: boolean;
