@@ -42,6 +42,14 @@ export type {
   StateListener,
   Value,
 } from './lib/client/options.js';
+export {
+  isProtectedName,
+  newProtectionId,
+  PROTECTED_PREFIX,
+  protectedPrefix,
+  protectionIdOf,
+  withoutProtection,
+} from './lib/client/protected-names.js';
 export type { RecipeFactories } from './lib/client/recipe-factories.js';
 export {
   type CommitOptions,

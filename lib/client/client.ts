@@ -15,13 +15,13 @@ import type { MultiReadOp, MultiResult } from '../../protocol/multi.js';
 import type { ACL, ClientInfo, Stat } from '../../protocol/records.js';
 import { validateAcl } from '../acl.js';
 import { errorFromCode, InvalidArgumentError } from '../errors.js';
-import { basename, joinPath, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
+import { basename, parentOf, prefixChroot, stripChroot, validatePath } from '../paths.js';
 import '../dispose.js';
 import type { RecipeClient } from '../recipe-client.js';
 import { RetryPolicy } from '../retry.js';
 import type { Session } from '../session/session.js';
 import { loadTlsFiles } from '../session/tls-files.js';
-import type { ClientState, ConnectionState } from '../states.js';
+import { type ClientState, ConnectionState } from '../states.js';
 import type { OneShotKind, WatchCallback } from '../watches/watch-registry.js';
 import type { RemovableWatchType } from '../watches/watch-removal.js';
 import { WatchStream, type WatchStreamOptions } from '../watches/watch-stream.js';
@@ -30,6 +30,7 @@ import { ClientEventEmitter } from './client-events.js';
 import { createWithParents, deleteTree, ensurePath } from './composite-calls.js';
 import { type ClientConfig, checkTimeout, resolveConfig } from './config.js';
 import { fourLetterWord } from './four-letter-words.js';
+import { GuaranteedDeletes } from './guaranteed-deletes.js';
 import { SessionLifecycle } from './lifecycle.js';
 import type {
   AddWatchOptions,
@@ -44,7 +45,7 @@ import type {
   StartOptions,
   Value,
 } from './options.js';
-import { newProtectionId, protectedPrefix } from './protected-names.js';
+import { protectedCreate } from './protected-create.js';
 import { bindRecipeFactories, type RecipeFactories } from './recipe-factories.js';
 import {
   childrenAndStat,
@@ -80,6 +81,7 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   readonly #reportCallbackError: CallbackErrorReporter;
   readonly #lifecycle: SessionLifecycle;
   readonly #commandRetry: RetryPolicy;
+  readonly #guaranteedDeletes: GuaranteedDeletes;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -93,8 +95,28 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     this.#reportCallbackError = (error, kind) => reporter.callbackFailed(error, kind);
     this.handler.onCallbackError(this.#reportCallbackError);
     this.#commandRetry = new RetryPolicy(this.#config.commandRetry, this.handler);
+    this.#guaranteedDeletes = new GuaranteedDeletes({
+      handler: this.handler,
+      retry: this.#commandRetry,
+      whenConnected: (signal) => this.#lifecycle.whenConnected(signal),
+      sessionId: () => this.#lifecycle.current?.sessionId ?? 0n,
+      log: (level, message, fields) => reporter.log(level, message, fields),
+      // As a callback that threw: in order with the others, to the 'error' event or the logger.
+      failed: (error) =>
+        this.handler.dispatchCallback(
+          () => {
+            throw error;
+          },
+          'guaranteed delete',
+          this.#reportCallbackError,
+        ),
+    });
     this.#lifecycle = new SessionLifecycle(this.handler, this.#config, options.handler === undefined, {
-      stateChanged: (state, detail, clientState) => this.announceState(state, detail, clientState),
+      stateChanged: (state, detail, clientState) => {
+        // Stopped (or a start given up): the background deletes end with the session.
+        if (state === ConnectionState.CLOSED) this.#guaranteedDeletes.cancelAll();
+        this.announceState(state, detail, clientState);
+      },
       log: (level, message, fields) => reporter.log(level, message, fields),
       connectionFailed: (error) => {
         reporter.log('warn', error.message, { causes: error.causes });
@@ -137,6 +159,14 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
   /** The negotiated session timeout, ms (0 before the first connection). */
   get sessionTimeout(): number {
     return this.#lifecycle.current?.negotiatedTimeout ?? 0;
+  }
+
+  /**
+   * How many guaranteed deletes (and cleanups of protected creates that failed) are still being
+   * retried in the background (docs/protocol.md#guaranteed-deletes). 0 once the client stops.
+   */
+  get pendingGuaranteedDeletes(): number {
+    return this.#guaranteedDeletes.pending;
   }
 
   /** `host:port` of the server the client is connected to. */
@@ -200,22 +230,11 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
     options: CreateOptions & { includeData: true },
   ): Promise<[string, Stat]>;
   create(path: string, value?: Value, options: CreateOptions = NO_OPTIONS): Promise<string | [string, Stat]> {
-    if (options.protected) {
-      try {
-        validatePath(path, { sequential: options.sequence === true });
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      // TODO(issue 20): find the node again by its prefix when the reply is lost.
-      const name = protectedPrefix(newProtectionId()) + basename(path);
-      path = joinPath(parentOf(path), name);
-    }
+    if (options.protected) return this.#protectedCreate(path, value, options);
     if (!options.makepath) return this.#create(path, value, options, options);
     return this.#request(options, () => {
       this.#serverPath(path, { sequential: options.sequence === true });
-      return createWithParents(this, path, options.acl, options, (call) =>
-        this.#create(path, value, options, call),
-      );
+      return this.#createWithParents(path, value, options, options);
     });
   }
 
@@ -310,14 +329,27 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
 
   /**
    * Deletes a node; with `version`, only if it is at that version. `recursive` deletes its subtree
-   * first (NoNode along the way is fine, and a missing node is not an error).
+   * first (NoNode along the way is fine, and a missing node is not an error). `guaranteed` goes on
+   * in the background after a connection problem (docs/protocol.md#guaranteed-deletes).
    */
   delete(path: string, options: DeleteOptions = NO_OPTIONS): Promise<void> {
-    return this.#request(options, (session) => {
+    const deleted = this.#request<void>(options, (session) => {
       const body = { path: this.#serverPath(path), version: checkVersion(options.version) };
       if (options.recursive) return deleteTree(this, path, body.version, options);
       return session.submit(OpCode.delete, body, { path, convert: toVoid }, options);
     });
+    if (!options.guaranteed) return deleted;
+    const { version, recursive } = options;
+    return this.#guaranteedDeletes.carryOn(
+      deleted,
+      {
+        what: path,
+        attempt: () => this.delete(path, { version, recursive }),
+        // The session the node may belong to: the one the delete is sent on (0n: the first one).
+        session: this.#lifecycle.current?.sessionId ?? 0n,
+      },
+      options.signal,
+    );
   }
 
   /** [acl, stat]. */
@@ -643,6 +675,40 @@ export class ZooKeeperClient extends ClientEventEmitter implements RecipeClient 
       if (options.container) return session.submit(OpCode.createContainer, body, { path, convert }, call);
       const op = options.includeData ? OpCode.create2 : OpCode.create;
       return session.submit(op, body, { path, convert }, call);
+    });
+  }
+
+  #createWithParents(
+    path: string,
+    value: Value | undefined,
+    options: CreateOptions,
+    call: CallOptions,
+  ): Promise<string | [string, Stat]> {
+    return createWithParents(this, path, options.acl, call, (c) => this.#create(path, value, options, c));
+  }
+
+  /** A create with `protected`: every argument checked before anything is sent, then protected-create.ts. */
+  #protectedCreate(
+    path: string,
+    value: Value | undefined,
+    options: CreateOptions,
+  ): Promise<string | [string, Stat]> {
+    return this.#request(options, () => {
+      this.#serverPath(path, { sequential: options.sequence === true });
+      checkCreateOptions(options);
+      toBytes(value);
+      this.#resolveAcl(options.acl);
+      const request = {
+        parent: parentOf(path),
+        name: basename(path),
+        ephemeral: options.ephemeral === true,
+        includeData: options.includeData === true,
+        create: (node: string, call: CallOptions) =>
+          options.makepath
+            ? this.#createWithParents(node, value, options, call)
+            : this.#create(node, value, options, call),
+      };
+      return protectedCreate(this, this.#guaranteedDeletes, request, options);
     });
   }
 

@@ -83,6 +83,14 @@ export class SessionLifecycle {
     return this.session;
   }
 
+  /**
+   * Resolves once the client is connected (at once when it is), with no timer of its own: a
+   * waiter holds nothing that keeps the process alive. Rejects with the signal's reason on abort.
+   */
+  async whenConnected(signal: AbortSignal): Promise<void> {
+    await this.connected.wait(undefined, signal);
+  }
+
   /** Starts if needed and resolves once connected; see ZooKeeperClient.start. */
   async start(options: StartOptions = {}): Promise<void> {
     this.startAsync();

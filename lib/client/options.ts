@@ -125,9 +125,12 @@ export interface CreateOptions extends TransactionCreateOptions, CallOptions {
   /** Return [path, stat] (create2) instead of the path. */
   includeData?: boolean;
   /**
-   * Curator's protected mode: the node is named `_c_<uuid>-<name>`, and when the create's reply is
-   * lost the client finds the node again by that prefix instead of making a second one; a node found
-   * that was made by an earlier session is deleted, and the create made anew (CURATOR-498).
+   * Curator's protected mode: the node is named `_c_<uuid>-<name>`. When a create's outcome is
+   * unknown (connection loss, a reply that timed out), the next attempt lists the parent and
+   * returns the node with that prefix instead of making a second one. An ephemeral node is adopted
+   * only when the current session owns it; one of an ended session is deleted and the create made
+   * anew (CURATOR-498). Attempts follow `commandRetry`, within this call's `timeout` and `signal`;
+   * when all fail, a node the last one may have made is removed in the background (CURATOR-45).
    * docs/protocol.md#protected-creates
    */
   protected?: boolean;
@@ -147,9 +150,11 @@ export interface DeleteOptions extends SetOptions {
    */
   recursive?: boolean;
   /**
-   * Curator's guaranteed delete: when the delete fails for a connection problem, it is retried in
-   * the background across disconnects until the node is gone or the session ends. The call still
-   * settles as a plain delete would (its signal and timeout included); the retries go on after it.
+   * Curator's guaranteed delete. The call settles as a plain delete would (its signal and timeout
+   * included); when it fails in a way that leaves the outcome open (a connection problem, a reply
+   * that timed out, an abort), the delete, with its `version` and `recursive`, is retried in the
+   * background, each retry once connected, until the node is gone (NoNode counts), the session it
+   * was sent in ends, or the client stops. `pendingGuaranteedDeletes` counts those under way.
    * docs/protocol.md#guaranteed-deletes
    */
   guaranteed?: boolean;
