@@ -12,6 +12,15 @@ import {
   childrenWatch,
 } from '../../recipes/children-watch.js';
 import { Counter, type CounterOptions } from '../../recipes/counter.js';
+import { type AtomicLongOptions, DistributedAtomicLong } from '../../recipes/curator/atomic-long.js';
+import { LeaderLatch, type LeaderLatchOptions } from '../../recipes/curator/leader-latch.js';
+import { PersistentNode, type PersistentNodeOptions } from '../../recipes/curator/persistent-node.js';
+import {
+  PersistentTtlNode,
+  type PersistentTtlNodeOptions,
+} from '../../recipes/curator/persistent-ttl-node.js';
+import { SharedCount } from '../../recipes/curator/shared-count.js';
+import { SharedValue } from '../../recipes/curator/shared-value.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {
   type DataWatch,
@@ -31,7 +40,7 @@ import { Party, type PartyOptions, ShallowParty } from '../../recipes/party.js';
 import { Queue } from '../../recipes/queue.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
-import type { RecipeClient } from '../recipe-client.js';
+import type { RecipeClient, Value } from '../recipe-client.js';
 
 /** The recipe factories every ZooKeeperClient has, named as kazoo names them. */
 export interface RecipeFactories {
@@ -86,6 +95,18 @@ export interface RecipeFactories {
   Queue(path: string): Queue;
   /** kazoo's LockingQueue on `path`: take (`get`), then `consume()` or `release()`. */
   LockingQueue(path: string): LockingQueue;
+  /** Curator's LeaderLatch: a participant `id` of the election at `path` (call `start()`). */
+  LeaderLatch(path: string, id?: string, options?: LeaderLatchOptions): LeaderLatch;
+  /** Curator's SharedValue: bytes at `path`, created holding `seed` if missing (call `start()`). */
+  SharedValue(path: string, seed: Value): SharedValue;
+  /** Curator's SharedCount: a 4-byte int at `path`, created holding `seed` if missing (call `start()`). */
+  SharedCount(path: string, seed: number): SharedCount;
+  /** Curator's DistributedAtomicLong: an 8-byte long at `path`, changed by compare-and-set. */
+  DistributedAtomicLong(path: string, options?: AtomicLongOptions): DistributedAtomicLong;
+  /** Curator's PersistentNode: a node at `path` kept in place (ephemeral by default; call `start()`). */
+  PersistentNode(path: string, options?: PersistentNodeOptions): PersistentNode;
+  /** Curator's PersistentTtlNode: a TTL node at `path` kept alive by touching a child (call `start()`). */
+  PersistentTtlNode(path: string, ttl: number, options?: PersistentTtlNodeOptions): PersistentTtlNode;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -174,6 +195,24 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   LockingQueue(this: RecipeClient, path: string) {
     return new LockingQueue(this, path);
+  },
+  LeaderLatch(this: RecipeClient, path: string, id?: string, options?: LeaderLatchOptions) {
+    return new LeaderLatch(this, path, id, options);
+  },
+  SharedValue(this: RecipeClient, path: string, seed: Value) {
+    return new SharedValue(this, path, seed);
+  },
+  SharedCount(this: RecipeClient, path: string, seed: number) {
+    return new SharedCount(this, path, seed);
+  },
+  DistributedAtomicLong(this: RecipeClient, path: string, options?: AtomicLongOptions) {
+    return new DistributedAtomicLong(this, path, options);
+  },
+  PersistentNode(this: RecipeClient, path: string, options?: PersistentNodeOptions) {
+    return new PersistentNode(this, path, options);
+  },
+  PersistentTtlNode(this: RecipeClient, path: string, ttl: number, options?: PersistentTtlNodeOptions) {
+    return new PersistentTtlNode(this, path, ttl, options);
   },
 };
 
