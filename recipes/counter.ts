@@ -19,6 +19,7 @@ import {
   type RecipeClient,
 } from '../lib/recipe-client.js';
 import { deleteForCertain } from './certain-delete.js';
+import { decodeCuratorInt, encodeCuratorInt } from './curator/curator-numbers.js';
 import { isConnectionProblem } from './faults.js';
 
 /** How a Counter stores its value; the defaults are kazoo's. */
@@ -60,9 +61,6 @@ export class CounterOutcomeUnknownError extends Error {
 
 /** The marker child's name prefix (docs/recipes.md#counter-exactly-once). */
 export const COUNTER_MARKER_PREFIX = 'zookit-counter-';
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Python's `repr(float(x))`: the shortest digits that read back as `x` (JavaScript finds the same
@@ -160,13 +158,7 @@ export class Counter {
 
   /** The stored bytes of `value`, as kazoo writes them. */
   encode(value: number): Buffer {
-    if (this.supportCurator) {
-      if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)
-        throw new RangeError(`${value} does not fit Curator's 4-byte int (counter ${this.path})`);
-      const bytes = Buffer.alloc(4);
-      bytes.writeInt32BE(value);
-      return bytes;
-    }
+    if (this.supportCurator) return encodeCuratorInt(value, `counter ${this.path}`);
     if (this.float) return Buffer.from(pythonFloatRepr(value), 'ascii');
     if (!Number.isSafeInteger(value))
       throw new RangeError(`${value} is not a safe integer (counter ${this.path})`);
@@ -182,7 +174,7 @@ export class Counter {
           'data',
           `counter ${this.path} holds ${data.length} bytes, not Curator's 4`,
         );
-      return data.readInt32BE(0);
+      return decodeCuratorInt(data, `counter ${this.path}`);
     }
     return parsePython(data.toString('latin1'), this.float, this.path);
   }

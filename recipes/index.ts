@@ -22,6 +22,7 @@ export {
   CounterOutcomeUnknownError,
   pythonFloatRepr,
 } from './counter.js';
+export { type AtomicLongOptions, type AtomicValue, DistributedAtomicLong } from './curator/atomic-long.js';
 export type { DownInstancePolicy } from './curator/discovery/down-instances.js';
 export {
   InstanceFormatError,
@@ -55,6 +56,28 @@ export {
   type UriSpecPart,
   type UriSpecSource,
 } from './curator/discovery/uri-spec.js';
+export {
+  LeaderLatch,
+  type LeaderLatchAwaitOptions,
+  type LeaderLatchEvents,
+  type LeaderLatchOptions,
+  type LeaderLatchState,
+  type Participant,
+} from './curator/leader-latch.js';
+export {
+  PersistentNode,
+  type PersistentNodeEvents,
+  type PersistentNodeMode,
+  type PersistentNodeOptions,
+} from './curator/persistent-node.js';
+export { PersistentTtlNode, type PersistentTtlNodeOptions } from './curator/persistent-ttl-node.js';
+export { SharedCount, type SharedCountEvents } from './curator/shared-count.js';
+export {
+  SharedValue,
+  type SharedValueEvents,
+  type VersionedValue,
+} from './curator/shared-value.js';
+export { WriteOutcomeUnknownError } from './curator/versioned-write.js';
 export { CuratorCache } from './curator-cache.js';
 export {
   DataWatch,

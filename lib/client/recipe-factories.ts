@@ -12,10 +12,19 @@ import {
   childrenWatch,
 } from '../../recipes/children-watch.js';
 import { Counter, type CounterOptions } from '../../recipes/counter.js';
+import { type AtomicLongOptions, DistributedAtomicLong } from '../../recipes/curator/atomic-long.js';
 import {
   ServiceDiscovery,
   type ServiceDiscoveryOptions,
 } from '../../recipes/curator/discovery/service-discovery.js';
+import { LeaderLatch, type LeaderLatchOptions } from '../../recipes/curator/leader-latch.js';
+import { PersistentNode, type PersistentNodeOptions } from '../../recipes/curator/persistent-node.js';
+import {
+  PersistentTtlNode,
+  type PersistentTtlNodeOptions,
+} from '../../recipes/curator/persistent-ttl-node.js';
+import { SharedCount } from '../../recipes/curator/shared-count.js';
+import { SharedValue } from '../../recipes/curator/shared-value.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {
   type DataWatch,
@@ -35,7 +44,7 @@ import { Party, type PartyOptions, ShallowParty } from '../../recipes/party.js';
 import { Queue } from '../../recipes/queue.js';
 import { Semaphore } from '../../recipes/semaphore.js';
 import { TreeCache, type TreeCacheOptions } from '../../recipes/tree-cache.js';
-import type { RecipeClient } from '../recipe-client.js';
+import type { RecipeClient, Value } from '../recipe-client.js';
 
 /** The recipe factories every ZooKeeperClient has, named as kazoo names them. */
 export interface RecipeFactories {
@@ -92,6 +101,18 @@ export interface RecipeFactories {
   LockingQueue(path: string): LockingQueue;
   /** Curator's ServiceDiscovery: instances at `<basePath>/<name>/<id>` as Curator's JSON (call `start()`). */
   ServiceDiscovery<P = unknown>(options: ServiceDiscoveryOptions<P>): ServiceDiscovery<P>;
+  /** Curator's LeaderLatch: a participant `id` of the election at `path` (call `start()`). */
+  LeaderLatch(path: string, id?: string, options?: LeaderLatchOptions): LeaderLatch;
+  /** Curator's SharedValue: bytes at `path`, created holding `seed` if missing (call `start()`). */
+  SharedValue(path: string, seed: Value): SharedValue;
+  /** Curator's SharedCount: a 4-byte int at `path`, created holding `seed` if missing (call `start()`). */
+  SharedCount(path: string, seed: number): SharedCount;
+  /** Curator's DistributedAtomicLong: an 8-byte long at `path`, changed by compare-and-set. */
+  DistributedAtomicLong(path: string, options?: AtomicLongOptions): DistributedAtomicLong;
+  /** Curator's PersistentNode: a node at `path` kept in place (ephemeral by default; call `start()`). */
+  PersistentNode(path: string, options?: PersistentNodeOptions): PersistentNode;
+  /** Curator's PersistentTtlNode: a TTL node at `path` kept alive by touching a child (call `start()`). */
+  PersistentTtlNode(path: string, ttl: number, options?: PersistentTtlNodeOptions): PersistentTtlNode;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -183,6 +204,24 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   ServiceDiscovery<P>(this: RecipeClient, options: ServiceDiscoveryOptions<P>) {
     return new ServiceDiscovery<P>(this, options);
+  },
+  LeaderLatch(this: RecipeClient, path: string, id?: string, options?: LeaderLatchOptions) {
+    return new LeaderLatch(this, path, id, options);
+  },
+  SharedValue(this: RecipeClient, path: string, seed: Value) {
+    return new SharedValue(this, path, seed);
+  },
+  SharedCount(this: RecipeClient, path: string, seed: number) {
+    return new SharedCount(this, path, seed);
+  },
+  DistributedAtomicLong(this: RecipeClient, path: string, options?: AtomicLongOptions) {
+    return new DistributedAtomicLong(this, path, options);
+  },
+  PersistentNode(this: RecipeClient, path: string, options?: PersistentNodeOptions) {
+    return new PersistentNode(this, path, options);
+  },
+  PersistentTtlNode(this: RecipeClient, path: string, ttl: number, options?: PersistentTtlNodeOptions) {
+    return new PersistentTtlNode(this, path, ttl, options);
   },
 };
 

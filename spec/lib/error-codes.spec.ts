@@ -96,6 +96,11 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     'ERR_ZOOKIT_COUNTER_OUTCOME_UNKNOWN',
   ],
   [
+    'WriteOutcomeUnknownError',
+    () => new zookit.WriteOutcomeUnknownError('/count', new Error('lost')),
+    'ERR_ZOOKIT_WRITE_OUTCOME_UNKNOWN',
+  ],
+  [
     'HarnessOperationUnsupportedError',
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',
