@@ -7,6 +7,8 @@ import type { Io } from './context.js';
 
 /** How often a terminal bar is redrawn, ms. */
 const BAR_INTERVAL_MS = 100;
+/** From how many nodes an operation counts as long: it prints a first line when it starts. */
+const LONG_OPERATION_NODES = 1000;
 /** How often a plain progress line is printed, ms. */
 const LINE_INTERVAL_MS = 1000;
 
@@ -26,6 +28,11 @@ export class Progress {
     total?: number,
   ) {
     this.#total = total;
+    // A long operation says at once what it set out to do: a log shows it started, a script
+    // (or a test) knows it is under way.
+    if (enabled && !io.stderrIsTty && total !== undefined && total >= LONG_OPERATION_NODES) {
+      io.note(`${label}: 0/${total} nodes`);
+    }
   }
 
   /** Sets (or corrects) the number of items expected. */
