@@ -9,8 +9,8 @@
 // Type-only imports count (tsPreCompilationDeps): `import type` from a room you may not import
 // still couples you to its shape, and the public API report would leak it.
 
-/** The shipped rooms: what package.json `files` ships, through dist/. */
-const SHIPPED = '^(index\\.ts$|lib/|handlers/|protocol/|recipes/|testing/)';
+/** The shipped rooms: what package.json `files` ships, through dist/ (cli/ is the `zookit` binary). */
+const SHIPPED = '^(index\\.ts$|lib/|handlers/|protocol/|recipes/|testing/|cli/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -75,6 +75,16 @@ module.exports = {
       severity: 'error',
       from: { path: '^testing/' },
       to: { path: SHIPPED, pathNot: ['^testing/', '^index\\.ts$', '^protocol/index\\.ts$'] },
+    },
+    {
+      name: 'cli-uses-entry-points',
+      comment:
+        'cli/ is the `zookit` binary, built like any user program on the published entries ' +
+        'only: `zookit` (index.ts) and `zookit/testing` (testing/index.ts, for --embedded and ' +
+        '`zookit server`). A command that needs an internal means the public API lacks something.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: SHIPPED, pathNot: ['^cli/', '^index\\.ts$', '^testing/index\\.ts$'] },
     },
     {
       name: 'shipped-code-no-tests',

@@ -21,6 +21,7 @@ const SOURCES = [
   'protocol',
   'recipes',
   'testing',
+  'cli',
   'package.json',
   'tsconfig.json',
   'tsconfig.build.json',
@@ -33,6 +34,7 @@ export const BUILT = [
   'dist/cjs/index.js',
   'dist/esm/testing/index.js',
   'dist/cjs/testing/index.js',
+  'dist/cjs/cli/main.js',
 ];
 
 const LOCK = join(ROOT, '.build', 'build.lock');

@@ -5,7 +5,18 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ROOMS = ['index.ts', 'lib', 'handlers', 'protocol', 'recipes', 'testing', 'spec', 'examples', 'bench'];
+const ROOMS = [
+  'index.ts',
+  'lib',
+  'handlers',
+  'protocol',
+  'recipes',
+  'testing',
+  'cli',
+  'spec',
+  'examples',
+  'bench',
+];
 
 function sourceFiles(path: string): string[] {
   if (statSync(path).isFile()) return path.endsWith('.ts') ? [path] : [];

@@ -5,6 +5,7 @@
 // each class for an application that both imports and requires zookit. The tarball is packed and
 // installed once for the whole file (spec/package/published.ts).
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -205,11 +206,17 @@ describe('the tarball npm packs from a fresh clone (no dist/)', () => {
     const outside = published.files.filter(
       (path) =>
         path.startsWith('dist/cjs/') &&
-        !/^dist\/cjs\/(package\.json|index\.(js|d\.ts|js\.map)|(lib|handlers|protocol|recipes|testing)\/)/.test(
+        !/^dist\/cjs\/(package\.json|index\.(js|d\.ts|js\.map)|(lib|handlers|protocol|recipes|testing|cli)\/)/.test(
           path,
         ),
     );
     expect(outside).toEqual([]);
+  });
+
+  it('installs the zookit binary (package.json bin), which runs with plain node', () => {
+    const bin = join(published.consumers, 'node_modules', '.bin', 'zookit');
+    const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
+    expect(help).toMatch(/^zookit: a ZooKeeper shell/);
   });
 
   it('holds one copy of the code: dist/esm is three ES module entries over dist/cjs, with their declarations', () => {

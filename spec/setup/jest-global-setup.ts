@@ -13,7 +13,17 @@ interface GlobalConfig {
 }
 
 /** The test files that run the built package (dist/) rather than the sources (the herd's child processes import it). */
-const BUILT_PACKAGE_SPECS = ['spec/examples.spec.ts', 'spec/package.spec.ts', 'spec/herd/herd.spec.ts'];
+const BUILT_PACKAGE_SPECS = [
+  'spec/examples.spec.ts',
+  'spec/package.spec.ts',
+  'spec/herd/herd.spec.ts',
+  // The `zookit` binary's specs run dist/cjs/cli/main.js.
+  'spec/cli/commands.spec.ts',
+  'spec/cli/exit-codes.spec.ts',
+  'spec/cli/round-trip.spec.ts',
+  'spec/cli/shell.spec.ts',
+  'spec/cli/embedded.spec.ts',
+];
 
 /**
  * Creates a fresh run directory and exports it as ZOOKIT_HARNESS_RUN_DIR before jest starts its
