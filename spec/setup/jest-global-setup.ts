@@ -1,7 +1,7 @@
 // jest.config.js globalSetup. Loaded by jest outside the module mapper, so it imports only Node
 // built-ins; the variable name matches HARNESS_RUN_DIR_ENV in process-registry.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,13 +17,10 @@ const BUILT_PACKAGE_SPECS = [
   'spec/examples.spec.ts',
   'spec/package.spec.ts',
   'spec/herd/herd.spec.ts',
-  // The `zookit` binary's specs run dist/cjs/cli/main.js.
-  'spec/cli/commands.spec.ts',
-  'spec/cli/exit-codes.spec.ts',
-  'spec/cli/round-trip.spec.ts',
-  'spec/cli/shell.spec.ts',
-  'spec/cli/embedded.spec.ts',
 ];
+
+/** The `zookit` binary's specs, every one of which runs dist/cjs/cli/main.js. */
+const CLI_SPEC_DIR = 'spec/cli';
 
 /**
  * Creates a fresh run directory and exports it as ZOOKIT_HARNESS_RUN_DIR before jest starts its
@@ -48,5 +45,8 @@ function buildOnce(rootDir: string): void {
 function mayRunBuiltPackageSpecs({ rootDir, testPathPattern }: GlobalConfig): boolean {
   if (!testPathPattern) return true;
   const pattern = new RegExp(testPathPattern, 'i');
-  return BUILT_PACKAGE_SPECS.some((file) => pattern.test(join(rootDir, file)));
+  const cliSpecs = readdirSync(join(rootDir, CLI_SPEC_DIR))
+    .filter((name) => name.endsWith('.spec.ts'))
+    .map((name) => join(CLI_SPEC_DIR, name));
+  return [...BUILT_PACKAGE_SPECS, ...cliSpecs].some((file) => pattern.test(join(rootDir, file)));
 }
