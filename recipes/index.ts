@@ -22,6 +22,31 @@ export {
   CounterOutcomeUnknownError,
   pythonFloatRepr,
 } from './counter.js';
+export {
+  LeaderSelector,
+  type LeaderSelectorOptions,
+  type Participant,
+} from './curator/leader-selector.js';
+export { IllegalMonitorStateError } from './curator/lock-errors.js';
+export {
+  InterProcessMutex,
+  type InterProcessMutexAcquireOptions,
+  type InterProcessMutexEvents,
+  type InterProcessMutexOptions,
+} from './curator/mutex.js';
+export {
+  InterProcessReadLock,
+  InterProcessReadWriteLock,
+  type InterProcessReadWriteLockOptions,
+  InterProcessWriteLock,
+} from './curator/read-write-lock.js';
+export { attemptRevoke, REVOKE_MESSAGE } from './curator/revocation.js';
+export { InterProcessSemaphoreMutex } from './curator/semaphore-mutex.js';
+export {
+  InterProcessSemaphoreV2,
+  type Lease,
+  type SemaphoreV2AcquireOptions,
+} from './curator/semaphore-v2.js';
 export { CuratorCache } from './curator-cache.js';
 export {
   DataWatch,

@@ -12,6 +12,14 @@ import {
   childrenWatch,
 } from '../../recipes/children-watch.js';
 import { Counter, type CounterOptions } from '../../recipes/counter.js';
+import { LeaderSelector, type LeaderSelectorOptions } from '../../recipes/curator/leader-selector.js';
+import { InterProcessMutex, type InterProcessMutexOptions } from '../../recipes/curator/mutex.js';
+import {
+  InterProcessReadWriteLock,
+  type InterProcessReadWriteLockOptions,
+} from '../../recipes/curator/read-write-lock.js';
+import { InterProcessSemaphoreMutex } from '../../recipes/curator/semaphore-mutex.js';
+import { InterProcessSemaphoreV2 } from '../../recipes/curator/semaphore-v2.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
 import {
   type DataWatch,
@@ -86,6 +94,19 @@ export interface RecipeFactories {
   Queue(path: string): Queue;
   /** kazoo's LockingQueue on `path`: take (`get`), then `consume()` or `release()`. */
   LockingQueue(path: string): LockingQueue;
+  /** Curator's InterProcessMutex on `path`: re-entrant per handle, shared with Curator's. */
+  InterProcessMutex(path: string, options?: InterProcessMutexOptions): InterProcessMutex;
+  /** Curator's InterProcessReadWriteLock on `path`: `readLock()` and `writeLock()`. */
+  InterProcessReadWriteLock(
+    path: string,
+    options?: InterProcessReadWriteLockOptions,
+  ): InterProcessReadWriteLock;
+  /** Curator's InterProcessSemaphoreV2: up to `maxLeases` leases of `path` at once. */
+  InterProcessSemaphoreV2(path: string, maxLeases: number): InterProcessSemaphoreV2;
+  /** Curator's InterProcessSemaphoreMutex on `path`: a mutex that is not re-entrant. */
+  InterProcessSemaphoreMutex(path: string): InterProcessSemaphoreMutex;
+  /** Curator's LeaderSelector on `path` (not started: call `start()`). */
+  LeaderSelector(path: string, options: LeaderSelectorOptions): LeaderSelector;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -174,6 +195,21 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   LockingQueue(this: RecipeClient, path: string) {
     return new LockingQueue(this, path);
+  },
+  InterProcessMutex(this: RecipeClient, path: string, options?: InterProcessMutexOptions) {
+    return new InterProcessMutex(this, path, options);
+  },
+  InterProcessReadWriteLock(this: RecipeClient, path: string, options?: InterProcessReadWriteLockOptions) {
+    return new InterProcessReadWriteLock(this, path, options);
+  },
+  InterProcessSemaphoreV2(this: RecipeClient, path: string, maxLeases: number) {
+    return new InterProcessSemaphoreV2(this, path, maxLeases);
+  },
+  InterProcessSemaphoreMutex(this: RecipeClient, path: string) {
+    return new InterProcessSemaphoreMutex(this, path);
+  },
+  LeaderSelector(this: RecipeClient, path: string, options: LeaderSelectorOptions) {
+    return new LeaderSelector(this, path, options);
   },
 };
 
