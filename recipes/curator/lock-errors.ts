@@ -5,6 +5,7 @@
 
 /** A lock handle was asked to do what only a holder may (Curator's IllegalMonitorStateException). */
 export class IllegalMonitorStateError extends Error {
+  /** The class's name, as every zookit error carries it. */
   override readonly name = 'IllegalMonitorStateError';
   /** Stable code (docs/errors.md#codes). */
   readonly code = 'ERR_ZOOKIT_ILLEGAL_MONITOR_STATE';

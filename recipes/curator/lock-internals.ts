@@ -16,7 +16,7 @@
 //   string sort gives until the directory's counter wraps, and the true order after it;
 // - connection loss never fails the acquire: it waits for the connection and looks again,
 //   within the caller's timeout and signal; watches do not fire on a dead connection, so every
-//   session event wakes the waiter to re-read (CURATOR.md pitfall 9, in docs/curator-locks.md).
+//   session event wakes the waiter to re-read (docs/curator-locks.md#the-acquire-loop).
 
 import {
   basename,

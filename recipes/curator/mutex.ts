@@ -74,7 +74,7 @@ interface Hold {
 export class InterProcessMutex extends EventEmitter<InterProcessMutexEvents> implements AsyncDisposable {
   /** The lock directory: contenders are its children. */
   readonly path: string;
-  protected readonly client: RecipeClient;
+  private readonly client: RecipeClient;
   private readonly data: Value | undefined;
   /** Queues this handle's acquires (and its last release), so it has one node at a time. */
   private readonly turn;

@@ -12,7 +12,7 @@
 // while the downgraded reader still read). Upgrading (read, then write, on one handle) would wait
 // on itself for ever; it is refused at once.
 
-import type { RecipeClient, Value } from '../../lib/recipe-client.js';
+import type { CallOptions, RecipeClient, Value } from '../../lib/recipe-client.js';
 import { IllegalMonitorStateError } from './lock-errors.js';
 import { InterProcessMutex, type InterProcessMutexAcquireOptions } from './mutex.js';
 
@@ -50,14 +50,16 @@ export class InterProcessWriteLock extends InterProcessMutex {
   }
 
   /** The full paths of the writers' nodes, in lock order. */
-  override async getParticipantNodes(options?: { signal?: AbortSignal }): Promise<string[]> {
+  override async getParticipantNodes(options?: CallOptions): Promise<string[]> {
     return (await super.getParticipantNodes(options)).filter((node) => node.includes(WRITE_LOCK_NAME));
   }
 
+  /** `__WRIT__` and `__READ__`: writers and readers queue in one line. */
   protected override get markers(): readonly string[] {
     return MARKERS;
   }
 
+  /** A sequential `__WRIT__` node. */
   protected override nodeName(): { name: string; sequential: boolean } {
     return { name: WRITE_LOCK_NAME, sequential: true };
   }
@@ -75,10 +77,11 @@ export class InterProcessReadLock extends InterProcessMutex {
   }
 
   /** The full paths of the readers' nodes, in lock order. */
-  override async getParticipantNodes(options?: { signal?: AbortSignal }): Promise<string[]> {
+  override async getParticipantNodes(options?: CallOptions): Promise<string[]> {
     return (await super.getParticipantNodes(options)).filter((node) => node.includes(READ_LOCK_NAME));
   }
 
+  /** `__WRIT__` and `__READ__`: writers and readers queue in one line. */
   protected override get markers(): readonly string[] {
     return MARKERS;
   }
