@@ -101,11 +101,11 @@ describe('LeaderSelector (TestLeaderSelector, TestLeaderSelectorParticipants)', 
     const path = electionPath('selector-rotate');
     const leadership = new Leadership();
     const ids = ['a', 'b', 'c'];
-    for (const id of ids) {
-      const zk = await open();
+    const clients = await Promise.all(ids.map(() => open()));
+    const all = ids.map((id, i) => {
       const fn = leadership.fn(id);
-      track(
-        zk.LeaderSelector(path, {
+      return track(
+        clients[i]!.LeaderSelector(path, {
           id,
           autoRequeue: true,
           takeLeadership: async (signal) => {
@@ -115,10 +115,12 @@ describe('LeaderSelector (TestLeaderSelector, TestLeaderSelectorParticipants)', 
             await leading;
           },
         }),
-      ).start();
-    }
+      );
+    });
+    for (const selector of all) selector.start();
     await waitUntil(() => leadership.started.length >= 9, 'nine turns', { timeoutMs: 20_000 });
     expect(leadership.most).toBe(1);
+    // Each requeues behind the others: after the first round, the turns rotate.
     for (const id of ids) expect(leadership.started.filter((s) => s === id).length).toBeGreaterThanOrEqual(2);
   });
 
