@@ -62,8 +62,19 @@ export {
   type LeaderLatchEvents,
   type LeaderLatchOptions,
   type LeaderLatchState,
-  type Participant,
 } from './curator/leader-latch.js';
+export {
+  LeaderSelector,
+  type LeaderSelectorOptions,
+} from './curator/leader-selector.js';
+export { IllegalMonitorStateError } from './curator/lock-errors.js';
+export {
+  InterProcessMutex,
+  type InterProcessMutexAcquireOptions,
+  type InterProcessMutexEvents,
+  type InterProcessMutexOptions,
+} from './curator/mutex.js';
+export type { Participant } from './curator/participant.js';
 export {
   PersistentNode,
   type PersistentNodeEvents,
@@ -71,6 +82,19 @@ export {
   type PersistentNodeOptions,
 } from './curator/persistent-node.js';
 export { PersistentTtlNode, type PersistentTtlNodeOptions } from './curator/persistent-ttl-node.js';
+export {
+  InterProcessReadLock,
+  InterProcessReadWriteLock,
+  type InterProcessReadWriteLockOptions,
+  InterProcessWriteLock,
+} from './curator/read-write-lock.js';
+export { attemptRevoke, REVOKE_MESSAGE } from './curator/revocation.js';
+export { InterProcessSemaphoreMutex } from './curator/semaphore-mutex.js';
+export {
+  InterProcessSemaphoreV2,
+  type Lease,
+  type SemaphoreV2AcquireOptions,
+} from './curator/semaphore-v2.js';
 export { SharedCount, type SharedCountEvents } from './curator/shared-count.js';
 export {
   SharedValue,

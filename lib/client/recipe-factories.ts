@@ -18,11 +18,19 @@ import {
   type ServiceDiscoveryOptions,
 } from '../../recipes/curator/discovery/service-discovery.js';
 import { LeaderLatch, type LeaderLatchOptions } from '../../recipes/curator/leader-latch.js';
+import { LeaderSelector, type LeaderSelectorOptions } from '../../recipes/curator/leader-selector.js';
+import { InterProcessMutex, type InterProcessMutexOptions } from '../../recipes/curator/mutex.js';
 import { PersistentNode, type PersistentNodeOptions } from '../../recipes/curator/persistent-node.js';
 import {
   PersistentTtlNode,
   type PersistentTtlNodeOptions,
 } from '../../recipes/curator/persistent-ttl-node.js';
+import {
+  InterProcessReadWriteLock,
+  type InterProcessReadWriteLockOptions,
+} from '../../recipes/curator/read-write-lock.js';
+import { InterProcessSemaphoreMutex } from '../../recipes/curator/semaphore-mutex.js';
+import { InterProcessSemaphoreV2 } from '../../recipes/curator/semaphore-v2.js';
 import { SharedCount } from '../../recipes/curator/shared-count.js';
 import { SharedValue } from '../../recipes/curator/shared-value.js';
 import { CuratorCache } from '../../recipes/curator-cache.js';
@@ -113,6 +121,19 @@ export interface RecipeFactories {
   PersistentNode(path: string, options?: PersistentNodeOptions): PersistentNode;
   /** Curator's PersistentTtlNode: a TTL node at `path` kept alive by touching a child (call `start()`). */
   PersistentTtlNode(path: string, ttl: number, options?: PersistentTtlNodeOptions): PersistentTtlNode;
+  /** Curator's InterProcessMutex on `path`: re-entrant per handle, shared with Curator's. */
+  InterProcessMutex(path: string, options?: InterProcessMutexOptions): InterProcessMutex;
+  /** Curator's InterProcessReadWriteLock on `path`: `readLock()` and `writeLock()`. */
+  InterProcessReadWriteLock(
+    path: string,
+    options?: InterProcessReadWriteLockOptions,
+  ): InterProcessReadWriteLock;
+  /** Curator's InterProcessSemaphoreV2: up to `maxLeases` leases of `path` at once. */
+  InterProcessSemaphoreV2(path: string, maxLeases: number): InterProcessSemaphoreV2;
+  /** Curator's InterProcessSemaphoreMutex on `path`: a mutex that is not re-entrant. */
+  InterProcessSemaphoreMutex(path: string): InterProcessSemaphoreMutex;
+  /** Curator's LeaderSelector on `path` (not started: call `start()`). */
+  LeaderSelector(path: string, options: LeaderSelectorOptions): LeaderSelector;
 }
 
 /** Each factory, with the client it is called on as `this`. */
@@ -222,6 +243,21 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   PersistentTtlNode(this: RecipeClient, path: string, ttl: number, options?: PersistentTtlNodeOptions) {
     return new PersistentTtlNode(this, path, ttl, options);
+  },
+  InterProcessMutex(this: RecipeClient, path: string, options?: InterProcessMutexOptions) {
+    return new InterProcessMutex(this, path, options);
+  },
+  InterProcessReadWriteLock(this: RecipeClient, path: string, options?: InterProcessReadWriteLockOptions) {
+    return new InterProcessReadWriteLock(this, path, options);
+  },
+  InterProcessSemaphoreV2(this: RecipeClient, path: string, maxLeases: number) {
+    return new InterProcessSemaphoreV2(this, path, maxLeases);
+  },
+  InterProcessSemaphoreMutex(this: RecipeClient, path: string) {
+    return new InterProcessSemaphoreMutex(this, path);
+  },
+  LeaderSelector(this: RecipeClient, path: string, options: LeaderSelectorOptions) {
+    return new LeaderSelector(this, path, options);
   },
 };
 

@@ -38,6 +38,7 @@ import { CancelledError } from '../recipe-errors.js';
 import { removeWatch } from '../remove-watch.js';
 import { SerialRefresh } from '../serial-refresh.js';
 import { createWithContainerParents } from './container-parents.js';
+import type { Participant } from './participant.js';
 import { whileConnected } from './while-connected.js';
 
 /** Curator's LOCK_NAME of LeaderLatch: what every participant's node name carries before its sequence. */
@@ -45,14 +46,6 @@ export const LATCH_NAME = 'latch-';
 
 /** Wait this long (ms) before looking again after a connection problem seen while connected. */
 const RETRY_WHILE_CONNECTED_MS = 500;
-
-/** A participant of an election: its id and whether it leads (Curator's Participant). */
-export interface Participant {
-  /** The id the participant gave (its node's data, UTF-8; '' for none). */
-  readonly id: string;
-  /** Whether it is the leader: the first participant in Curator's order. */
-  readonly isLeader: boolean;
-}
 
 /** Options of a LeaderLatch. */
 export interface LeaderLatchOptions {

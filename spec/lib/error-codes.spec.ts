@@ -91,6 +91,11 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     'ERR_ZOOKIT_LEADERSHIP_LOST',
   ],
   [
+    'IllegalMonitorStateError',
+    () => new zookit.IllegalMonitorStateError('not held', '/lock'),
+    'ERR_ZOOKIT_ILLEGAL_MONITOR_STATE',
+  ],
+  [
     'CounterOutcomeUnknownError',
     () => new zookit.CounterOutcomeUnknownError('/counter', 1),
     'ERR_ZOOKIT_COUNTER_OUTCOME_UNKNOWN',
