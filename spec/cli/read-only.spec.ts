@@ -29,7 +29,7 @@ afterAll(async () => {
 it('9 when a write reaches a read-only server; reads there succeed', async () => {
   const hosts = cluster.servers[0]!.connectString;
   const read = await zookit(['--hosts', hosts, '--read-only', 'get', '/ro-exit']);
-  expect({ code: read.code, stderr: read.stderr }).toEqual({ code: 0, stderr: "" });
+  expect({ code: read.code, stderr: read.stderr }).toEqual({ code: 0, stderr: '' });
   expect(read.stdout).toContain('written before');
   const write = await zookit(['--hosts', hosts, '--read-only', 'set', '/ro-exit', 'changed']);
   const lines = write.stderr.split('\n').filter(Boolean);

@@ -13,11 +13,7 @@ interface GlobalConfig {
 }
 
 /** The test files that run the built package (dist/) rather than the sources (the herd's child processes import it). */
-const BUILT_PACKAGE_SPECS = [
-  'spec/examples.spec.ts',
-  'spec/package.spec.ts',
-  'spec/herd/herd.spec.ts',
-];
+const BUILT_PACKAGE_SPECS = ['spec/examples.spec.ts', 'spec/package.spec.ts', 'spec/herd/herd.spec.ts'];
 
 /** The `zookit` binary's specs, every one of which runs dist/cjs/cli/main.js. */
 const CLI_SPEC_DIR = 'spec/cli';
