@@ -32,6 +32,10 @@ afterAll(async () => {
 const leadersOf = (group: readonly LeaderLatch[]): LeaderLatch[] =>
   group.filter((latch) => latch.hasLeadership);
 
+/** Each latch's id, state and node, for a failure message (a latch itself does not print well). */
+const describeGroup = (group: readonly LeaderLatch[]): string[] =>
+  group.map((latch) => `${latch.id} ${latch.hasLeadership ? 'leads' : 'waits'} ${latch.getOurPath()}`);
+
 function sampleLeaders(group: readonly LeaderLatch[]): { most: () => number; stop: () => void } {
   let most = 0;
   const timer = setInterval(() => {
@@ -93,6 +97,12 @@ it("keeps its node through the death of the ensemble's leader: the same particip
   const sampler = sampleLeaders(group);
   try {
     await (await cluster.leader()).kill();
+    // Every member drops its clients while it elects: the latch leader is SUSPENDED and steps down
+    // (Curator's Standard policy). Waited for first: the clients notice the drop a moment after the
+    // kill, and until then the old picture (one leader, all CONNECTED) still holds.
+    await waitUntil(() => !leader!.hasLeadership, 'the leader to step down during the election', {
+      timeoutMs: WAIT,
+    });
     await waitUntil(
       () => leadersOf(group).length === 1 && clients.every((zk) => zk.state === 'CONNECTED'),
       'a leader after the election',
@@ -105,7 +115,8 @@ it("keeps its node through the death of the ensemble's leader: the same particip
     sampler.stop();
   }
   expect(sampler.most()).toBe(1);
-  expect(leadersOf(group)).toEqual([leader]);
-  expect(group.map((latch) => latch.getOurPath())).toEqual(nodes);
+  expect(describeGroup(group)).toEqual(
+    group.map((latch, i) => `${latch.id} ${latch === leader ? 'leads' : 'waits'} ${nodes[i]}`),
+  );
   expect(clients.map((zk) => zk.clientId!.sessionId)).toEqual(sessions);
 }, 90_000);
