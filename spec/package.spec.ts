@@ -68,8 +68,10 @@ describe('package', () => {
     ]) {
       expect([name, main.includes(name)]).toEqual([name, true]);
     }
-    // Type-only names (Stat, ACL, ...) are checked by the API report (api/zookit.api.md).
-    expect(main.length).toBeLessThan(140);
+    // Type-only names (Stat, ACL, ...) are checked by the API report (api/zookit.api.md). The
+    // bound catches a room exported whole by mistake; the entry holds the client, its errors and
+    // enums, and kazoo's and Curator's recipes with their helpers (156 names in all).
+    expect(main.length).toBeLessThan(180);
   });
 
   it('lists types first in every export condition', () => {

@@ -106,6 +106,11 @@ const CODES: ReadonlyArray<[name: string, make: () => Error, code: string]> = [
     'ERR_ZOOKIT_WRITE_OUTCOME_UNKNOWN',
   ],
   [
+    'InstanceFormatError',
+    () => new zookit.InstanceFormatError('not a JSON object'),
+    'ERR_ZOOKIT_INSTANCE_FORMAT',
+  ],
+  [
     'HarnessOperationUnsupportedError',
     () => new testing.HarnessOperationUnsupportedError('kill', 'external'),
     'ERR_ZOOKIT_HARNESS_UNSUPPORTED',

@@ -94,6 +94,13 @@ const clean: Record<string, string> = {
     'export const demo = [ZooKeeperClient, empty, startServer, helper];',
   ].join('\n'),
   'examples/helper.ts': 'export const helper = 1;',
+  'cli/main.ts': [
+    "import { ZooKeeperClient } from '../index.js';",
+    "import { startServer } from '../testing/index.js';",
+    "import { ls } from './ls.js';",
+    'export const main = [ZooKeeperClient, startServer, ls];',
+  ].join('\n'),
+  'cli/ls.ts': 'export const ls = 1;',
   'spec/support.ts': 'export const fixture = 1;',
 };
 
@@ -135,6 +142,12 @@ const faults: Array<{ rule: string; file: string; text: string; to: string }> = 
     file: 'testing/raw.ts',
     text: "export { empty } from '../protocol/codec.js';",
     to: 'protocol/codec.ts',
+  },
+  {
+    rule: 'cli-uses-entry-points',
+    file: 'cli/rm.ts',
+    text: "export { loop } from '../lib/session/loop.js';",
+    to: 'lib/session/loop.ts',
   },
   {
     rule: 'shipped-code-no-tests',

@@ -50,6 +50,8 @@ export interface JsonInstanceSerializerOptions {
 export class InstanceFormatError extends Error {
   /** `InstanceFormatError`. */
   override readonly name = 'InstanceFormatError';
+  /** Stable code (docs/errors.md#codes). */
+  readonly code = 'ERR_ZOOKIT_INSTANCE_FORMAT';
 }
 
 /** The Java classes Jackson writes without a type id: their JSON form says the class. */
