@@ -3,16 +3,13 @@
 // can put a kazoo Lock, Semaphore, Election or lease beside zookit's on one server and check that
 // they share it. Helpers mirror kazoo's names (`peer.Lock(path, id)` → acquire, release, ...).
 //
-// Nothing a spec starts may outlive it. A peer registers with the harness's process registry, as
-// the testing servers do (testing/process-registry.ts): jest-cleanup.ts's stopAllServers() stops
-// every peer left open after each test file, a reaper SIGKILLs the driver if the jest worker dies
-// by SIGKILL, and the global teardown kills any driver still listed in the run directory. The
-// driver itself exits, closing its session, when its stdin ends or its parent is gone.
+// Nothing a spec starts may outlive it: the process plumbing, the registry and the reaper are
+// LinePeer's (spec/peers/line-peer.ts), and the driver itself exits, closing its session, when its
+// stdin ends or its parent is gone.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { registerOpen, trackProcess, unregisterOpen } from '../../testing/process-registry.js';
+import { type AnswerLine, LinePeer, REQUEST_TIMEOUT, spawned } from './line-peer.js';
 
 /** Debian's interpreter, where python3-kazoo is installed (scripts/ensure-kazoo.sh); not PATH's python3. */
 export const KAZOO_PYTHON = '/usr/bin/python3';
@@ -54,55 +51,12 @@ export interface KazooPeerOptions {
   startTimeout?: number;
 }
 
-interface Pending {
-  cmd: string;
-  resolve(result: unknown): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-/** Default bound of one request, in milliseconds. */
-const REQUEST_TIMEOUT = 10_000;
-
 let handles = 0;
 
 /** One kazoo client in its own python process. Start with `KazooPeer.start(hosts)`; always `stop()`. */
-export class KazooPeer {
-  /** Every event pushed so far, in order (the `ready` line first). */
-  readonly events: KazooEvent[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private readonly waiters = new Set<() => void>();
-  private nextId = 1;
-  private stderrTail = '';
-  private readonly exited: Promise<void>;
-  private hasExited = false;
-
-  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    const untrack = trackProcess(child.pid!);
-    registerOpen(this);
-    this.exited = new Promise((resolve) => {
-      child.once('exit', () => {
-        this.hasExited = true;
-        untrack();
-        unregisterOpen(this);
-        const error = new Error(
-          `the kazoo driver exited${this.stderrTail ? `; its stderr:\n${this.stderrTail}` : ''}`,
-        );
-        for (const [id, pending] of this.pending) {
-          clearTimeout(pending.timer);
-          pending.reject(error);
-          this.pending.delete(id);
-        }
-        this.notify();
-        resolve();
-      });
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
-      this.stderrTail = (this.stderrTail + text).slice(-4000);
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => this.receive(line));
-    child.stdin.on('error', () => undefined);
+export class KazooPeer extends LinePeer<KazooEvent> {
+  private constructor(child: ChildProcessWithoutNullStreams) {
+    super(child, 'the kazoo driver');
   }
 
   /** Spawns the driver and resolves once its KazooClient is connected to `hosts`. */
@@ -112,11 +66,7 @@ export class KazooPeer {
       env: { ...process.env, KAZOO_SESSION_TIMEOUT: String(sessionTimeout / 1000) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const spawned = await new Promise<boolean>((resolve) => {
-      child.once('spawn', () => resolve(true));
-      child.once('error', () => resolve(false));
-    });
-    if (!spawned) throw new Error(`cannot run ${KAZOO_PYTHON}: run scripts/ensure-kazoo.sh`);
+    if (!(await spawned(child))) throw new Error(`cannot run ${KAZOO_PYTHON}: run scripts/ensure-kazoo.sh`);
     const peer = new KazooPeer(child);
     try {
       await peer.waitFor((e) => e.event === 'ready', 'the driver to connect', { timeout: startTimeout });
@@ -129,42 +79,11 @@ export class KazooPeer {
     return peer;
   }
 
-  /** The process id of the driver. */
-  get pid(): number {
-    return this.child.pid!;
-  }
-
   /** The kazoo client's session id. */
   get sessionId(): bigint {
     const ready = this.events.find((e) => e.event === 'ready');
     if (ready === undefined) throw new Error('the kazoo peer is not connected yet');
     return BigInt(ready.session_id);
-  }
-
-  /**
-   * Sends one command and resolves with its result, or rejects with a KazooError (the exception
-   * kazoo raised) or after `timeout` ms.
-   */
-  request<T = unknown>(
-    cmd: string,
-    args: Record<string, unknown> = {},
-    timeout = REQUEST_TIMEOUT,
-  ): Promise<T> {
-    if (this.hasExited) return Promise.reject(new Error(`kazoo ${cmd}: the driver has exited`));
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`kazoo ${cmd} got no answer within ${timeout} ms`));
-      }, timeout);
-      this.pending.set(id, {
-        cmd,
-        resolve: (result) => resolve(result as T),
-        reject: (error) => reject(error),
-        timer,
-      });
-      this.child.stdin.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
-    });
   }
 
   /**
@@ -194,45 +113,12 @@ export class KazooPeer {
     return this.request<T>('call', { name, method, args, kwargs }, timeout);
   }
 
-  /**
-   * The first event (from index `since` of `events` on, default all) that satisfies `predicate`;
-   * rejects after `timeout` ms (default 10 000) or when the driver exits.
-   */
-  async waitFor(
-    predicate: (event: KazooEvent) => boolean,
-    what: string,
-    { timeout = REQUEST_TIMEOUT, since = 0 }: { timeout?: number; since?: number } = {},
-  ): Promise<KazooEvent> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const found = this.events.slice(since).find(predicate);
-      if (found !== undefined) return found;
-      if (this.hasExited) throw new Error(`the kazoo driver exited while waiting for ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeout} ms waiting for kazoo: ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, left);
-        function wake(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.waiters.add(wake);
-      });
-    }
+  protected errorOf(answer: AnswerLine, cmd: string): Error {
+    return new KazooError(String(answer.error ?? 'Error'), String(answer.message ?? ''), cmd);
   }
 
-  /** Ends the driver: its session is closed (ephemeral nodes go at once), then SIGKILL after 5 s. */
-  async stop(): Promise<void> {
-    if (this.hasExited) return;
+  protected askToStop(): void {
     this.request('stop').catch(() => undefined);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  /** stop(): the registry's name for it (stopAllServers closes every open peer). */
-  close(): Promise<void> {
-    return this.stop();
   }
 
   /** kazoo's `Lock(path, identifier)`. */
@@ -309,33 +195,6 @@ export class KazooPeer {
     const name = `${recipe}-${++handles}`;
     await this.request('new', { name, recipe, ...args });
     return new Handle(this, name);
-  }
-
-  private receive(line: string): void {
-    let message: { id?: number; ok?: boolean; result?: unknown; error?: string; message?: string };
-    try {
-      message = JSON.parse(line);
-    } catch {
-      this.stderrTail = `${this.stderrTail}\n(stdout) ${line}`.slice(-4000);
-      return;
-    }
-    if (message.id === undefined) {
-      this.events.push(message as KazooEvent);
-      this.notify();
-      return;
-    }
-    const pending = this.pending.get(message.id);
-    if (pending === undefined) return;
-    this.pending.delete(message.id);
-    clearTimeout(pending.timer);
-    if (message.ok) pending.resolve(message.result);
-    else pending.reject(new KazooError(message.error ?? 'Error', message.message ?? '', pending.cmd));
-  }
-
-  private notify(): void {
-    const waiters = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of waiters) wake();
   }
 }
 
