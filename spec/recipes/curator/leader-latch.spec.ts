@@ -12,6 +12,7 @@ import { CancelledError } from '../../../recipes/recipe-errors.js';
 import { startTestingServer, type TestingServer } from '../../../testing/testing-server.js';
 import { StateRecorder } from '../../client/fault-support.js';
 import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil } from '../../client/support.js';
+import { holdUntilApplied, loseHeldReplies } from '../reply-stepping.js';
 import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatches } from '../support.js';
 
 let server: TestingServer;
@@ -359,5 +360,24 @@ describe('LeaderLatch', () => {
     ]);
     expect(latch.getOurPath()).not.toBe(node);
     expect(await rejectionOf(() => admin.get(node))).toBeInstanceOf(NoNodeError);
+  });
+
+  it("leaves one node when its create's reply is lost: the protected create finds it again, and the latch leads with it", async () => {
+    const observer = await open();
+    const [zk, proxy] = await openBehindProxy(pool, server, proxies, { sessionTimeout: 10_000 });
+    const path = latchPath('latch-lost-create');
+    await observer.ensurePath(path);
+    const latch = zk.LeaderLatch(path, 'lost-reply');
+    latches.push(latch);
+    const starting = latch.start();
+    await holdUntilApplied(proxy, async () => (await observer.getChildren(path)).length === 1);
+    loseHeldReplies(proxy);
+    await starting;
+    await waitUntil(() => latch.hasLeadership, 'the latch to lead');
+    const children = await observer.getChildren(path);
+    expect(children).toHaveLength(1);
+    expect(children[0]).toMatch(PROTECTED_LATCH);
+    expect(latch.getOurPath()).toBe(`${path}/${children[0]}`);
+    expect((await observer.exists(latch.getOurPath()!))!.ephemeralOwner).toBe(zk.clientId!.sessionId);
   });
 });
