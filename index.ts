@@ -44,9 +44,6 @@ export type {
 } from './lib/client/options.js';
 export {
   isProtectedName,
-  newProtectionId,
-  PROTECTED_PREFIX,
-  protectedPrefix,
   protectionIdOf,
   withoutProtection,
 } from './lib/client/protected-names.js';

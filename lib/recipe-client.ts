@@ -29,9 +29,6 @@ import type { RemovableWatchType } from './watches/watch-removal.js';
 export type { CallOptions, CreateOptions, DeleteOptions, Value } from './client/options.js';
 export {
   isProtectedName,
-  newProtectionId,
-  PROTECTED_PREFIX,
-  protectedPrefix,
   protectionIdOf,
   withoutProtection,
 } from './client/protected-names.js';

@@ -40,7 +40,6 @@ export {
 export { ServiceCache, type ServiceCacheEvents } from './curator/discovery/service-cache.js';
 export { ServiceDiscovery, type ServiceDiscoveryOptions } from './curator/discovery/service-discovery.js';
 export {
-  instancesEqual,
   localAddresses,
   type ServiceInstance,
   type ServiceInstanceInit,
