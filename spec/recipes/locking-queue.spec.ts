@@ -221,7 +221,8 @@ describe('kazoo #175 fixed: no watch left behind per get', () => {
     expect(await serverWatchCount(server)).toBe(before);
     // Waiting gets do set watches, but always the instance's same two callbacks.
     const waiter = new LockingQueue(counted, uniqueName('/lq'));
-    for (let i = 0; i < 200; i++) expect(await waiter.get({ timeout: 1 })).toBeNull();
+    // Each wait is long enough to reach its watches (a listing or two), even on a loaded machine.
+    for (let i = 0; i < 200; i++) expect(await waiter.get({ timeout: 25 })).toBeNull();
     expect(callbacks.size).toBe(2);
     expect(await serverWatchCount(server)).toBeLessThanOrEqual(before + 2);
     process.stdout.write(`LockingQueue: ${GETS} gets + releases in ${seconds.toFixed(1)} s\n`);

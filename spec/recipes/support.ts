@@ -4,7 +4,7 @@
 
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ClientOptions, ZooKeeperClient } from '../../index.js';
+import { type ClientOptions, NoNodeError, type ZooKeeperClient } from '../../index.js';
 import { expireSession } from '../../testing/expire-session.js';
 import type { ServerHandle } from '../../testing/server-handle.js';
 import type { StateRecorder } from '../client/fault-support.js';
@@ -192,4 +192,17 @@ export async function openBehindProxy(
     ...options,
   });
   return [zk, proxy];
+}
+
+/**
+ * The children of a recipe's container directory, none once the server has reaped it. The testing
+ * server reaps empty containers every second, so one may go between a release and the look.
+ */
+export async function containerChildren(zk: ZooKeeperClient, path: string): Promise<string[]> {
+  try {
+    return await zk.getChildren(path);
+  } catch (error) {
+    if (error instanceof NoNodeError) return [];
+    throw error;
+  }
 }

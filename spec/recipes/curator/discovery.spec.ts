@@ -20,7 +20,7 @@ import {
 import { startTestingServer, type TestingServer } from '../../../testing/testing-server.js';
 import { StateRecorder } from '../../client/fault-support.js';
 import { ClientPool, sleep, uniqueName, waitUntil } from '../../client/support.js';
-import { type CuttableProxy, expireWhileAway, openBehindProxy } from '../support.js';
+import { type CuttableProxy, containerChildren, expireWhileAway, openBehindProxy } from '../support.js';
 
 let server: TestingServer;
 const pool = new ClientPool();
@@ -176,7 +176,7 @@ describe("ServiceDiscovery (Curator's TestServiceDiscovery)", () => {
     await discovery.registerService(instance({ name: 'svc', id: 'dynamic' }));
     await discovery.registerService(instance({ name: 'svc', id: 'static', serviceType: ServiceType.STATIC }));
     await discovery.close();
-    expect(await zk.getChildren(`${discovery.basePath}/svc`)).toEqual([]);
+    expect(await containerChildren(zk, `${discovery.basePath}/svc`)).toEqual([]);
     await expect(discovery.registerService(instance({ name: 'svc' }))).rejects.toThrow(/closed/);
   });
 

@@ -13,7 +13,13 @@ import { startTestingServer, type TestingServer } from '../../../testing/testing
 import { StateRecorder } from '../../client/fault-support.js';
 import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil } from '../../client/support.js';
 import { holdUntilApplied, loseHeldReplies } from '../reply-stepping.js';
-import { type CuttableProxy, expireWhileAway, openBehindProxy, serverWatches } from '../support.js';
+import {
+  type CuttableProxy,
+  containerChildren,
+  expireWhileAway,
+  openBehindProxy,
+  serverWatches,
+} from '../support.js';
 
 let server: TestingServer;
 const pool = new ClientPool();
@@ -104,7 +110,7 @@ describe('LeaderLatch', () => {
     expect(await second.getLeader()).toEqual({ id: 'first-ü', isLeader: true });
     await first.close();
     await second.close();
-    expect(await a.getChildren(path)).toEqual([]);
+    expect(await containerChildren(a, path)).toEqual([]);
     // A container: the server reaps the directory once it is empty.
     await waitUntil(async () => (await a.exists(path)) === null, 'the directory to be reaped', {
       timeoutMs: 10_000,
@@ -228,7 +234,7 @@ describe('LeaderLatch', () => {
       await starting;
       expect(latch.hasLeadership).toBe(false);
     }
-    expect(await zk.getChildren(path)).toEqual([]);
+    expect(await containerChildren(zk, path)).toEqual([]);
   });
 
   it('rejects start() on a client that was never started', async () => {
