@@ -67,6 +67,7 @@ export {
   type LeaderSelectorOptions,
 } from './curator/leader-selector.js';
 export { IllegalMonitorStateError } from './curator/lock-errors.js';
+export { type InterProcessLock, InterProcessMultiLock } from './curator/multi-lock.js';
 export {
   InterProcessMutex,
   type InterProcessMutexAcquireOptions,

@@ -19,6 +19,7 @@ import {
 } from '../../recipes/curator/discovery/service-discovery.js';
 import { LeaderLatch, type LeaderLatchOptions } from '../../recipes/curator/leader-latch.js';
 import { LeaderSelector, type LeaderSelectorOptions } from '../../recipes/curator/leader-selector.js';
+import { type InterProcessLock, InterProcessMultiLock } from '../../recipes/curator/multi-lock.js';
 import { InterProcessMutex, type InterProcessMutexOptions } from '../../recipes/curator/mutex.js';
 import { PersistentNode, type PersistentNodeOptions } from '../../recipes/curator/persistent-node.js';
 import {
@@ -132,6 +133,8 @@ export interface RecipeFactories {
   InterProcessSemaphoreV2(path: string, maxLeases: number): InterProcessSemaphoreV2;
   /** Curator's InterProcessSemaphoreMutex on `path`: a mutex that is not re-entrant. */
   InterProcessSemaphoreMutex(path: string): InterProcessSemaphoreMutex;
+  /** Curator's InterProcessMultiLock: every lock taken, in order, or none (a path is a mutex). */
+  InterProcessMultiLock(locks: readonly (string | InterProcessLock)[]): InterProcessMultiLock;
   /** Curator's LeaderSelector on `path` (not started: call `start()`). */
   LeaderSelector(path: string, options: LeaderSelectorOptions): LeaderSelector;
 }
@@ -255,6 +258,9 @@ const factories: { [K in keyof RecipeFactories]: (this: RecipeClient, ...args: n
   },
   InterProcessSemaphoreMutex(this: RecipeClient, path: string) {
     return new InterProcessSemaphoreMutex(this, path);
+  },
+  InterProcessMultiLock(this: RecipeClient, locks: readonly (string | InterProcessLock)[]) {
+    return new InterProcessMultiLock(this, locks);
   },
   LeaderSelector(this: RecipeClient, path: string, options: LeaderSelectorOptions) {
     return new LeaderSelector(this, path, options);

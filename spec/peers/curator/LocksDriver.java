@@ -1,4 +1,4 @@
-// Curator's locks and LeaderSelector for spec/recipes/curator/locks-interop.spec.ts and
+// Curator's locks (the multi lock too) and LeaderSelector for spec/recipes/curator/locks-interop.spec.ts and
 // leader-selector-interop.spec.ts: each recipe is made under a name and driven by commands.
 //
 // Curator's InterProcessMutex and read/write lock count re-entrance per thread, and release only
@@ -24,6 +24,7 @@ import org.apache.curator.framework.recipes.leader.LeaderSelector;
 import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
 import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.framework.recipes.locks.InterProcessLock;
+import org.apache.curator.framework.recipes.locks.InterProcessMultiLock;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex;
@@ -52,6 +53,11 @@ public class LocksDriver extends DriverBase {
         return register(name, new InterProcessMutex(client, path));
       case "semaphoreMutex":
         return register(name, new InterProcessSemaphoreMutex(client, path));
+      case "multiLock": {
+        List<String> paths = new ArrayList<>();
+        for (JsonNode each : args.path("paths")) paths.add(each.asText());
+        return register(name, new InterProcessMultiLock(client, paths));
+      }
       case "readWriteLock": {
         InterProcessReadWriteLock rw = new InterProcessReadWriteLock(client, path);
         register(name + ".read", rw.readLock());

@@ -1,7 +1,8 @@
 // The Curator locks under faults, against a real server: a connection cut while waiting, a release
 // during an outage (CURATOR-678), a create whose reply is lost, sessions expired on the server
-// (testKilledSession, testAcquireAfterLostServer), and a semaphore that never hands out more
-// leases than allowed through them (CURATOR-315).
+// (testKilledSession, testAcquireAfterLostServer), a semaphore that never hands out more
+// leases than allowed through them (CURATOR-315), and a multi lock that holds all or none through
+// an abort, a cut and an expired session.
 
 import { performance } from 'node:perf_hooks';
 import type { ZooKeeperClient } from '../../../lib/client/client.js';
@@ -10,7 +11,7 @@ import { startTestingServer, type TestingServer } from '../../../testing/testing
 import { StateRecorder } from '../../client/fault-support.js';
 import { ClientPool, rejectionOf, sleep, uniqueName, waitUntil } from '../../client/support.js';
 import { holdUntilApplied, loseHeldReplies } from '../reply-stepping.js';
-import { type CuttableProxy, expireWhileAway, openBehindProxy } from '../support.js';
+import { type CuttableProxy, containerChildren, expireWhileAway, openBehindProxy } from '../support.js';
 
 let server: TestingServer;
 const pool = new ClientPool();
@@ -219,5 +220,66 @@ describe('InterProcessSemaphoreMutex under faults', () => {
     expect(await waiting).toBe(true);
     await holder.release(); // its lease went with the session: fine
     expect(await holder.acquire({ timeout: 300 })).toBe(false);
+  }, 60_000);
+});
+
+describe('InterProcessMultiLock under faults', () => {
+  it('an abort while waiting for the second lock rejects with its reason and gives the first back', async () => {
+    const [zk, other] = [await open(), await open()];
+    const [a, b] = [lockPath('multi-abort-a'), lockPath('multi-abort-b')];
+    const blocker = other.InterProcessMutex(b);
+    await blocker.acquire();
+    const controller = new AbortController();
+    const acquiring = zk
+      .InterProcessMultiLock([a, b])
+      .acquire({ signal: controller.signal })
+      .catch((error: unknown) => error);
+    await childrenCount(other, b, 2);
+    expect(await other.getChildren(a)).toHaveLength(1); // the first lock, held while waiting
+    controller.abort(new Error('stop'));
+    expect(await acquiring).toEqual(new Error('stop'));
+    expect(await containerChildren(other, a)).toEqual([]);
+    await childrenCount(other, b, 1);
+  });
+
+  it('a waiter whose connection is cut keeps its places and gets both locks in the same session', async () => {
+    const observer = await open();
+    const [zk, proxy] = await behindProxy();
+    const [a, b] = [lockPath('multi-cut-a'), lockPath('multi-cut-b')];
+    const holder = observer.InterProcessMutex(b);
+    await holder.acquire();
+    const session = sessionOf(zk);
+    const waiting = zk.InterProcessMultiLock([a, b]).acquire({ timeout: 30_000 });
+    await childrenCount(observer, b, 2);
+    for (let i = 0; i < 3; i++) {
+      proxy.cut();
+      await sleep(100);
+    }
+    await holder.release();
+    expect(await waiting).toBe(true);
+    expect(sessionOf(zk)).toBe(session);
+    for (const path of [a, b]) {
+      const children = await observer.getChildren(path);
+      expect(children).toHaveLength(1);
+      expect((await observer.exists(`${path}/${children[0]}`))!.ephemeralOwner).toBe(session);
+    }
+  });
+
+  it('a session expired on the server while holding: the hold turns lost, the release frees it without error, and another client takes both', async () => {
+    const observer = await open();
+    const [zk, proxy] = await behindProxy();
+    const [a, b] = [lockPath('multi-expired-a'), lockPath('multi-expired-b')];
+    const multi = zk.InterProcessMultiLock([a, b]);
+    await multi.acquire();
+    const next = observer.InterProcessMultiLock([a, b]);
+    const waiting = next.acquire({ timeout: 30_000 });
+    await childrenCount(observer, a, 2);
+    await expireWhileAway(server, zk, proxy, new StateRecorder(zk));
+    expect(await waiting).toBe(true);
+    expect(multi.isAcquiredInThisProcess()).toBe(false);
+    await multi.release();
+    await next.release();
+    expect(await multi.acquire({ timeout: 5000 })).toBe(true); // in the new session
+    await multi.release();
   }, 60_000);
 });

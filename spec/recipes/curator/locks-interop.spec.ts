@@ -3,7 +3,8 @@
 // path (InterProcessMutex, the read/write lock, the semaphore mutex), a line of both kinds is
 // served in order, revocation crosses languages, the semaphore never hands out more leases than
 // allowed across both, and a kazoo Lock (`extra_lock_patterns=['-lock-']`) and a zookit Lock
-// (`extraLockPatterns: ['-lock-']`) exclude a Curator holder: three languages, one lock.
+// (`extraLockPatterns: ['-lock-']`) exclude a Curator holder: three languages, one lock. A multi
+// lock over mutexes excludes Curator's multi lock on the same paths, both ways.
 //
 // Sequential jest project only (jest.config.js): the layouts do not depend on the zookit client's
 // handler, and each run starts a JVM and a python process.
@@ -49,6 +50,12 @@ class CuratorLock {
   static async make(kind: 'mutex' | 'semaphoreMutex', path: string): Promise<CuratorLock> {
     const name = `${kind}-${++names}`;
     await curator.request(kind, { name, path });
+    return new CuratorLock(name);
+  }
+  /** Curator's `InterProcessMultiLock(client, paths)`: a mutex on each path. */
+  static async multi(paths: readonly string[]): Promise<CuratorLock> {
+    const name = `multi-${++names}`;
+    await curator.request('multiLock', { name, paths });
     return new CuratorLock(name);
   }
   static async readWrite(path: string): Promise<{ read: CuratorLock; write: CuratorLock }> {
@@ -269,5 +276,40 @@ describe('three languages, one lock', () => {
     } finally {
       await kazoo.stop();
     }
+  });
+});
+
+describe('InterProcessMultiLock shared with Curator', () => {
+  it("a Curator multi lock holding two paths blocks a zookit multi lock on them, and a zookit mutex on either; once it releases, zookit's takes both", async () => {
+    const [a, b] = [lockPath('interop-multi-a'), lockPath('interop-multi-b')];
+    const theirs = await CuratorLock.multi([a, b]);
+    expect(await theirs.acquire()).toBe(true);
+    for (const path of [a, b]) expect(await zk.getChildren(path)).toHaveLength(1);
+    expect(await zk.InterProcessMutex(b).acquire({ timeout: 0 })).toBe(false);
+    const ours = zk.InterProcessMultiLock([a, b]);
+    expect(await ours.acquire({ timeout: 300 })).toBe(false);
+    expect(await zk.getChildren(a)).toHaveLength(1); // the timed-out acquire left nothing behind
+    const waiting = ours.acquire({ timeout: 20_000 });
+    await childrenCount(a, 2);
+    expect(await stillPending(waiting)).toBe(true);
+    await theirs.release();
+    expect(await waiting).toBe(true);
+    for (const path of [a, b]) expect(await zk.getChildren(path)).toHaveLength(1);
+    await ours.release();
+  });
+
+  it('a zookit multi lock holding two paths blocks a Curator multi lock until it releases', async () => {
+    const [a, b] = [lockPath('interop-multi-za'), lockPath('interop-multi-zb')];
+    const ours = zk.InterProcessMultiLock([a, b]);
+    await ours.acquire();
+    const theirs = await CuratorLock.multi([a, b]);
+    expect(await theirs.acquire(300)).toBe(false);
+    const waiting = theirs.acquire(20_000);
+    await childrenCount(a, 2);
+    expect(await stillPending(waiting)).toBe(true);
+    await ours.release();
+    expect(await waiting).toBe(true);
+    expect(await ours.acquire({ timeout: 0 })).toBe(false);
+    await theirs.release();
   });
 });

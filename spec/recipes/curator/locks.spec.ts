@@ -1,13 +1,14 @@
-// InterProcessMutex, InterProcessReadWriteLock, InterProcessSemaphoreV2 and
-// InterProcessSemaphoreMutex against a real server: Curator's own lock tests
-// (TestInterProcessMutexBase, TestInterProcessMutex, TestInterProcessReadWriteLock,
-// TestInterProcessSemaphore), one behaviour each, and the layouts read back from the znodes as
+// InterProcessMutex, InterProcessReadWriteLock, InterProcessSemaphoreV2,
+// InterProcessSemaphoreMutex and InterProcessMultiLock against a real server: Curator's own lock
+// tests (TestInterProcessMutexBase, TestInterProcessMutex, TestInterProcessReadWriteLock,
+// TestInterProcessSemaphore, TestInterProcessMultiMutex), one behaviour each, and the layouts read back from the znodes as
 // Curator writes them. Faults are in locks-faults.spec.ts, Curator itself in locks-interop.spec.ts.
 
 import { performance } from 'node:perf_hooks';
 import type { ZooKeeperClient } from '../../../lib/client/client.js';
-import { ConnectionClosedError } from '../../../lib/errors.js';
+import { ConnectionClosedError, InvalidArgumentError } from '../../../lib/errors.js';
 import { IllegalMonitorStateError } from '../../../recipes/curator/lock-errors.js';
+import type { InterProcessLock } from '../../../recipes/curator/multi-lock.js';
 import type { InterProcessMutex } from '../../../recipes/curator/mutex.js';
 import { attemptRevoke } from '../../../recipes/curator/revocation.js';
 import type { Lease } from '../../../recipes/curator/semaphore-v2.js';
@@ -494,5 +495,109 @@ describe('InterProcessSemaphoreMutex (TestInterProcessSemaphoreMutex)', () => {
     expect(await b.acquire({ timeout: 0 })).toBe(false);
     await a.release();
     expect(await b.acquire({ timeout: 1000 })).toBe(true);
+  });
+});
+
+describe('InterProcessMultiLock (TestInterProcessMultiMutex)', () => {
+  it("takes a mutex on each path in Curator's layout, and releases every one", async () => {
+    const zk = await open();
+    const [a, b] = [lockPath('multi-layout-a'), lockPath('multi-layout-b')];
+    const multi = zk.InterProcessMultiLock([a, b]);
+    expect(await multi.acquire()).toBe(true);
+    expect(multi.isAcquiredInThisProcess()).toBe(true);
+    for (const path of [a, b]) {
+      const children = await zk.getChildren(path);
+      expect(children).toHaveLength(1);
+      expect(children[0]).toMatch(new RegExp(`^${PROTECTED}lock-\\d{10}$`));
+      expect((await zk.exists(`${path}/${children[0]}`))!.ephemeralOwner).toBe(zk.clientId!.sessionId);
+    }
+    await multi.release();
+    expect(multi.isAcquiredInThisProcess()).toBe(false);
+    for (const path of [a, b]) expect(await containerChildren(zk, path)).toEqual([]);
+  });
+
+  it('testAcquireFailure: when one lock cannot be had in time it holds none of them', async () => {
+    const [zk, other] = [await open(), await open()];
+    const [a, b] = [lockPath('multi-fail-a'), lockPath('multi-fail-b')];
+    const blocker = other.InterProcessMutex(b);
+    await blocker.acquire();
+    const multi = zk.InterProcessMultiLock([a, b]);
+    expect(await multi.acquire({ timeout: 300 })).toBe(false);
+    expect(multi.isAcquiredInThisProcess()).toBe(false);
+    expect(await containerChildren(zk, a)).toEqual([]); // the first lock was given back
+    expect(await zk.getChildren(b)).toHaveLength(1); // only the blocker
+    expect(await multi.acquire({ timeout: 0 })).toBe(false);
+    await blocker.release();
+    expect(await multi.acquire({ timeout: 0 })).toBe(true);
+    await multi.release();
+  });
+
+  it('two multi locks on the same paths exclude each other; the waiter gets both when the holder releases', async () => {
+    const [a, b] = [lockPath('multi-two-a'), lockPath('multi-two-b')];
+    const first = (await open()).InterProcessMultiLock([a, b]);
+    const observer = await open();
+    const second = observer.InterProcessMultiLock([a, b]);
+    await first.acquire();
+    const waiting = second.acquire({ timeout: 20_000 });
+    await childrenCount(observer, a, 2);
+    expect(await stillPending(waiting)).toBe(true);
+    await first.release();
+    expect(await waiting).toBe(true);
+    for (const path of [a, b]) expect(await observer.getChildren(path)).toHaveLength(1);
+    await second.release();
+  });
+
+  it('is re-entrant over mutexes: each acquire needs a release, and a release too many is refused', async () => {
+    const zk = await open();
+    const [a, b] = [lockPath('multi-reentrant-a'), lockPath('multi-reentrant-b')];
+    const multi = zk.InterProcessMultiLock([a, b]);
+    await multi.acquire();
+    expect(await multi.acquire({ timeout: 0 })).toBe(true);
+    await multi.release();
+    expect(multi.isAcquiredInThisProcess()).toBe(true);
+    for (const path of [a, b]) expect(await zk.getChildren(path)).toHaveLength(1);
+    await multi.release();
+    expect(await rejectionOf(() => multi.release())).toBeInstanceOf(IllegalMonitorStateError);
+  });
+
+  it('testWaitingProcess with mixed kinds: a write lock and a semaphore mutex taken together; a reader waits for both to go', async () => {
+    const [zk, other] = [await open(), await open()];
+    const [rw, sem] = [lockPath('multi-mixed-rw'), lockPath('multi-mixed-sem')];
+    const locks: InterProcessLock[] = [
+      zk.InterProcessReadWriteLock(rw).writeLock(),
+      zk.InterProcessSemaphoreMutex(sem),
+    ];
+    const multi = zk.InterProcessMultiLock(locks);
+    await multi.acquire();
+    const reader = other.InterProcessReadWriteLock(rw).readLock();
+    expect(await reader.acquire({ timeout: 0 })).toBe(false);
+    expect(await other.InterProcessSemaphoreMutex(sem).acquire({ timeout: 0 })).toBe(false);
+    const reading = reader.acquire({ timeout: 20_000 });
+    expect(await stillPending(reading)).toBe(true);
+    await multi.release();
+    expect(await reading).toBe(true);
+    expect(locks.map((lock) => lock.isAcquiredInThisProcess())).toEqual([false, false]);
+  });
+
+  it('`await using` releases every lock', async () => {
+    const zk = await open();
+    const [a, b] = [lockPath('multi-using-a'), lockPath('multi-using-b')];
+    {
+      await using multi = zk.InterProcessMultiLock([a, b]);
+      await multi.acquire();
+      await multi.acquire();
+      expect(await zk.getChildren(b)).toHaveLength(1);
+    }
+    for (const path of [a, b]) expect(await containerChildren(zk, path)).toEqual([]);
+  });
+
+  it('refuses an empty list and a bad timeout before sending anything', async () => {
+    const zk = await open();
+    expect(() => zk.InterProcessMultiLock([])).toThrow(InvalidArgumentError);
+    const path = lockPath('multi-bad');
+    const multi = zk.InterProcessMultiLock([path]);
+    for (const timeout of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(await rejectionOf(() => multi.acquire({ timeout }))).toBeInstanceOf(InvalidArgumentError);
+    expect(await zk.exists(path)).toBeNull();
   });
 });
