@@ -7,9 +7,9 @@
 // docs/curator-locks.md#interprocessmultilock
 //
 // Where it differs from Curator 5.4: the timeout counts across all the locks (Curator gives each
-// lock the whole time again), and a release that fails on some locks still releases the others
-// and then rejects with the first error (as Curator does) while `isAcquiredInThisProcess()` says
-// whether any stayed held.
+// lock the whole time again). As in Curator, a release that fails on one lock still releases the
+// others and then rejects with the first error; the handle counts itself released, and the lock
+// whose release failed keeps its own hold (a mutex keeps it until its delete gets through).
 
 import { type CallOptions, InvalidArgumentError, type RecipeClient } from '../../lib/recipe-client.js';
 import { IllegalMonitorStateError } from './lock-errors.js';
