@@ -6,7 +6,17 @@
 // reason, a timeout, a cancel), so every request and every wait given it ends with that error.
 // It runs on the handler's clock, so it counts virtual time under VirtualClockHandler.
 
-import type { RecipeHandler } from '../lib/recipe-client.js';
+import { InvalidArgumentError, type RecipeHandler } from '../lib/recipe-client.js';
+
+/**
+ * Throws InvalidArgumentError unless `timeout` is undefined (wait as long as it takes) or a finite
+ * number of ms, 0 or more (0: one look, no wait). Every recipe wait checks its timeout with it
+ * before sending anything.
+ */
+export function checkWaitTimeout(timeout: number | undefined): void {
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
+    throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+}
 
 /** The reason the timer of a finished countdown is stopped with (nobody sees it). */
 const FINISHED = 'finished';

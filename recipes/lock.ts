@@ -42,7 +42,7 @@ import {
   predecessorOf,
   READ_LOCK_MARKER,
 } from './contenders.js';
-import { type Countdown, raceAbort, startCountdown } from './countdown.js';
+import { type Countdown, checkWaitTimeout, raceAbort, startCountdown } from './countdown.js';
 import { isConnectionProblem } from './faults.js';
 import { readIdentifiers } from './identifiers.js';
 import { CancelledError, LockTimeoutError } from './recipe-errors.js';
@@ -170,8 +170,7 @@ export class Lock extends EventEmitter<LockEvents> implements AsyncDisposable {
    */
   async acquire(options: LockAcquireOptions = {}): Promise<boolean> {
     const { blocking = true, timeout, signal, ephemeral = true } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     // Not re-entrant: docs/recipes.md#re-entrancy
     if (this.held !== undefined || this.countdown !== undefined) return false;
     if (this.client.connectionState === ConnectionState.CLOSED)

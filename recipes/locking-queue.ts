@@ -31,7 +31,7 @@ import {
   validatePath,
 } from '../lib/recipe-client.js';
 import { newContenderPrefix } from './contenders.js';
-import { startCountdown } from './countdown.js';
+import { checkWaitTimeout, startCountdown } from './countdown.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 import { checkValue, entriesInOrder, entryPrefix, type QueueValue } from './queue.js';
 
@@ -156,8 +156,7 @@ export class LockingQueue implements AsyncDisposable, AsyncIterable<Buffer> {
    */
   async get(options: LockingQueueGetOptions = {}): Promise<Buffer | null> {
     const { timeout, signal } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     const { client } = this;
     if (client.connectionState === ConnectionState.CLOSED)
       throw new ConnectionClosedError(`cannot get from ${this.path}: the client is not started`);

@@ -35,7 +35,7 @@ import {
 } from '../lib/recipe-client.js';
 import { deleteForCertain } from './certain-delete.js';
 import { LOCK_MARKER, newContenderPrefix } from './contenders.js';
-import { type Countdown, startCountdown } from './countdown.js';
+import { type Countdown, checkWaitTimeout, startCountdown } from './countdown.js';
 import { isConnectionProblem, reportFault } from './faults.js';
 import { readIdentifiers } from './identifiers.js';
 import { Lock } from './lock.js';
@@ -143,8 +143,7 @@ export class Semaphore extends EventEmitter<SemaphoreEvents> implements AsyncDis
    */
   async acquire(options: SemaphoreAcquireOptions = {}): Promise<boolean> {
     const { blocking = true, timeout, signal } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     if (this.countdown !== undefined) return false;
     const { client } = this;
     if (client.connectionState === ConnectionState.CLOSED)

@@ -32,7 +32,7 @@ import {
 } from '../../lib/recipe-client.js';
 import { EventType } from '../../protocol/index.js';
 import { deleteForCertain } from '../certain-delete.js';
-import { raceAbort, startCountdown } from '../countdown.js';
+import { checkWaitTimeout, raceAbort, startCountdown } from '../countdown.js';
 import { isConnectionProblem, reportFault } from '../faults.js';
 import { CancelledError } from '../recipe-errors.js';
 import { removeWatch } from '../remove-watch.js';
@@ -192,8 +192,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> implements Asyn
    */
   async await(options: LeaderLatchAwaitOptions = {}): Promise<boolean> {
     const { timeout, signal } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     signal?.throwIfAborted();
     const timedOut = Symbol('timed out');
     const countdown = startCountdown(this.client.handler, { timeout, signal }, () => timedOut);

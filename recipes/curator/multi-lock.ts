@@ -12,6 +12,7 @@
 // whose release failed keeps its own hold (a mutex keeps it until its delete gets through).
 
 import { type CallOptions, InvalidArgumentError, type RecipeClient } from '../../lib/recipe-client.js';
+import { checkWaitTimeout } from '../countdown.js';
 import { IllegalMonitorStateError } from './lock-errors.js';
 import { InterProcessMutex, type InterProcessMutexAcquireOptions } from './mutex.js';
 
@@ -51,8 +52,7 @@ export class InterProcessMultiLock implements InterProcessLock, AsyncDisposable 
    */
   async acquire(options: InterProcessMutexAcquireOptions = {}): Promise<boolean> {
     const { timeout, signal } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     const { handler } = this.client;
     const deadline = timeout === undefined ? undefined : handler.now() + timeout;
     const taken: InterProcessLock[] = [];

@@ -18,11 +18,11 @@ import { EventEmitter } from 'eventemitter3';
 import {
   type CallOptions,
   ClientState,
-  InvalidArgumentError,
   type RecipeClient,
   type Value,
   validatePath,
 } from '../../lib/recipe-client.js';
+import { checkWaitTimeout } from '../countdown.js';
 import { IllegalMonitorStateError } from './lock-errors.js';
 import { attemptLock, deleteNode, type LockDriver, participantNodes } from './lock-internals.js';
 import { watchForRevocation } from './revocation.js';
@@ -101,8 +101,7 @@ export class InterProcessMutex extends EventEmitter<InterProcessMutexEvents> imp
    */
   async acquire(options: InterProcessMutexAcquireOptions = {}): Promise<boolean> {
     const { timeout, signal } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     if (this.reenter()) return true;
     const { handler } = this.client;
     const started = handler.now();

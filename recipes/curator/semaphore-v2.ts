@@ -29,7 +29,7 @@ import {
   validatePath,
 } from '../../lib/recipe-client.js';
 import { deleteForCertain } from '../certain-delete.js';
-import { raceAbort, startCountdown } from '../countdown.js';
+import { checkWaitTimeout, raceAbort, startCountdown } from '../countdown.js';
 import { isConnectionProblem, reportFault } from '../faults.js';
 import { removeWatch } from '../remove-watch.js';
 import { createWithContainerParents } from './container-parents.js';
@@ -150,8 +150,7 @@ export class InterProcessSemaphoreV2 {
     options: SemaphoreV2AcquireOptions & { qty?: number } = {},
   ): Promise<Lease | Lease[] | undefined> {
     const { timeout, signal, qty } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0))
-      throw new InvalidArgumentError('timeout', 'timeout must be a number of ms, 0 or more');
+    checkWaitTimeout(timeout);
     if (qty !== undefined && !(Number.isInteger(qty) && qty >= 1))
       throw new InvalidArgumentError('qty', `qty must be an integer ≥ 1, got ${qty}`);
     const { client } = this;
